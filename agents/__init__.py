@@ -1,0 +1,1 @@
+"""Agents of a crossmargin run: CCPs, clearing firms, custodians and end users."""

@@ -1,0 +1,1 @@
+"""Experiments: specs, runner, analysis, reports and the `crossmargin` CLI."""

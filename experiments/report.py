@@ -1,0 +1,278 @@
+"""The self-contained HTML report of an experiment: question and headline paired differences,
+figures (embedded as base64 PNG data URIs), all summary rows, the resolved spec and the manifest.
+Inline CSS, no external assets; every text is escaped; files are written atomically."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.analysis import headline
+from experiments.figures import figure_to_png_bytes, im_by_user_type
+
+REPORT_NAME = "report.html"
+FIGURES_DIR = "figures"
+IM_FIGURE_NAME = "im_by_user_type.png"
+# Metrics the opening table shows first when present; without any, it shows every metric.
+PREFERRED_HEADLINE_METRICS: tuple[str, ...] = ("end_user_im_usd",)
+MISSING = "–"
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 72rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; border-bottom: 1px solid #d0d7de; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #d0d7de; padding: 0.25rem 0.6rem; }
+th { background: #f6f8fa; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+pre { background: #f6f8fa; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem; }
+figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
+.question { font-size: 1.1rem; } .note { color: #57606a; font-size: 0.85rem; }
+"""
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def format_number(value: object) -> str:
+    """A number for a table: thousands separators, 2 decimals from 1, 3 significant below."""
+    if value is None or pd.isna(value):
+        return MISSING
+    x = float(value)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:,.2f}"
+    return f"{x:.3g}"
+
+
+def format_count(value: object) -> str:
+    """A count for a table: an integer with thousands separators."""
+    if value is None or pd.isna(value):
+        return MISSING
+    return f"{int(value):,}"
+
+
+def _label(value: object) -> str:
+    return MISSING if value is None or pd.isna(value) else str(value)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, bool]]]) -> str:
+    """An HTML table; each cell is (text, is_numeric); all text is escaped here."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{escape(t)}</td>' if num else f"<td>{escape(t)}</td>"
+            for t, num in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _headline_metrics(summary: pd.DataFrame) -> list[str]:
+    present = list(dict.fromkeys(summary["metric"].dropna()))
+    preferred = [m for m in PREFERRED_HEADLINE_METRICS if m in present]
+    return preferred or present
+
+
+def _with_reference_mean(rows: pd.DataFrame, summary: pd.DataFrame, reference: str) -> pd.DataFrame:
+    ref = summary.loc[summary["scenario"] == reference, ["metric", "entity_type", "mean"]]
+    ref = ref.rename(columns={"mean": "ref_mean"})
+    return rows.merge(ref, on=["metric", "entity_type"], how="left")
+
+
+def _relative_change(diff: object, ref_mean: object) -> str:
+    if pd.isna(diff) or pd.isna(ref_mean) or float(ref_mean) == 0:
+        return MISSING
+    return f"{100.0 * float(diff) / float(ref_mean):+,.1f}%"
+
+
+def _interval(low: object, high: object) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return MISSING
+    return f"{format_number(low)} to {format_number(high)}"
+
+
+def _headline_rows(rows: pd.DataFrame) -> list[list[tuple[str, bool]]]:
+    return [
+        [
+            (_label(r.scenario), False),
+            (_label(r.metric), False),
+            (_label(r.entity_type), False),
+            (format_number(r.ref_mean), True),
+            (format_number(r.mean), True),
+            (format_number(r.diff_mean), True),
+            (_interval(r.diff_ci_low, r.diff_ci_high), True),
+            (_relative_change(r.diff_mean, r.ref_mean), True),
+            (format_count(r.diff_n), True),
+        ]
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def _headline_section(
+    summary: pd.DataFrame, question: str, reference: str, metrics: Sequence[str]
+) -> str:
+    rows = _with_reference_mean(headline(summary, metrics), summary, reference)
+    intro = (
+        f'<p class="question">{escape(question)}</p>\n'
+        f"<h2>Headline: paired differences vs {escape(reference)}</h2>\n"
+        '<p class="note">Difference = scenario minus reference, paired by replication (same seed,'
+        " common random numbers); 95% Student-t intervals over replications.</p>"
+    )
+    if rows.empty:
+        return f"{intro}\n<p>No scenario pairs with the reference on these metrics.</p>"
+    headers = [
+        "Scenario",
+        "Metric",
+        "Entity type",
+        f"Mean ({reference})",
+        "Mean (scenario)",
+        "Difference",
+        "95% CI",
+        "Change",
+        "Pairs",
+    ]
+    return f"{intro}\n{_table(headers, _headline_rows(rows))}"
+
+
+def _figure_section(png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    caption = (
+        "Average daily total initial margin per end user by end-user type and scenario, "
+        "in $ millions; error bars are 95% t-intervals across replications."
+    )
+    return (
+        "<h2>Figures</h2>\n<figure>\n"
+        f'<img src="data:image/png;base64,{data}" alt="{escape(caption)}">\n'
+        f"<figcaption>{escape(caption)}</figcaption>\n</figure>"
+    )
+
+
+def _summary_rows(summary: pd.DataFrame) -> list[list[tuple[str, bool]]]:
+    return [
+        [
+            (_label(r.scenario), False),
+            (_label(r.metric), False),
+            (_label(r.entity_type), False),
+            (format_number(r.mean), True),
+            (_interval(r.ci_low, r.ci_high), True),
+            (format_count(r.n), True),
+            (format_number(r.diff_mean), True),
+            (_interval(r.diff_ci_low, r.diff_ci_high), True),
+            (format_count(r.diff_n), True),
+        ]
+        for r in summary.itertuples(index=False)
+    ]
+
+
+def _summary_section(summary: pd.DataFrame, reference: str) -> str:
+    headers = [
+        "Scenario",
+        "Metric",
+        "Entity type",
+        "Mean",
+        "95% CI",
+        "n",
+        f"Difference vs {reference}",
+        "95% CI (difference)",
+        "Pairs",
+    ]
+    return f"<h2>All results</h2>\n{_table(headers, _summary_rows(summary))}"
+
+
+def _provenance_section(spec_yaml: str, manifest: dict) -> str:
+    manifest_json = json.dumps(manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    return (
+        f"<h2>Resolved spec</h2>\n<pre>{escape(spec_yaml)}</pre>\n"
+        f"<h2>Manifest</h2>\n<pre>{escape(manifest_json)}</pre>"
+    )
+
+
+def render_report(
+    *,
+    spec_yaml: str,
+    manifest: dict,
+    summary: pd.DataFrame,
+    figure_png: bytes,
+    title: str,
+    question: str,
+    reference: str,
+    headline_metrics: Sequence[str] | None = None,
+) -> str:
+    """The report as one self-contained HTML document."""
+    metrics = list(headline_metrics) if headline_metrics else _headline_metrics(summary)
+    sections = [
+        f"<h1>{escape(title)}</h1>",
+        _headline_section(summary, question, reference, metrics),
+        _figure_section(figure_png),
+        _summary_section(summary, reference),
+        _provenance_section(spec_yaml, manifest),
+    ]
+    body = "\n".join(f"<section>\n{s}\n</section>" for s in sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def write_report(
+    out_dir: Path,
+    *,
+    spec_yaml: str,
+    manifest: dict,
+    metrics: pd.DataFrame,
+    summary: pd.DataFrame,
+    title: str,
+    question: str,
+    reference: str,
+    headline_metrics: Sequence[str] | None = None,
+) -> Path:
+    """Write ``figures/im_by_user_type.png`` and ``report.html`` into ``out_dir``; return the
+    report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
+    out_dir = Path(out_dir)
+    png = figure_to_png_bytes(im_by_user_type(metrics, reference=reference))
+    _write_atomic(out_dir / FIGURES_DIR / IM_FIGURE_NAME, png)
+    html = render_report(
+        spec_yaml=spec_yaml,
+        manifest=manifest,
+        summary=summary,
+        figure_png=png,
+        title=title,
+        question=question,
+        reference=reference,
+        headline_metrics=headline_metrics,
+    )
+    report = out_dir / REPORT_NAME
+    _write_atomic(report, html.encode("utf-8"))
+    return report

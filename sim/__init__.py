@@ -1,0 +1,1 @@
+"""crossmargin simulation engine: calendar, market, instruments, margin, ledger, records."""

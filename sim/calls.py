@@ -1,0 +1,76 @@
+"""The call book: every margin call of a run has one id and ends exactly once.
+
+A call ends ``on_time`` (settled by its due time), ``late`` (settled after it, by the final
+deadline) or ``defaulted`` (not settled by the final deadline). The book writes one ``calls`` row
+when a call ends and raises ``CallStateError`` on any second ending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from sim.errors import CallStateError
+from sim.messages import MarginCall
+from sim.records import Recorder
+
+
+@dataclass
+class _OpenCall:
+    call: MarginCall
+    paid: simpy.Event
+    prefunded_cents: int = 0
+
+
+class CallBook:
+    def __init__(self, env: simpy.Environment, recorder: Recorder) -> None:
+        self.env = env
+        self.recorder = recorder
+        self._open: dict[str, _OpenCall] = {}
+        self.ended: dict[str, str] = {}
+
+    def issue(self, call: MarginCall) -> simpy.Event:
+        """Open ``call``; returns the event that succeeds when it is settled."""
+        if call.call_id in self._open or call.call_id in self.ended:
+            raise CallStateError(f"call {call.call_id} issued twice")
+        paid = self.env.event()
+        self._open[call.call_id] = _OpenCall(call, paid)
+        return paid
+
+    def get(self, call_id: str) -> MarginCall:
+        return self._open[call_id].call
+
+    def is_open(self, call_id: str) -> bool:
+        return call_id in self._open
+
+    def add_prefund(self, call_id: str, cents: int) -> None:
+        self._open[call_id].prefunded_cents += cents
+
+    def settle(self, call_id: str, t: float) -> str:
+        """Mark ``call_id`` paid at ``t``; returns its status."""
+        entry = self._take(call_id)
+        status = "on_time" if t <= entry.call.due_min else "late"
+        self._end(entry, t, status)
+        entry.paid.succeed(status)
+        return status
+
+    def default(self, call_id: str, t: float) -> None:
+        self._end(self._take(call_id), float("nan"), "defaulted")
+
+    def open_calls(self) -> list[MarginCall]:
+        return [e.call for e in self._open.values()]
+
+    def _take(self, call_id: str) -> _OpenCall:
+        if call_id not in self._open:
+            state = self.ended.get(call_id, "unknown")
+            raise CallStateError(f"call {call_id} cannot end: it is {state}")
+        return self._open.pop(call_id)
+
+    def _end(self, entry: _OpenCall, settled: float, status: str) -> None:
+        c = entry.call
+        self.ended[c.call_id] = status
+        self.recorder.add("calls", (
+            c.call_id, c.parent_id, c.level, c.ccp, c.payer, c.payee, c.account, c.amount_cents,
+            c.issued_min, c.due_min, c.final_min, settled, status, entry.prefunded_cents,
+        ))

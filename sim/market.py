@@ -1,0 +1,60 @@
+"""The market path of one run: daily key-rate par-yield changes, look-back first.
+
+Without a history file the margin models' look-back is synthetic: ``lookback_days`` daily
+changes drawn from the calibrated regime-switching model (``sim/market_model.json``, fitted to
+U.S. Treasury par-yield history) before the run starts. The simulated days continue the same
+Markov chain, so the look-back grows with every simulated day and margin reacts to the path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.calibration import load_model, simulate_changes
+from sim.config import MarketConfig
+from sim.instruments import KEY_TENORS
+
+SHIPPED_MODEL = Path(__file__).with_name("market_model.json")
+
+
+@dataclass(frozen=True)
+class MarketPath:
+    """Daily changes (bp, shape (L + D, 5), oldest first): L look-back days, then D run days."""
+
+    changes_bp: np.ndarray
+    regimes: np.ndarray
+    lookback_days: int
+    start_curve_pct: np.ndarray
+    source: str
+
+    @property
+    def n_days(self) -> int:
+        return self.changes_bp.shape[0] - self.lookback_days
+
+    def history(self, day: int) -> np.ndarray:
+        """Daily changes known at the close of run day ``day`` (-1: before the first day)."""
+        return self.changes_bp[: self.lookback_days + day + 1]
+
+    def change(self, day: int) -> np.ndarray:
+        """Key-rate change (bp) from the previous close to the close of run day ``day``."""
+        return self.changes_bp[self.lookback_days + day]
+
+    def curve(self, day: int) -> np.ndarray:
+        """Par yields (percent) at the close of run day ``day``."""
+        run = self.changes_bp[self.lookback_days : self.lookback_days + day + 1]
+        return self.start_curve_pct + run.sum(axis=0) / 100.0
+
+
+def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> MarketPath:
+    """Draw the look-back and the run's path from the calibrated model."""
+    path = Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL
+    params = load_model(path)
+    back, back_regimes = simulate_changes(params, cfg.lookback_days, rng)
+    run, run_regimes = simulate_changes(params, n_days, rng, start_regime=int(back_regimes[-1]))
+    curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
+    source = f"synthetic look-back of {cfg.lookback_days} days from {params['source']}"
+    return MarketPath(np.vstack([back, run]), np.concatenate([back_regimes, run_regimes]),
+                      cfg.lookback_days, curve, source)
