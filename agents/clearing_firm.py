@@ -47,8 +47,18 @@ class ClearingFirm(Agent):
             deficit = required - self.equity[key] - self.called[key]
             if deficit >= max(self.mta, 1):
                 self.call_customer(user, st, deficit)
+            elif -deficit >= max(self.mta, 1) and not self.called[key]:
+                self.return_excess(user, key, -deficit, st.cycle_id)
         if st.call is not None:
             self.env.process(self.pay_ccp(st.call))
+
+    def return_excess(self, user: str, key: tuple[str, str], excess: int, ref: str) -> None:
+        """Pay a customer's equity above the house requirement back to its cash account (as
+        end users sweep excess daily), as far as the segregated account holds it."""
+        amount = min(excess, self.run.ledger.balance(self.seg))
+        if amount > 0:
+            self.equity[key] -= amount
+            self.transfer(self.seg, f"eu:{user}:cash", amount, "excess_return", ref)
 
     def call_customer(self, user: str, st: CycleStatement, amount: int) -> None:
         now, cal, ops = self.env.now, self.run.calendar, self.ops

@@ -5,11 +5,8 @@ Inline CSS, no external assets; every text is escaped; files are written atomica
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
@@ -18,6 +15,7 @@ import pandas as pd
 
 from experiments.analysis import headline
 from experiments.figures import figure_to_png_bytes, im_by_user_type
+from experiments.files import write_atomic
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
@@ -39,21 +37,6 @@ pre { background: #f6f8fa; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem
 figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
 .question { font-size: 1.1rem; } .note { color: #57606a; font-size: 0.85rem; }
 """
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def format_number(value: object) -> str:
@@ -262,7 +245,7 @@ def write_report(
     report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
     out_dir = Path(out_dir)
     png = figure_to_png_bytes(im_by_user_type(metrics, reference=reference))
-    _write_atomic(out_dir / FIGURES_DIR / IM_FIGURE_NAME, png)
+    write_atomic(out_dir / FIGURES_DIR / IM_FIGURE_NAME, png)
     html = render_report(
         spec_yaml=spec_yaml,
         manifest=manifest,
@@ -274,5 +257,5 @@ def write_report(
         headline_metrics=headline_metrics,
     )
     report = out_dir / REPORT_NAME
-    _write_atomic(report, html.encode("utf-8"))
+    write_atomic(report, html.encode("utf-8"))
     return report

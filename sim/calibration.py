@@ -270,7 +270,7 @@ def regime_path(
     covered = 0
     while covered < n_days:
         draws = [rng.geometric(p, size=batch) if p > 0 else np.full(batch, n_days) for p in leave]
-        pairs = np.column_stack([draws[start], draws[1 - start]]).ravel()
+        pairs = np.minimum(np.column_stack([draws[start], draws[1 - start]]).ravel(), n_days)
         runs.append(pairs)
         covered += int(pairs.sum())
     lengths = np.concatenate(runs)
@@ -285,6 +285,25 @@ def _regime_arrays(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.n
     chol = np.array([np.linalg.cholesky(np.asarray(r["corr"], dtype=float)) for r in regimes])
     df = np.array([r["df"] for r in regimes], dtype=float)
     return vol, chol, df
+
+
+def _draw_regimes(
+    params: dict[str, Any],
+    n_days: int,
+    rng: np.random.Generator,
+    start_regime: int | None,
+    force_regime: int | None,
+) -> np.ndarray:
+    """Regime per day (int64): forced, or the chain from ``start_regime`` / the stationary law."""
+    for name, value in (("start_regime", start_regime), ("force_regime", force_regime)):
+        if value is not None and value not in (0, 1):
+            raise ValueError(f"{name} must be 0 (calm), 1 (stressed) or None, got {value!r}")
+    if force_regime is not None:
+        return np.full(n_days, int(force_regime), dtype=np.int64)
+    trans = np.asarray(params["transition"], dtype=float)
+    if start_regime is None:
+        start_regime = int(rng.random() < stationary_distribution(trans)[1])
+    return regime_path(trans, n_days, rng, int(start_regime)).astype(np.int64)
 
 
 def simulate_changes(
@@ -302,16 +321,7 @@ def simulate_changes(
     validate_model(params)
     if n_days < 0:
         raise ValueError(f"n_days must be >= 0, got {n_days}")
-    for name, value in (("start_regime", start_regime), ("force_regime", force_regime)):
-        if value is not None and value not in (0, 1):
-            raise ValueError(f"{name} must be 0 (calm), 1 (stressed) or None, got {value!r}")
-    trans = np.asarray(params["transition"], dtype=float)
-    if force_regime is not None:
-        regimes = np.full(n_days, int(force_regime), dtype=np.int64)
-    else:
-        if start_regime is None:
-            start_regime = int(rng.random() < stationary_distribution(trans)[1])
-        regimes = regime_path(trans, n_days, rng, int(start_regime)).astype(np.int64)
+    regimes = _draw_regimes(params, n_days, rng, start_regime, force_regime)
     vol, chol, df = _regime_arrays(params)
     z = rng.standard_normal((n_days, len(KEY_TENORS)))
     chi2 = rng.chisquare(df[regimes]) if n_days else np.empty(0)
@@ -331,10 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         params = fit_history(args[:-1])
-    except HistoryError as exc:
+        save_model(params, args[-1])
+    except (HistoryError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    save_model(params, args[-1])
     print(f"wrote {args[-1]} ({params['source']})")
     return 0
 

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
+
 KEY_TENORS = ("3M", "2Y", "5Y", "10Y", "30Y")
 KEY_MATURITIES = (0.25, 2.0, 5.0, 10.0, 30.0)  # years, aligned with KEY_TENORS
 MAX_EXTRAPOLATION_RATIO = 2.0  # flat extrapolation only from a tenor within this factor
@@ -50,8 +52,11 @@ _FRED_LABEL = re.compile(r"^dgs(\d+)(mo)?$", re.I)
 PathLike = str | Path
 
 
-class HistoryError(ValueError):
-    """A history file cannot be read; the message names the file, where, and what was expected."""
+class HistoryError(ConfigError):
+    """A history file cannot be read; the message names the file, where, and what was expected.
+
+    A ``ConfigError`` (bad user input, exit status 2) and so a ``ValueError``.
+    """
 
 
 def maturity_years(label: str) -> float | None:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.errors import ConfigError
 from sim.history import (
     KEY_TENORS,
     HistoryError,
@@ -165,7 +166,7 @@ def test_history_errors(tmp_path: Path, text: str, expected: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="not found"):
         read_history(tmp_path / "absent.csv")
-    assert issubclass(HistoryError, ValueError)
+    assert issubclass(HistoryError, ValueError) and issubclass(HistoryError, ConfigError)
 
 
 def test_shared_file_rows_and_fill_rule(shared_history: Path) -> None:

@@ -1,0 +1,107 @@
+"""The ``crossmargin`` command line. Exit codes: 0 success, 2 bad input, 1 a bug or failed runs.
+
+Bad input (a spec, a field, a file) is reported in one message naming what and where, with no
+traceback, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
+from sim.errors import ConfigError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Simulate CME-FICC cross-margining for end users.")
+err = Console(stderr=True)
+out = Console()
+
+
+def bad_input_exits_2(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+    return wrapper
+
+
+@app.command("list")
+def list_experiments() -> None:
+    """The built-in experiments, one line each."""
+    from experiments.spec import builtin_names, read_spec
+
+    for name in builtin_names():
+        data, _ = read_spec(name)
+        out.print(f"{name:<20} {data.get('description', '').strip()}", highlight=False)
+
+
+@app.command()
+@bad_input_exits_2
+def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML path")]) -> None:
+    """Check a spec: exit 0 when it is valid, 2 with every error and its field otherwise."""
+    from experiments.spec import load
+
+    resolved = load(spec)
+    out.print(f"{spec}: valid ({len(resolved.configs)} scenarios x "
+              f"{resolved.spec.replications} replications)", highlight=False)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("failed {task.fields[failed]}"), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=False)
+
+
+@app.command()
+@bad_input_exits_2
+def run(
+    spec: Annotated[str, typer.Argument(help="built-in name or YAML path")] = "baseline",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="results folder")] = None,
+    replications: Annotated[int | None, typer.Option(min=1)] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Run an experiment (scenarios x replications) and write its results and report."""
+    from experiments import runner
+    from experiments.outputs import write_outputs
+    from experiments.spec import load
+
+    overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    resolved = load(spec, overrides)
+    target = out_dir or Path("results") / resolved.spec.name
+    tasks = runner.make_tasks(resolved)
+    runner.prepare_out_dir(target, resolved)
+    manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
+    manifest.save()
+    n_workers = workers or min(os.cpu_count() or 1, len(tasks))
+    with _progress() as bar:
+        done = sum(runner.is_done(target / "runs", t) for t in tasks)
+        job = bar.add_task(resolved.spec.name, total=len(tasks), completed=done, failed=0)
+
+        def advance(task: runner.Task, outcome: dict) -> None:
+            failed = bar.tasks[0].fields["failed"] + (outcome["status"] == "failed")
+            bar.update(job, advance=1, failed=failed)
+
+        failed = runner.run_tasks(tasks, target / "runs", manifest, n_workers, advance)
+    manifest.finish()
+    report = write_outputs(target, runner.gather_metrics(target / "runs", tasks))
+    out.print(f"summary: {target / 'summary.csv'}\nreport:  {report}", highlight=False)
+    if failed:
+        err.print(f"[red]{failed} run(s) failed[/red]: tracebacks in {target / 'manifest.json'}")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    sys.exit(app())

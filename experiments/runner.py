@@ -1,0 +1,172 @@
+"""Runs an experiment: scenarios x replications, each one ``sim.model.run(config, seed)``.
+
+Replication k of every scenario uses the same seed (common random numbers). Each finished run is
+written atomically to ``runs/<scenario>/<replication>/`` (a temporary folder renamed at the end),
+so an interrupted experiment is resumed by running the same command again: finished runs are
+skipped, unfinished ones rerun. A run that raises is recorded as failed, with its traceback, in
+``manifest.json`` and the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.files import write_atomic
+from experiments.spec import ResolvedSpec
+from sim.config import SimConfig
+from sim.errors import ConfigError
+from sim.rng import replication_seeds
+
+
+@dataclass(frozen=True)
+class Task:
+    scenario: str
+    replication: int
+    seed: int
+    config: SimConfig
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.scenario}/{self.replication}"
+
+
+def run_dir(runs: Path, task: Task) -> Path:
+    return runs / task.scenario / str(task.replication)
+
+
+def execute(task: Task, runs: Path) -> dict:
+    """Run one replication into a temporary folder and rename it into place when complete."""
+    from sim.model import run
+
+    started = time.perf_counter()
+    final = run_dir(runs, task)
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    result = run(task.config, task.seed, out_dir=tmp)
+    metrics = result.metrics
+    metrics.insert(0, "seed", task.seed)
+    metrics.insert(0, "replication", task.replication)
+    metrics.insert(0, "scenario", task.scenario)
+    metrics.insert(0, "run_id", task.run_id)
+    metrics.to_parquet(tmp / "metrics.parquet", index=False)
+    info = {**result.info, "seconds": round(time.perf_counter() - started, 3)}
+    (tmp / "info.json").write_text(json.dumps(info, indent=2, default=str))
+    os.replace(tmp, final)
+    return info
+
+
+def _safe_execute(task: Task, runs: Path) -> dict:
+    try:
+        return {"status": "done", **execute(task, runs)}
+    except Exception:  # recorded in the manifest; the experiment goes on
+        return {"status": "failed", "error": traceback.format_exc()}
+
+
+def is_done(runs: Path, task: Task) -> bool:
+    return (run_dir(runs, task) / "metrics.parquet").is_file()
+
+
+def local_results(tasks: list[Task], runs: Path, workers: int) -> Iterator[tuple[Task, dict]]:
+    """Run ``tasks`` in this process (workers=1) or in a pool of local processes."""
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield task, _safe_execute(task, runs)
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_safe_execute, t, runs): t for t in tasks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def package_version() -> str:
+    try:
+        return version("crossmargin")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def make_tasks(resolved: ResolvedSpec) -> list[Task]:
+    seeds = replication_seeds(resolved.spec.seed, resolved.spec.replications)
+    return [Task(name, k, seeds[k], cfg) for name, cfg in resolved.configs.items()
+            for k in range(resolved.spec.replications)]
+
+
+class Manifest:
+    """``manifest.json``: version, seeds, times and per-run status, rewritten atomically."""
+
+    def __init__(self, path: Path, resolved: ResolvedSpec, tasks: list[Task]) -> None:
+        self.path = path
+        old = json.loads(path.read_text()) if path.is_file() else {}
+        spec = resolved.spec
+        self.data = {
+            "experiment": spec.name, "package_version": package_version(),
+            "root_seed": spec.seed, "replications": spec.replications,
+            "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
+            "started": old.get("started") or _now(), "finished": None,
+            "runs": old.get("runs", {}),
+        }
+
+    def record(self, task: Task, outcome: dict) -> None:
+        self.data["runs"][task.run_id] = {"scenario": task.scenario,
+                                          "replication": task.replication, "seed": task.seed,
+                                          **outcome}
+        self.save()
+
+    def finish(self) -> None:
+        self.data["finished"] = _now()
+        self.save()
+
+    def save(self) -> None:
+        write_atomic(self.path, json.dumps(self.data, indent=2, default=str))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def prepare_out_dir(out: Path, resolved: ResolvedSpec) -> None:
+    """Refuse a results folder that holds another experiment's spec; write the resolved spec."""
+    spec_file = out / "spec.yaml"
+    text = resolved.to_yaml()
+    if spec_file.is_file() and spec_file.read_text() != text:
+        raise ConfigError(f"{out}: holds results of a different spec (its spec.yaml differs);"
+                          " use --out for a new folder or delete this one")
+    write_atomic(spec_file, text)
+
+
+def gather_metrics(runs: Path, tasks: list[Task]) -> pd.DataFrame:
+    frames = [pd.read_parquet(run_dir(runs, t) / "metrics.parquet")
+              for t in tasks if is_done(runs, t)]
+    metrics = pd.concat(frames, ignore_index=True)
+    keys = ["scenario", "replication", "metric", "entity_type", "entity", "date"]
+    return metrics.sort_values(keys, kind="stable", ignore_index=True)
+
+
+ProgressHook = Callable[[Task, dict], None]
+
+
+def run_tasks(tasks: list[Task], runs: Path, manifest: Manifest, workers: int,
+              on_result: ProgressHook | None = None) -> int:
+    """Run the unfinished tasks; returns how many failed."""
+    failed = 0
+    todo = [t for t in tasks if not is_done(runs, t)]
+    for task, outcome in local_results(todo, runs, workers):
+        manifest.record(task, outcome)
+        failed += outcome["status"] == "failed"
+        if on_result:
+            on_result(task, outcome)
+    return failed
