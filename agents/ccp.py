@@ -11,6 +11,7 @@ Collateral at the CCP is cash in ledger account ``ccp:<ccp>:<firm>:<account>``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -46,7 +47,8 @@ def to_cents(dollars: np.ndarray) -> np.ndarray:
 
 
 class Ccp(Agent):
-    handlers = {ReductionFactors: "on_factors", PaymentSettled: "on_payment"}
+    handlers: ClassVar[dict[type, str]] = {
+        ReductionFactors: "on_factors", PaymentSettled: "on_payment"}
 
     def __init__(self, run: Run, ccp_id: str, partner: str, cfg: CcpConfig, xm: XmConfig,
                  book: CcpBook) -> None:

@@ -13,6 +13,7 @@ defaults.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import ClassVar
 
 from agents.base import Agent
 from sim.calendar import parse_clock
@@ -23,7 +24,8 @@ from sim.model import Run
 
 
 class ClearingFirm(Agent):
-    handlers = {CycleStatement: "on_statement", PaymentSettled: "on_payment"}
+    handlers: ClassVar[dict[type, str]] = {
+        CycleStatement: "on_statement", PaymentSettled: "on_payment"}
 
     def __init__(self, run: Run, firm_id: str, kind: str, offers_xm: bool, cfg: FirmsConfig,
                  ops: OperationsConfig) -> None:

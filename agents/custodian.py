@@ -9,6 +9,7 @@ Fedwire Funds' 18:45 third-party cutoff.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from agents.base import Agent
 from sim.calendar import parse_clock
@@ -18,7 +19,7 @@ from sim.model import Run
 
 
 class Custodian(Agent):
-    handlers = {PaymentInstruction: "on_instruction"}
+    handlers: ClassVar[dict[type, str]] = {PaymentInstruction: "on_instruction"}
 
     def __init__(self, run: Run, custodian_id: str, ops: OperationsConfig) -> None:
         super().__init__(run, custodian_id)

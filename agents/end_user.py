@@ -8,6 +8,8 @@ records a liquidity shortfall and the call runs towards default.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from agents.base import Agent
 from sim.calendar import parse_clock
 from sim.config import OperationsConfig
@@ -16,7 +18,7 @@ from sim.model import Run
 
 
 class EndUser(Agent):
-    handlers = {MarginCall: "on_call", PaymentSettled: "on_settled"}
+    handlers: ClassVar[dict[type, str]] = {MarginCall: "on_call", PaymentSettled: "on_settled"}
 
     def __init__(self, run: Run, user_id: str, user_type: str, custodian: str,
                  ops: OperationsConfig, cash_cents: int) -> None:

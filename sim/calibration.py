@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
 from sim.history import KEY_TENORS, HistoryError, daily_changes_bp, read_history_with_mask
 
 REGIMES = ("calm", "stressed")
@@ -242,11 +243,11 @@ def load_model(path: str | Path = SHIPPED_MODEL) -> dict[str, Any]:
     try:
         params = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read market model ({exc})") from exc
+        raise ConfigError(f"{path}: cannot read market model ({exc})") from exc
     try:
         validate_model(params)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {exc}") from exc
     return params
 
 

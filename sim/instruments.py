@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KEY_TENORS = ("3M", "2Y", "5Y", "10Y", "30Y")
-KEY_YEARS = np.array([0.25, 2.0, 5.0, 10.0, 30.0])
+from sim.history import KEY_MATURITIES, KEY_TENORS
+
+KEY_YEARS = np.array(KEY_MATURITIES)
+__all__ = ["CATALOG", "KEY_TENORS", "Instrument", "dv01_matrix", "side_mask"]
 REFERENCE_YIELD = 0.04
 
 

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import load_model, simulate_changes
+from sim.calibration import SHIPPED_MODEL, load_model, simulate_changes
 from sim.config import MarketConfig
-from sim.instruments import KEY_TENORS
-
-SHIPPED_MODEL = Path(__file__).with_name("market_model.json")
+from sim.history import KEY_TENORS
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,9 @@ def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> Ma
     path = Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL
     params = load_model(path)
     back, back_regimes = simulate_changes(params, cfg.lookback_days, rng)
-    run, run_regimes = simulate_changes(params, n_days, rng, start_regime=int(back_regimes[-1]))
+    stay_or_enter_stress = params["transition"][int(back_regimes[-1])][1]
+    first = int(rng.random() < stay_or_enter_stress)
+    run, run_regimes = simulate_changes(params, n_days, rng, start_regime=first)
     curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
     source = f"synthetic look-back of {cfg.lookback_days} days from {params['source']}"
     return MarketPath(np.vstack([back, run]), np.concatenate([back_regimes, run_regimes]),

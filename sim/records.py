@@ -14,21 +14,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-S, F, I = pa.string(), pa.float64(), pa.int64()
+S, F, INT = pa.string(), pa.float64(), pa.int64()
 
 SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "calls": [
         ("call_id", S), ("parent_id", S), ("level", S), ("ccp", S), ("payer", S),
-        ("payee", S), ("account", S), ("amount_cents", I), ("issued_min", F), ("due_min", F),
-        ("final_min", F), ("settled_min", F), ("status", S), ("prefunded_cents", I),
+        ("payee", S), ("account", S), ("amount_cents", INT), ("issued_min", F), ("due_min", F),
+        ("final_min", F), ("settled_min", F), ("status", S), ("prefunded_cents", INT),
     ],
     "payments": [
         ("payment_id", S), ("call_id", S), ("purpose", S), ("payer", S), ("payee", S),
-        ("src_account", S), ("dst_account", S), ("amount_cents", I), ("instructed_min", F),
+        ("src_account", S), ("dst_account", S), ("amount_cents", INT), ("instructed_min", F),
         ("settled_min", F), ("via", S),
     ],
     "accounts_daily": [
-        ("date_index", I), ("entity", S), ("entity_type", S), ("ccp", S), ("account", S),
+        ("date_index", INT), ("entity", S), ("entity_type", S), ("ccp", S), ("account", S),
         ("im_usd", F), ("standalone_im_usd", F), ("vm_usd", F), ("reduction", F),
     ],
     "events": [("time_min", F), ("kind", S), ("entity", S), ("ref", S), ("detail", S)],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +30,8 @@ from sim.calibration import (
 )
 from sim.history import KEY_TENORS
 
-HISTORY_NAME = "daily-treasury-par-yield-curve-rates-1990-2021.csv"
 SCHEMA_KEYS = ["tenors", "units", "source", "regimes", "transition", "targets"]
 TARGET_KEYS = ["vol_bp", "corr", "q01_bp", "q99_bp", "kurtosis"]
-
-
-def shared_history_path() -> Path:
-    """CROSSMARGIN_HISTORY if set, else ../shared/data/<HISTORY_NAME> beside the repo root."""
-    env = os.environ.get("CROSSMARGIN_HISTORY")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / HISTORY_NAME
-
-
-@pytest.fixture
-def shared_history() -> Path:
-    path = shared_history_path()
-    if not path.is_file():
-        pytest.skip(f"history file not available: {path}")
-    return path
 
 
 @pytest.fixture(scope="module")

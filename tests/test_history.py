@@ -6,12 +6,12 @@ only read from ../shared/data (or CROSSMARGIN_HISTORY) and the tests using it sk
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import HISTORY_NAME
 
 from sim.errors import ConfigError
 from sim.history import (
@@ -23,26 +23,9 @@ from sim.history import (
     read_history_with_mask,
 )
 
-HISTORY_NAME = "daily-treasury-par-yield-curve-rates-1990-2021.csv"
 TREASURY_HEADER = (
     'Date,"1 Mo","3 Mo","6 Mo","1 Yr","2 Yr","3 Yr","5 Yr","7 Yr","10 Yr","20 Yr","30 Yr"'
 )
-
-
-def shared_history_path() -> Path:
-    """CROSSMARGIN_HISTORY if set, else ../shared/data/<HISTORY_NAME> beside the repo root."""
-    env = os.environ.get("CROSSMARGIN_HISTORY")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / HISTORY_NAME
-
-
-@pytest.fixture
-def shared_history() -> Path:
-    path = shared_history_path()
-    if not path.is_file():
-        pytest.skip(f"history file not available: {path}")
-    return path
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
