@@ -34,6 +34,7 @@ class ClearingFirm(Agent):
         self.cash, self.seg = f"firm:{firm_id}:cash", f"firm:{firm_id}:seg"
         self.equity: dict[tuple[str, str], int] = defaultdict(int)
         self.called: dict[tuple[str, str], int] = defaultdict(int)
+        self.issued: dict[str, MarginCall] = {}
         self.prefund_outstanding = 0
         self.mta = to_cents(cfg.min_transfer_usd)
         run.ledger.open(self.cash, to_cents(cfg.own_liquidity_usd), to_cents(cfg.credit_line_usd))
@@ -71,6 +72,7 @@ class ClearingFirm(Agent):
         call = MarginCall(self.run.next_id("C"), "customer", st.ccp, user, self.agent_id,
                           st.account, amount, now, due, final, parent)
         paid = self.run.calls.issue(call)
+        self.issued[call.call_id] = call
         self.called[(user, st.ccp)] += amount
         self.env.process(self.await_customer(call, paid))
         self.run.send(user, call)
@@ -83,11 +85,16 @@ class ClearingFirm(Agent):
             self.run.log("customer_default", self.agent_id, call.call_id, call.payer)
 
     def on_payment(self, msg: PaymentSettled) -> None:
-        call = self.run.calls.get(msg.call_id)
+        """A customer's payment arrived: it adds to the customer's equity; it settles the call
+        unless the call already defaulted (a payment after default is kept as a deposit)."""
+        call = self.issued.pop(msg.call_id)
         key = (msg.payer, call.ccp)
         self.equity[key] += msg.amount_cents
-        self.called[key] -= call.amount_cents
-        self.run.calls.settle(msg.call_id, msg.settled_min)
+        if self.run.calls.is_open(msg.call_id):
+            self.called[key] -= call.amount_cents
+            self.run.calls.settle(msg.call_id, msg.settled_min)
+        else:
+            self.run.log("payment_after_default", self.agent_id, msg.call_id, msg.payer)
         back = min(self.prefund_outstanding, msg.amount_cents, self.run.ledger.balance(self.seg))
         if back > 0:
             self.prefund_outstanding -= back

@@ -1,0 +1,116 @@
+"""The ``crossmargin`` CLI as a user meets it: exit codes, error messages, outputs, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from tiny import TINY
+
+CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
+
+BAD_SPEC = """
+name: bad
+reference: standalone
+scenarios:
+  standalone:
+    population: {n_end_users: many}
+  cross_margin:
+    xm: {enabled: true, colour: blue}
+    firms: {n_fcm: -2}
+"""
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_validate_bad_spec_names_every_field_and_exits_2(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(BAD_SPEC)
+    before = sorted(tmp_path.rglob("*"))
+    result = cli("validate", str(spec), cwd=tmp_path)
+    assert result.returncode == 2
+    message = result.stderr
+    assert "scenarios.standalone.population.n_end_users" in message  # wrong type
+    assert "scenarios.cross_margin.xm.colour" in message  # unknown field
+    assert "scenarios.cross_margin.firms.n_fcm" in message  # negative count
+    assert "Traceback" not in message + result.stdout
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_run_bad_spec_writes_nothing(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(BAD_SPEC)
+    result = cli("run", str(spec), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_spec_and_bad_yaml_exit_2(tmp_path):
+    missing = cli("validate", "no_such_experiment", cwd=tmp_path)
+    assert missing.returncode == 2 and "baseline" in missing.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\n")
+    result = cli("validate", str(broken), cwd=tmp_path)
+    assert result.returncode == 2 and "line" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_list_and_validate_builtin(tmp_path):
+    listed = cli("list", cwd=tmp_path)
+    assert listed.returncode == 0 and "baseline" in listed.stdout
+    assert cli("validate", "baseline", cwd=tmp_path).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def tiny_spec(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("spec")
+    base = {**TINY, "population": {"n_end_users": 12}, "calendar": {"business_days": 4}}
+    spec = {"name": "tiny", "question": "Does XM lower IM?", "seed": 5, "replications": 2,
+            "reference": "standalone", "base": base,
+            "scenarios": {"standalone": {"xm": {"enabled": False}},
+                          "cross_margin": {"xm": {"enabled": True}}}}
+    path = folder / "tiny.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
+    first = cli("run", str(tiny_spec), "--out", str(tmp_path / "a"), "--workers", "2",
+                cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "report.html" in first.stdout
+    second = cli("run", str(tiny_spec), "--out", str(tmp_path / "b"), "--workers", "1",
+                 cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    a = (tmp_path / "a" / "summary.csv").read_text()
+    assert a == (tmp_path / "b" / "summary.csv").read_text()
+    for name in ("spec.yaml", "manifest.json", "metrics.parquet", "report.html"):
+        assert (tmp_path / "a" / name).is_file()
+    for table in ("calls", "payments", "accounts_daily", "events"):
+        assert (tmp_path / "a" / "runs" / "cross_margin" / "1" / f"{table}.parquet").is_file()
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    im = summary[(summary.metric == "end_user_im_usd") & (summary.entity_type == "all")]
+    xm = im[im.scenario == "cross_margin"].iloc[0]
+    assert xm.diff_mean <= 0  # XM never raises IM: the reduction is clipped at >= 0
+
+
+def test_rerun_resumes_without_rerunning(tiny_spec, tmp_path):
+    out = tmp_path / "r"
+    assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
+    stamp = (out / "runs" / "standalone" / "0" / "metrics.parquet").stat().st_mtime_ns
+    again = cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 0
+    assert (out / "runs" / "standalone" / "0" / "metrics.parquet").stat().st_mtime_ns == stamp
+
+
+def test_out_dir_of_another_spec_is_refused(tiny_spec, tmp_path):
+    out = tmp_path / "x"
+    assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
+    other = cli("run", str(tiny_spec), "--out", str(out), "--seed", "6", cwd=tmp_path)
+    assert other.returncode == 2 and "different spec" in other.stderr
