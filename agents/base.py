@@ -22,6 +22,7 @@ class Agent:
         try:
             name = self.handlers[type(message)]
         except KeyError:
-            raise TypeError(f"{type(self).__name__} {self.agent_id} cannot handle "
-                            f"{type(message).__name__}") from None
+            raise TypeError(
+                f"{type(self).__name__} {self.agent_id} cannot handle {type(message).__name__}"
+            ) from None
         getattr(self, name)(message)

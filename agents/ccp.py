@@ -48,10 +48,13 @@ def to_cents(dollars: np.ndarray) -> np.ndarray:
 
 class Ccp(Agent):
     handlers: ClassVar[dict[type, str]] = {
-        ReductionFactors: "on_factors", PaymentSettled: "on_payment"}
+        ReductionFactors: "on_factors",
+        PaymentSettled: "on_payment",
+    }
 
-    def __init__(self, run: Run, ccp_id: str, partner: str, cfg: CcpConfig, xm: XmConfig,
-                 book: CcpBook) -> None:
+    def __init__(
+        self, run: Run, ccp_id: str, partner: str, cfg: CcpConfig, xm: XmConfig, book: CcpBook
+    ) -> None:
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
         self.model = VarModel(cfg.confidence, cfg.mpor_days, cfg.lookback_days, cfg.multiplier)
@@ -69,8 +72,9 @@ class Ccp(Agent):
         hist = self.run.market.history(day)
         standalone = self.model.requirement(self.own_exp, hist)
         i = self.xm_idx
-        fut, cash, comb = leg_requirements(self.model, self.book.futures_exp[i],
-                                           self.book.cash_exp[i], hist)
+        fut, cash, comb = leg_requirements(
+            self.model, self.book.futures_exp[i], self.book.cash_exp[i], hist
+        )
         total = fut + cash
         factors = np.divide(total - comb, total, out=np.zeros_like(total), where=total > 0)
         return standalone, factors
@@ -96,8 +100,9 @@ class Ccp(Agent):
         if self.cfg.factor_publish_delay_minutes:
             yield self.env.timeout(self.cfg.factor_publish_delay_minutes)
         users = tuple(self.book.users[i] for i in self.xm_idx)
-        self.run.send(self.partner, ReductionFactors(self.agent_id, day, users,
-                                                     tuple(factors.tolist())))
+        self.run.send(
+            self.partner, ReductionFactors(self.agent_id, day, users, tuple(factors.tolist()))
+        )
 
     def on_factors(self, msg: ReductionFactors) -> None:
         self.partner_factors[msg.date_index] = dict(zip(msg.customers, msg.factors, strict=True))
@@ -121,9 +126,20 @@ class Ccp(Agent):
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
         b = self.book
         for i in range(len(b.users)):
-            self.run.recorder.add("accounts_daily", (
-                day, b.users[i], b.user_types[i], self.agent_id, b.accounts[i],
-                float(im[i]), float(standalone[i]), float(vm[i]), float(reduction[i])))
+            self.run.recorder.add(
+                "accounts_daily",
+                (
+                    day,
+                    b.users[i],
+                    b.user_types[i],
+                    self.agent_id,
+                    b.accounts[i],
+                    float(im[i]),
+                    float(standalone[i]),
+                    float(vm[i]),
+                    float(reduction[i]),
+                ),
+            )
 
     def settle_accounts(self, day: int, im: np.ndarray, vm: np.ndarray, due: float) -> None:
         im_c, vm_c = to_cents(im), to_cents(vm)
@@ -136,15 +152,35 @@ class Ccp(Agent):
                 call = self.issue_call(firm, account, amount, due, vm_sum)
             else:
                 payout = self.settle_now(name, firm, im_sum, vm_sum)
-            self.run.send(firm, CycleStatement(
-                self.run.next_id("Y"), self.agent_id, firm, account, day,
-                tuple(self.book.users[i] for i in idx), tuple(im_c[idx].tolist()),
-                tuple(vm_c[idx].tolist()), call, payout))
+            self.run.send(
+                firm,
+                CycleStatement(
+                    self.run.next_id("Y"),
+                    self.agent_id,
+                    firm,
+                    account,
+                    day,
+                    tuple(self.book.users[i] for i in idx),
+                    tuple(im_c[idx].tolist()),
+                    tuple(vm_c[idx].tolist()),
+                    call,
+                    payout,
+                ),
+            )
 
     def issue_call(self, firm: str, account: str, amount: int, due: float, vm: int) -> MarginCall:
-        call = MarginCall(self.run.next_id("C"), "ccp", self.agent_id, firm, self.agent_id,
-                          account, amount, self.env.now, due,
-                          due + self.cfg.late_tolerance_minutes)
+        call = MarginCall(
+            self.run.next_id("C"),
+            "ccp",
+            self.agent_id,
+            firm,
+            self.agent_id,
+            account,
+            amount,
+            self.env.now,
+            due,
+            due + self.cfg.late_tolerance_minutes,
+        )
         paid = self.run.calls.issue(call)
         self.outstanding[self.account_name(firm, account)] += amount
         self.env.process(self.await_payment(call, paid, vm))
@@ -181,5 +217,19 @@ class Ccp(Agent):
     def transfer(self, src: str, dst: str, cents: int, purpose: str) -> None:
         self.run.ledger.transfer(src, dst, cents)
         now = self.env.now
-        self.run.recorder.add("payments", (self.run.next_id("P"), "", purpose, src, dst, src,
-                                           dst, cents, now, now, self.agent_id))
+        self.run.recorder.add(
+            "payments",
+            (
+                self.run.next_id("P"),
+                "",
+                purpose,
+                src,
+                dst,
+                src,
+                dst,
+                cents,
+                now,
+                now,
+                self.agent_id,
+            ),
+        )

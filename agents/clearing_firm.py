@@ -25,10 +25,19 @@ from sim.model import Run
 
 class ClearingFirm(Agent):
     handlers: ClassVar[dict[type, str]] = {
-        CycleStatement: "on_statement", PaymentSettled: "on_payment"}
+        CycleStatement: "on_statement",
+        PaymentSettled: "on_payment",
+    }
 
-    def __init__(self, run: Run, firm_id: str, kind: str, offers_xm: bool, cfg: FirmsConfig,
-                 ops: OperationsConfig) -> None:
+    def __init__(
+        self,
+        run: Run,
+        firm_id: str,
+        kind: str,
+        offers_xm: bool,
+        cfg: FirmsConfig,
+        ops: OperationsConfig,
+    ) -> None:
         super().__init__(run, firm_id)
         self.kind, self.offers_xm, self.cfg, self.ops = kind, offers_xm, cfg, ops
         self.cash, self.seg = f"firm:{firm_id}:cash", f"firm:{firm_id}:seg"
@@ -69,8 +78,19 @@ class ClearingFirm(Agent):
         due = cal.next_clock(now + ops.customer_min_notice_minutes, clock)
         final = cal.next_clock(due, clock, ops.grace_business_days)
         parent = st.call.call_id if st.call is not None else ""
-        call = MarginCall(self.run.next_id("C"), "customer", st.ccp, user, self.agent_id,
-                          st.account, amount, now, due, final, parent)
+        call = MarginCall(
+            self.run.next_id("C"),
+            "customer",
+            st.ccp,
+            user,
+            self.agent_id,
+            st.account,
+            amount,
+            now,
+            due,
+            final,
+            parent,
+        )
         paid = self.run.calls.issue(call)
         self.issued[call.call_id] = call
         self.called[(user, st.ccp)] += amount
@@ -116,13 +136,34 @@ class ClearingFirm(Agent):
             self.transfer(self.cash, dst, prefund, "prefund", call.call_id)
             self.prefund_outstanding += prefund
             self.run.calls.add_prefund(call.call_id, prefund)
-        self.run.send(call.ccp, PaymentSettled(self.run.next_id("P"), call.call_id,
-                                               self.agent_id, call.ccp, call.amount_cents,
-                                               self.env.now))
+        self.run.send(
+            call.ccp,
+            PaymentSettled(
+                self.run.next_id("P"),
+                call.call_id,
+                self.agent_id,
+                call.ccp,
+                call.amount_cents,
+                self.env.now,
+            ),
+        )
 
     def transfer(self, src: str, dst: str, cents: int, purpose: str, call_id: str) -> None:
         self.run.ledger.transfer(src, dst, cents)
         now = self.env.now
-        self.run.recorder.add("payments", (self.run.next_id("P"), call_id, purpose,
-                                           self.agent_id, dst, src, dst, cents, now, now,
-                                           self.agent_id))
+        self.run.recorder.add(
+            "payments",
+            (
+                self.run.next_id("P"),
+                call_id,
+                purpose,
+                self.agent_id,
+                dst,
+                src,
+                dst,
+                cents,
+                now,
+                now,
+                self.agent_id,
+            ),
+        )

@@ -35,10 +35,24 @@ class Custodian(Agent):
     def execute(self, ins: PaymentInstruction, at: float):
         yield self.env.timeout(at - self.env.now)
         self.run.ledger.transfer(ins.src_account, ins.dst_account, ins.amount_cents)
-        self.run.recorder.add("payments", (
-            ins.payment_id, ins.call_id, "customer_call", ins.payer, ins.payee, ins.src_account,
-            ins.dst_account, ins.amount_cents, ins.instructed_min, self.env.now, self.agent_id))
-        done = PaymentSettled(ins.payment_id, ins.call_id, ins.payer, ins.payee,
-                              ins.amount_cents, self.env.now)
+        self.run.recorder.add(
+            "payments",
+            (
+                ins.payment_id,
+                ins.call_id,
+                "customer_call",
+                ins.payer,
+                ins.payee,
+                ins.src_account,
+                ins.dst_account,
+                ins.amount_cents,
+                ins.instructed_min,
+                self.env.now,
+                self.agent_id,
+            ),
+        )
+        done = PaymentSettled(
+            ins.payment_id, ins.call_id, ins.payer, ins.payee, ins.amount_cents, self.env.now
+        )
         self.run.send(ins.payee, done)
         self.run.send(ins.payer, done)

@@ -20,8 +20,15 @@ from sim.model import Run
 class EndUser(Agent):
     handlers: ClassVar[dict[type, str]] = {MarginCall: "on_call", PaymentSettled: "on_settled"}
 
-    def __init__(self, run: Run, user_id: str, user_type: str, custodian: str,
-                 ops: OperationsConfig, cash_cents: int) -> None:
+    def __init__(
+        self,
+        run: Run,
+        user_id: str,
+        user_type: str,
+        custodian: str,
+        ops: OperationsConfig,
+        cash_cents: int,
+    ) -> None:
         super().__init__(run, user_id)
         self.user_type, self.custodian = user_type, custodian
         self.cash = f"eu:{user_id}:cash"
@@ -40,14 +47,25 @@ class EndUser(Agent):
         yield self.env.timeout(at - self.env.now)
         free = self.run.ledger.balance(self.cash) - self.reserved
         if free < call.amount_cents:
-            self.run.log("liquidity_shortfall", self.agent_id, call.call_id,
-                         str(call.amount_cents - free))
+            self.run.log(
+                "liquidity_shortfall", self.agent_id, call.call_id, str(call.amount_cents - free)
+            )
             return
         self.reserved += call.amount_cents
         firm_seg = f"firm:{call.payee}:seg"
-        self.run.send(self.custodian, PaymentInstruction(
-            self.run.next_id("P"), call.call_id, self.agent_id, call.payee, self.cash, firm_seg,
-            call.amount_cents, self.env.now))
+        self.run.send(
+            self.custodian,
+            PaymentInstruction(
+                self.run.next_id("P"),
+                call.call_id,
+                self.agent_id,
+                call.payee,
+                self.cash,
+                firm_seg,
+                call.amount_cents,
+                self.env.now,
+            ),
+        )
 
     def on_settled(self, msg: PaymentSettled) -> None:
         self.reserved -= msg.amount_cents

@@ -32,13 +32,19 @@ def exposures(users: tuple[EndUserSpec, ...]) -> tuple[np.ndarray, np.ndarray]:
     return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut]
 
 
-def make_book(run: Run, ccp_id: str, xm: np.ndarray, fut: np.ndarray,
-              cash: np.ndarray) -> CcpBook:
+def make_book(run: Run, ccp_id: str, xm: np.ndarray, fut: np.ndarray, cash: np.ndarray) -> CcpBook:
     users = run.population.users
     firms = tuple(u.futures_firm if ccp_id == "cme" else u.cash_firm for u in users)
     accounts = tuple("customer_xm" if x else "customer" for x in xm)
-    return CcpBook(tuple(u.user_id for u in users), tuple(u.user_type for u in users), firms,
-                   accounts, fut, cash, xm)
+    return CcpBook(
+        tuple(u.user_id for u in users),
+        tuple(u.user_type for u in users),
+        firms,
+        accounts,
+        fut,
+        cash,
+        xm,
+    )
 
 
 def opening_margin(cme: Ccp, ficc: Ccp, cap: float, rule: str) -> dict[str, np.ndarray]:
@@ -48,12 +54,16 @@ def opening_margin(cme: Ccp, ficc: Ccp, cap: float, rule: str) -> dict[str, np.n
     reduction = np.zeros(len(sa_cme))
     if rule != "none":
         reduction[cme.xm_idx] = applied_reduction(r_cme, r_ficc, cap)
-    return {"cme": sa_cme * (1 - reduction), "ficc": sa_ficc * (1 - reduction),
-            "standalone": sa_cme + sa_ficc}
+    return {
+        "cme": sa_cme * (1 - reduction),
+        "ficc": sa_ficc * (1 - reduction),
+        "standalone": sa_cme + sa_ficc,
+    }
 
 
-def open_balances(run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm],
-                  im: dict[str, np.ndarray]) -> None:
+def open_balances(
+    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict[str, np.ndarray]
+) -> None:
     seg = dict.fromkeys(firms, 0)
     for ccp_id, ccp in ccps.items():
         cents = to_cents(im[ccp_id])
@@ -76,10 +86,14 @@ def build_world(run: Run) -> None:
     fut, cash = exposures(pop.users)
     xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
     xm = np.array([xm_on and pop.xm_eligible(u) for u in pop.users], dtype=bool)
-    ccps = {c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm, fut, cash))
-            for c, p in (("cme", "ficc"), ("ficc", "cme"))}
-    firms = {f.firm_id: ClearingFirm(run, f.firm_id, f.kind, f.offers_xm, cfg.firms,
-                                     cfg.operations) for f in pop.firms}
+    ccps = {
+        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm, fut, cash))
+        for c, p in (("cme", "ficc"), ("ficc", "cme"))
+    }
+    firms = {
+        f.firm_id: ClearingFirm(run, f.firm_id, f.kind, f.offers_xm, cfg.firms, cfg.operations)
+        for f in pop.firms
+    }
     for c in pop.custodians:
         Custodian(run, c, cfg.operations)
     im = opening_margin(ccps["cme"], ccps["ficc"], cfg.xm.cap, cfg.xm.rule)

@@ -26,8 +26,12 @@ from rich.progress import (
 
 from sim.errors import ConfigError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Simulate CME-FICC cross-margining for end users.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Simulate CME-FICC cross-margining for end users.",
+)
 err = Console(stderr=True)
 out = Console()
 
@@ -40,6 +44,7 @@ def bad_input_exits_2(func: Callable[..., Any]) -> Callable[..., Any]:
         except ConfigError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
             raise typer.Exit(2) from None
+
     return wrapper
 
 
@@ -60,14 +65,24 @@ def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML pat
     from experiments.spec import load
 
     resolved = load(spec)
-    out.print(f"{spec}: valid ({len(resolved.configs)} scenarios x "
-              f"{resolved.spec.replications} replications)", highlight=False)
+    out.print(
+        f"{spec}: valid ({len(resolved.configs)} scenarios x "
+        f"{resolved.spec.replications} replications)",
+        highlight=False,
+    )
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("failed {task.fields[failed]}"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 @app.command()

@@ -23,7 +23,14 @@ def write_outputs(out: Path, metrics: pd.DataFrame) -> Path:
     (out / ".metrics.parquet.tmp").replace(out / "metrics.parquet")
     summary = summarise(metrics, spec["reference"])
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
-    return write_report(out, spec_yaml=spec_text, manifest=manifest, metrics=metrics,
-                        summary=summary, title=f"crossmargin: {spec['name']}",
-                        question=spec.get("question", ""), reference=spec["reference"],
-                        headline_metrics=spec.get("headline_metrics"))
+    return write_report(
+        out,
+        spec_yaml=spec_text,
+        manifest=manifest,
+        metrics=metrics,
+        summary=summary,
+        title=f"crossmargin: {spec['name']}",
+        question=spec.get("question", ""),
+        reference=spec["reference"],
+        headline_metrics=spec.get("headline_metrics"),
+    )

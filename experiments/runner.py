@@ -101,8 +101,11 @@ def package_version() -> str:
 
 def make_tasks(resolved: ResolvedSpec) -> list[Task]:
     seeds = replication_seeds(resolved.spec.seed, resolved.spec.replications)
-    return [Task(name, k, seeds[k], cfg) for name, cfg in resolved.configs.items()
-            for k in range(resolved.spec.replications)]
+    return [
+        Task(name, k, seeds[k], cfg)
+        for name, cfg in resolved.configs.items()
+        for k in range(resolved.spec.replications)
+    ]
 
 
 class Manifest:
@@ -113,17 +116,23 @@ class Manifest:
         old = json.loads(path.read_text()) if path.is_file() else {}
         spec = resolved.spec
         self.data = {
-            "experiment": spec.name, "package_version": package_version(),
-            "root_seed": spec.seed, "replications": spec.replications,
+            "experiment": spec.name,
+            "package_version": package_version(),
+            "root_seed": spec.seed,
+            "replications": spec.replications,
             "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
-            "started": old.get("started") or _now(), "finished": None,
+            "started": old.get("started") or _now(),
+            "finished": None,
             "runs": old.get("runs", {}),
         }
 
     def record(self, task: Task, outcome: dict) -> None:
-        self.data["runs"][task.run_id] = {"scenario": task.scenario,
-                                          "replication": task.replication, "seed": task.seed,
-                                          **outcome}
+        self.data["runs"][task.run_id] = {
+            "scenario": task.scenario,
+            "replication": task.replication,
+            "seed": task.seed,
+            **outcome,
+        }
         self.save()
 
     def finish(self) -> None:
@@ -143,14 +152,17 @@ def prepare_out_dir(out: Path, resolved: ResolvedSpec) -> None:
     spec_file = out / "spec.yaml"
     text = resolved.to_yaml()
     if spec_file.is_file() and spec_file.read_text() != text:
-        raise ConfigError(f"{out}: holds results of a different spec (its spec.yaml differs);"
-                          " use --out for a new folder or delete this one")
+        raise ConfigError(
+            f"{out}: holds results of a different spec (its spec.yaml differs);"
+            " use --out for a new folder or delete this one"
+        )
     write_atomic(spec_file, text)
 
 
 def gather_metrics(runs: Path, tasks: list[Task]) -> pd.DataFrame:
-    frames = [pd.read_parquet(run_dir(runs, t) / "metrics.parquet")
-              for t in tasks if is_done(runs, t)]
+    frames = [
+        pd.read_parquet(run_dir(runs, t) / "metrics.parquet") for t in tasks if is_done(runs, t)
+    ]
     metrics = pd.concat(frames, ignore_index=True)
     keys = ["scenario", "replication", "metric", "entity_type", "entity", "date"]
     return metrics.sort_values(keys, kind="stable", ignore_index=True)
@@ -159,8 +171,13 @@ def gather_metrics(runs: Path, tasks: list[Task]) -> pd.DataFrame:
 ProgressHook = Callable[[Task, dict], None]
 
 
-def run_tasks(tasks: list[Task], runs: Path, manifest: Manifest, workers: int,
-              on_result: ProgressHook | None = None) -> int:
+def run_tasks(
+    tasks: list[Task],
+    runs: Path,
+    manifest: Manifest,
+    workers: int,
+    on_result: ProgressHook | None = None,
+) -> int:
     """Run the unfinished tasks; returns how many failed."""
     failed = 0
     todo = [t for t in tasks if not is_done(runs, t)]

@@ -39,15 +39,17 @@ class Spec(BaseModel):
     replications: int = Field(5, ge=1, le=10_000)
     reference: str
     headline_metrics: list[str] = Field(
-        default_factory=lambda: ["end_user_im_usd", "xm_savings_usd", "prefunding_usd"])
+        default_factory=lambda: ["end_user_im_usd", "xm_savings_usd", "prefunding_usd"]
+    )
     base: dict[str, Any] = Field(default_factory=dict)
     scenarios: dict[str, dict[str, Any] | None] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _reference_known(self) -> Spec:
         if self.reference not in self.scenarios:
-            raise ValueError(f"reference {self.reference!r} is not one of the scenarios "
-                             f"{sorted(self.scenarios)}")
+            raise ValueError(
+                f"reference {self.reference!r} is not one of the scenarios {sorted(self.scenarios)}"
+            )
         return self
 
 
@@ -93,8 +95,9 @@ def _scenario_configs(base_raw: Any, scenarios: Any) -> tuple[dict, dict, list]:
         if override is not None and not isinstance(override, dict):
             continue
         cfg, errs = _config(deep_merge(base, override or {}), f"scenarios.{name}")
-        errors += [(p, m) for p, m in errs
-                   if p.removeprefix(f"scenarios.{name}.") not in base_paths]
+        errors += [
+            (p, m) for p, m in errs if p.removeprefix(f"scenarios.{name}.") not in base_paths
+        ]
         if cfg is not None:
             configs[name] = cfg
     resolved_base = base_cfg.model_dump(mode="json") if base_cfg else {}
@@ -120,8 +123,9 @@ def resolve(raw: Any, source: str = "<spec>") -> ResolvedSpec:
 
 def builtin_names() -> list[str]:
     folder = resources.files("experiments") / "specs"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
-                  if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def read_spec(name_or_path: str) -> tuple[Any, str]:
@@ -131,8 +135,10 @@ def read_spec(name_or_path: str) -> tuple[Any, str]:
         return _parse(text, f"built-in spec {name_or_path!r}"), name_or_path
     path = Path(name_or_path)
     if not path.is_file():
-        raise ConfigError(f"{name_or_path}: no such spec file and no built-in experiment of "
-                          f"that name (built-ins: {', '.join(builtin_names())})")
+        raise ConfigError(
+            f"{name_or_path}: no such spec file and no built-in experiment of "
+            f"that name (built-ins: {', '.join(builtin_names())})"
+        )
     return _parse(path.read_text(), str(path)), str(path)
 
 
@@ -142,8 +148,9 @@ def _parse(text: str, source: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(source, [("<yaml>", f"not valid YAML{where}: "
-                                            f"{getattr(exc, 'problem', exc)}")]) from None
+        raise SpecError(
+            source, [("<yaml>", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]
+        ) from None
 
 
 def load(name_or_path: str, overrides: dict[str, Any] | None = None) -> ResolvedSpec:

@@ -70,7 +70,22 @@ class CallBook:
     def _end(self, entry: _OpenCall, settled: float, status: str) -> None:
         c = entry.call
         self.ended[c.call_id] = status
-        self.recorder.add("calls", (
-            c.call_id, c.parent_id, c.level, c.ccp, c.payer, c.payee, c.account, c.amount_cents,
-            c.issued_min, c.due_min, c.final_min, settled, status, entry.prefunded_cents,
-        ))
+        self.recorder.add(
+            "calls",
+            (
+                c.call_id,
+                c.parent_id,
+                c.level,
+                c.ccp,
+                c.payer,
+                c.payee,
+                c.account,
+                c.amount_cents,
+                c.issued_min,
+                c.due_min,
+                c.final_min,
+                settled,
+                status,
+                entry.prefunded_cents,
+            ),
+        )

@@ -78,20 +78,35 @@ class CcpConfig(Frozen):
         call = parse_clock(self.call_clock) + 1440 * self.call_next_day
         due = parse_clock(self.due_clock) + 1440 * self.due_next_day
         if not run <= call < due:
-            raise ValueError("cycle times must satisfy run_clock <= call_clock < due_clock"
-                             " (counting *_next_day)")
+            raise ValueError(
+                "cycle times must satisfy run_clock <= call_clock < due_clock (counting *_next_day)"
+            )
         return self
 
 
 def _cme_default() -> CcpConfig:
-    return CcpConfig(mpor_days=2, lookback_days=2520, multiplier=1.1, run_clock="19:00",
-                     call_clock="19:00", call_next_day=False, due_clock="08:30",
-                     due_next_day=True)
+    return CcpConfig(
+        mpor_days=2,
+        lookback_days=2520,
+        multiplier=1.1,
+        run_clock="19:00",
+        call_clock="19:00",
+        call_next_day=False,
+        due_clock="08:30",
+        due_next_day=True,
+    )
 
 
 def _ficc_default() -> CcpConfig:
-    return CcpConfig(mpor_days=3, lookback_days=1260, run_clock="18:00", call_clock="08:30",
-                     call_next_day=True, due_clock="09:30", due_next_day=True)
+    return CcpConfig(
+        mpor_days=3,
+        lookback_days=1260,
+        run_clock="18:00",
+        call_clock="08:30",
+        call_next_day=True,
+        due_clock="09:30",
+        due_next_day=True,
+    )
 
 
 class XmConfig(Frozen):
@@ -131,16 +146,32 @@ class EndUserTypeConfig(Frozen):
 
 def _default_types() -> dict[str, EndUserTypeConfig]:
     return {
-        "hedge_fund": EndUserTypeConfig(share=0.45, template="basis", dv01_median_usd=150_000,
-                                        hedge_ratio=1.0, cash_buffer_multiple=1.3,
-                                        p_same_bd_fcm=0.45),
-        "asset_manager": EndUserTypeConfig(share=0.35, template="overlay", dv01_median_usd=80_000,
-                                           hedge_ratio=0.3, hedge_ratio_sd=0.1,
-                                           cash_buffer_multiple=2.0, p_same_bd_fcm=0.35),
-        "regional_bank": EndUserTypeConfig(share=0.20, template="hedged_book",
-                                           dv01_median_usd=30_000, hedge_ratio=0.6,
-                                           hedge_ratio_sd=0.15, cash_buffer_multiple=2.5,
-                                           p_same_bd_fcm=0.3),
+        "hedge_fund": EndUserTypeConfig(
+            share=0.45,
+            template="basis",
+            dv01_median_usd=150_000,
+            hedge_ratio=1.0,
+            cash_buffer_multiple=1.3,
+            p_same_bd_fcm=0.45,
+        ),
+        "asset_manager": EndUserTypeConfig(
+            share=0.35,
+            template="overlay",
+            dv01_median_usd=80_000,
+            hedge_ratio=0.3,
+            hedge_ratio_sd=0.1,
+            cash_buffer_multiple=2.0,
+            p_same_bd_fcm=0.35,
+        ),
+        "regional_bank": EndUserTypeConfig(
+            share=0.20,
+            template="hedged_book",
+            dv01_median_usd=30_000,
+            hedge_ratio=0.6,
+            hedge_ratio_sd=0.15,
+            cash_buffer_multiple=2.5,
+            p_same_bd_fcm=0.3,
+        ),
     }
 
 
@@ -174,8 +205,9 @@ class OperationsConfig(Frozen):
     grace_business_days: int = Field(1, ge=0, le=10)
     firm_pay_lead_minutes: float = Field(30.0, ge=0)
 
-    _clocks = field_validator("user_open", "user_close", "custodian_open", "custodian_cutoff",
-                              "customer_due_clock")(_check_clock)
+    _clocks = field_validator(
+        "user_open", "user_close", "custodian_open", "custodian_cutoff", "customer_due_clock"
+    )(_check_clock)
 
 
 class SimConfig(Frozen):

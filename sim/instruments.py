@@ -63,8 +63,9 @@ def par_dv01_per_dollar(years: float, y: float = REFERENCE_YIELD) -> float:
 
 
 def _cash(tenor: int) -> Instrument:
-    return Instrument(f"UST{tenor}Y", "cash", "ficc", "usd_face", float(tenor),
-                      par_dv01_per_dollar(tenor))
+    return Instrument(
+        f"UST{tenor}Y", "cash", "ficc", "usd_face", float(tenor), par_dv01_per_dollar(tenor)
+    )
 
 
 def _future(symbol: str, ctd_years: float, dv01: float) -> Instrument:

@@ -63,8 +63,9 @@ class VarModel:
         return var * self.multiplier
 
 
-def reduction_factor(im_combined: np.ndarray, im_futures: np.ndarray,
-                     im_cash: np.ndarray) -> np.ndarray:
+def reduction_factor(
+    im_combined: np.ndarray, im_futures: np.ndarray, im_cash: np.ndarray
+) -> np.ndarray:
     """One CCP's XM reduction factor ``1 - IM(combined) / (IM(futures) + IM(cash))``.
 
     Zero where the standalone sum is zero (nothing to reduce).
@@ -80,8 +81,9 @@ def applied_reduction(r_cme: np.ndarray, r_ficc: np.ndarray, cap: float) -> np.n
     return np.clip(np.minimum(r_cme, r_ficc), 0.0, cap)
 
 
-def leg_requirements(model: VarModel, futures_exp: np.ndarray, cash_exp: np.ndarray,
-                     daily_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def leg_requirements(
+    model: VarModel, futures_exp: np.ndarray, cash_exp: np.ndarray, daily_bp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """IM (dollars) of the futures leg, the cash leg and both combined, for every account.
 
     One matrix product over all accounts and legs at once.

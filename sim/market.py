@@ -56,5 +56,10 @@ def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> Ma
     run, run_regimes = simulate_changes(params, n_days, rng, start_regime=first)
     curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
     source = f"synthetic look-back of {cfg.lookback_days} days from {params['source']}"
-    return MarketPath(np.vstack([back, run]), np.concatenate([back_regimes, run_regimes]),
-                      cfg.lookback_days, curve, source)
+    return MarketPath(
+        np.vstack([back, run]),
+        np.concatenate([back_regimes, run_regimes]),
+        cfg.lookback_days,
+        curve,
+        source,
+    )

@@ -25,13 +25,26 @@ COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
 
 
 def _rows(metric: str, values: pd.Series, entity_type: str = "all") -> list[dict]:
-    return [{"date": pd.NaT, "entity": "all", "entity_type": str(k) if entity_type == "*" else
-             entity_type, "metric": metric, "value": float(v)} for k, v in values.items()]
+    return [
+        {
+            "date": pd.NaT,
+            "entity": "all",
+            "entity_type": str(k) if entity_type == "*" else entity_type,
+            "metric": metric,
+            "value": float(v),
+        }
+        for k, v in values.items()
+    ]
 
 
 def _one(metric: str, value: float, entity_type: str = "all") -> dict:
-    return {"date": pd.NaT, "entity": "all", "entity_type": entity_type, "metric": metric,
-            "value": float(value)}
+    return {
+        "date": pd.NaT,
+        "entity": "all",
+        "entity_type": entity_type,
+        "metric": metric,
+        "value": float(value),
+    }
 
 
 def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
@@ -40,8 +53,9 @@ def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
     rows = _rows("end_user_im_usd", by_type, "*")
     rows.append(_one("end_user_im_usd", per_user.mean()))
     rows.append(_one("end_user_im_total_usd", daily["im_usd"].sum() / n_days))
-    rows.append(_one("xm_savings_usd",
-                     (daily["standalone_im_usd"] - daily["im_usd"]).sum() / n_days))
+    rows.append(
+        _one("xm_savings_usd", (daily["standalone_im_usd"] - daily["im_usd"]).sum() / n_days)
+    )
     xm = daily[daily["account"] == "customer_xm"]
     rows.append(_one("xm_accounts", xm["entity"].nunique()))
     rows.append(_one("xm_mean_reduction", xm["reduction"].mean() if len(xm) else 0.0))
@@ -58,10 +72,12 @@ def call_metrics(calls: pd.DataFrame) -> list[dict]:
             _one("calls", len(c), level),
             _one("calls_late_share", (c["status"] == "late").mean() if len(c) else 0.0, level),
             _one("calls_defaulted", (c["status"] == "defaulted").sum(), level),
-            _one("call_latency_p50_min", np.nanpercentile(latency, 50) if len(latency) else 0,
-                 level),
-            _one("call_latency_p95_min", np.nanpercentile(latency, 95) if len(latency) else 0,
-                 level),
+            _one(
+                "call_latency_p50_min", np.nanpercentile(latency, 50) if len(latency) else 0, level
+            ),
+            _one(
+                "call_latency_p95_min", np.nanpercentile(latency, 95) if len(latency) else 0, level
+            ),
         ]
     rows.append(_one("prefunding_usd", calls["prefunded_cents"].sum() / 100.0))
     return rows
@@ -73,8 +89,16 @@ def daily_rows(daily: pd.DataFrame, dates: list) -> list[dict]:
     savings = by_day["standalone_im_usd"].sum() - im
     rows = []
     for metric, series in (("end_user_im_total_usd", im), ("xm_savings_usd", savings)):
-        rows += [{"date": pd.Timestamp(dates[int(d)]), "entity": "all", "entity_type": "all",
-                  "metric": metric, "value": float(v)} for d, v in series.items()]
+        rows += [
+            {
+                "date": pd.Timestamp(dates[int(d)]),
+                "entity": "all",
+                "entity_type": "all",
+                "metric": metric,
+                "value": float(v),
+            }
+            for d, v in series.items()
+        ]
     return rows
 
 

@@ -54,9 +54,11 @@ class Run:
         self.recorder = Recorder(out_dir)
         self.calls = CallBook(self.env, self.recorder)
         self.market: MarketPath = build_market(
-            config.market, config.calendar.business_days, self.streams.get("market"))
+            config.market, config.calendar.business_days, self.streams.get("market")
+        )
         self.population: Population = make_population(
-            config.population, config.firms, self.streams.get("population"))
+            config.population, config.firms, self.streams.get("population")
+        )
         self.agents: dict[str, Receiver] = {}
         self._counters: dict[str, int] = defaultdict(int)
 
@@ -82,7 +84,8 @@ class Run:
         """Money conserved to the cent, no account beyond its credit line, no call left open."""
         if self.ledger.total() != self.ledger.endowed():
             raise LedgerError(
-                f"money not conserved: {self.ledger.total()} != {self.ledger.endowed()}")
+                f"money not conserved: {self.ledger.total()} != {self.ledger.endowed()}"
+            )
         if self.ledger.below_limit():
             raise LedgerError(f"accounts beyond credit limit: {self.ledger.below_limit()}")
         if self.calls.open_calls():
@@ -106,6 +109,10 @@ def run(config: SimConfig, seed: int, out_dir: Path | None = None) -> RunResult:
     the_run.env.run()
     the_run.check_invariants()
     tables = the_run.recorder.finish()
-    info = {"seed": seed, "market_source": the_run.market.source,
-            "ledger_total_cents": the_run.ledger.total(), "sim_end_min": the_run.env.now}
+    info = {
+        "seed": seed,
+        "market_source": the_run.market.source,
+        "ledger_total_cents": the_run.ledger.total(),
+        "sim_end_min": the_run.env.now,
+    }
     return RunResult(tables, run_metrics(tables, the_run), info)

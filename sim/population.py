@@ -99,8 +99,9 @@ def _portfolio(t: EndUserTypeConfig, rng: np.random.Generator) -> dict[str, floa
     return {cash_sym: float(face), fut_sym: float(contracts)}
 
 
-def make_population(pop: PopulationConfig, firms_cfg: FirmsConfig,
-                    rng: np.random.Generator) -> Population:
+def make_population(
+    pop: PopulationConfig, firms_cfg: FirmsConfig, rng: np.random.Generator
+) -> Population:
     """Draw firms, custodians and end users (types in proportion to their shares)."""
     firms = make_firms(firms_cfg, rng)
     custodians = tuple(f"cust{i + 1:02d}" for i in range(pop.n_custodians))
@@ -112,6 +113,7 @@ def make_population(pop: PopulationConfig, firms_cfg: FirmsConfig,
         t = pop.types[names[k]]
         fut, cash = _relationships(list(firms), t.p_same_bd_fcm, rng)
         custodian = custodians[int(rng.integers(len(custodians)))]
-        users.append(EndUserSpec(f"eu{i + 1:05d}", names[k], fut, cash, custodian,
-                                 _portfolio(t, rng)))
+        users.append(
+            EndUserSpec(f"eu{i + 1:05d}", names[k], fut, cash, custodian, _portfolio(t, rng))
+        )
     return Population(firms, tuple(users), custodians)

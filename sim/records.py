@@ -18,18 +18,44 @@ S, F, INT = pa.string(), pa.float64(), pa.int64()
 
 SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "calls": [
-        ("call_id", S), ("parent_id", S), ("level", S), ("ccp", S), ("payer", S),
-        ("payee", S), ("account", S), ("amount_cents", INT), ("issued_min", F), ("due_min", F),
-        ("final_min", F), ("settled_min", F), ("status", S), ("prefunded_cents", INT),
+        ("call_id", S),
+        ("parent_id", S),
+        ("level", S),
+        ("ccp", S),
+        ("payer", S),
+        ("payee", S),
+        ("account", S),
+        ("amount_cents", INT),
+        ("issued_min", F),
+        ("due_min", F),
+        ("final_min", F),
+        ("settled_min", F),
+        ("status", S),
+        ("prefunded_cents", INT),
     ],
     "payments": [
-        ("payment_id", S), ("call_id", S), ("purpose", S), ("payer", S), ("payee", S),
-        ("src_account", S), ("dst_account", S), ("amount_cents", INT), ("instructed_min", F),
-        ("settled_min", F), ("via", S),
+        ("payment_id", S),
+        ("call_id", S),
+        ("purpose", S),
+        ("payer", S),
+        ("payee", S),
+        ("src_account", S),
+        ("dst_account", S),
+        ("amount_cents", INT),
+        ("instructed_min", F),
+        ("settled_min", F),
+        ("via", S),
     ],
     "accounts_daily": [
-        ("date_index", INT), ("entity", S), ("entity_type", S), ("ccp", S), ("account", S),
-        ("im_usd", F), ("standalone_im_usd", F), ("vm_usd", F), ("reduction", F),
+        ("date_index", INT),
+        ("entity", S),
+        ("entity_type", S),
+        ("ccp", S),
+        ("account", S),
+        ("im_usd", F),
+        ("standalone_im_usd", F),
+        ("vm_usd", F),
+        ("reduction", F),
     ],
     "events": [("time_min", F), ("kind", S), ("entity", S), ("ref", S), ("detail", S)],
 }
@@ -62,9 +88,9 @@ class Recorder:
     def _arrow(self, table: str) -> pa.Table:
         schema = pa.schema(SCHEMAS[table])
         columns = list(zip(*self._rows[table], strict=True)) or [[] for _ in schema]
-        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema,
-                                                                                strict=True)],
-                                    schema=schema)
+        return pa.Table.from_arrays(
+            [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
+        )
 
     def _flush(self, table: str) -> None:
         if not self._rows[table]:

@@ -71,22 +71,30 @@ def test_list_and_validate_builtin(tmp_path):
 def tiny_spec(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("spec")
     base = {**TINY, "population": {"n_end_users": 12}, "calendar": {"business_days": 4}}
-    spec = {"name": "tiny", "question": "Does XM lower IM?", "seed": 5, "replications": 2,
-            "reference": "standalone", "base": base,
-            "scenarios": {"standalone": {"xm": {"enabled": False}},
-                          "cross_margin": {"xm": {"enabled": True}}}}
+    spec = {
+        "name": "tiny",
+        "question": "Does XM lower IM?",
+        "seed": 5,
+        "replications": 2,
+        "reference": "standalone",
+        "base": base,
+        "scenarios": {
+            "standalone": {"xm": {"enabled": False}},
+            "cross_margin": {"xm": {"enabled": True}},
+        },
+    }
     path = folder / "tiny.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
 
 
 def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
-    first = cli("run", str(tiny_spec), "--out", str(tmp_path / "a"), "--workers", "2",
-                cwd=tmp_path)
+    first = cli("run", str(tiny_spec), "--out", str(tmp_path / "a"), "--workers", "2", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "report.html" in first.stdout
-    second = cli("run", str(tiny_spec), "--out", str(tmp_path / "b"), "--workers", "1",
-                 cwd=tmp_path)
+    second = cli(
+        "run", str(tiny_spec), "--out", str(tmp_path / "b"), "--workers", "1", cwd=tmp_path
+    )
     assert second.returncode == 0, second.stderr
     a = (tmp_path / "a" / "summary.csv").read_text()
     assert a == (tmp_path / "b" / "summary.csv").read_text()

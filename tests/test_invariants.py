@@ -12,27 +12,35 @@ from sim.calendar import is_business_day, parse_clock
 from sim.config import build_config
 from sim.model import Run, run
 
-worlds = st.fixed_dictionaries({
-    "calendar": st.fixed_dictionaries({"business_days": st.integers(1, 6)}),
-    "market": st.just({"lookback_days": 300}),
-    "cme": st.just({"lookback_days": 250}),
-    "ficc": st.just({"lookback_days": 250}),
-    "firms": st.fixed_dictionaries({
-        "n_bd_fcm": st.integers(1, 3), "n_fcm": st.integers(0, 2), "n_bd": st.integers(0, 2),
-        "share_bd_fcm_offering_xm": st.sampled_from([0.0, 0.5, 1.0]),
-        "house_multiplier": st.sampled_from([1.0, 1.25]),
-        "own_liquidity_usd": st.sampled_from([0.0, 1e6, 1e9]),
-        "credit_line_usd": st.sampled_from([0.0, 1e8]),
-        "min_transfer_usd": st.sampled_from([0.0, 10_000.0]),
-    }),
-    "population": st.fixed_dictionaries({"n_end_users": st.integers(1, 12)}),
-    "operations": st.fixed_dictionaries({
-        "user_response_mean_minutes": st.sampled_from([1.0, 60.0, 600.0]),
-        "custodian_latency_median_minutes": st.sampled_from([5.0, 120.0]),
-        "grace_business_days": st.integers(0, 2),
-    }),
-    "xm": st.fixed_dictionaries({"enabled": st.booleans(), "cap": st.sampled_from([0.5, 0.8])}),
-})
+worlds = st.fixed_dictionaries(
+    {
+        "calendar": st.fixed_dictionaries({"business_days": st.integers(1, 6)}),
+        "market": st.just({"lookback_days": 300}),
+        "cme": st.just({"lookback_days": 250}),
+        "ficc": st.just({"lookback_days": 250}),
+        "firms": st.fixed_dictionaries(
+            {
+                "n_bd_fcm": st.integers(1, 3),
+                "n_fcm": st.integers(0, 2),
+                "n_bd": st.integers(0, 2),
+                "share_bd_fcm_offering_xm": st.sampled_from([0.0, 0.5, 1.0]),
+                "house_multiplier": st.sampled_from([1.0, 1.25]),
+                "own_liquidity_usd": st.sampled_from([0.0, 1e6, 1e9]),
+                "credit_line_usd": st.sampled_from([0.0, 1e8]),
+                "min_transfer_usd": st.sampled_from([0.0, 10_000.0]),
+            }
+        ),
+        "population": st.fixed_dictionaries({"n_end_users": st.integers(1, 12)}),
+        "operations": st.fixed_dictionaries(
+            {
+                "user_response_mean_minutes": st.sampled_from([1.0, 60.0, 600.0]),
+                "custodian_latency_median_minutes": st.sampled_from([5.0, 120.0]),
+                "grace_business_days": st.integers(0, 2),
+            }
+        ),
+        "xm": st.fixed_dictionaries({"enabled": st.booleans(), "cap": st.sampled_from([0.5, 0.8])}),
+    }
+)
 
 
 def _check_windows(payments: pd.DataFrame, the_run: Run) -> None:
@@ -69,6 +77,7 @@ def test_random_worlds_keep_the_invariants(overrides, seed):
 
 
 def test_run_reports_conserved_total():
-    result = run(build_config({"calendar": {"business_days": 2},
-                               "population": {"n_end_users": 5}}), 3)
+    result = run(
+        build_config({"calendar": {"business_days": 2}, "population": {"n_end_users": 5}}), 3
+    )
     assert result.info["ledger_total_cents"] > 0

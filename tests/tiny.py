@@ -12,13 +12,22 @@ TINY = {
     "market": {"lookback_days": 300},
     "cme": {"lookback_days": 250},
     "ficc": {"lookback_days": 250},
-    "firms": {"n_bd_fcm": 1, "n_fcm": 1, "n_bd": 0, "share_bd_fcm_offering_xm": 1.0,
-              "min_transfer_usd": 0},
-    "population": {"n_end_users": 3, "n_custodians": 1, "types": {
-        "regional_bank": None,
-        "asset_manager": {"p_same_bd_fcm": 0.0, "share": 0.5},
-        "hedge_fund": {"p_same_bd_fcm": 1.0, "share": 0.5},
-    }},
+    "firms": {
+        "n_bd_fcm": 1,
+        "n_fcm": 1,
+        "n_bd": 0,
+        "share_bd_fcm_offering_xm": 1.0,
+        "min_transfer_usd": 0,
+    },
+    "population": {
+        "n_end_users": 3,
+        "n_custodians": 1,
+        "types": {
+            "regional_bank": None,
+            "asset_manager": {"p_same_bd_fcm": 0.0, "share": 0.5},
+            "hedge_fund": {"p_same_bd_fcm": 1.0, "share": 0.5},
+        },
+    },
     "operations": {"user_response_mean_minutes": 1e-6, "custodian_latency_sigma": 0.0},
     "xm": {"enabled": True},
 }
