@@ -107,21 +107,31 @@ def run(
     manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
     manifest.save()
     n_workers = workers or min(os.cpu_count() or 1, len(tasks))
-    with _progress() as bar:
-        done = sum(runner.is_done(target / "runs", t) for t in tasks)
-        job = bar.add_task(resolved.spec.name, total=len(tasks), completed=done, failed=0)
-
-        def advance(task: runner.Task, outcome: dict) -> None:
-            failed = bar.tasks[0].fields["failed"] + (outcome["status"] == "failed")
-            bar.update(job, advance=1, failed=failed)
-
-        failed = runner.run_tasks(tasks, target / "runs", manifest, n_workers, advance)
+    failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers)
     manifest.finish()
+    if failed == len(tasks):
+        err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
+        raise typer.Exit(1)
     report = write_outputs(target, runner.gather_metrics(target / "runs", tasks))
     out.print(f"summary: {target / 'summary.csv'}\nreport:  {report}", highlight=False)
     if failed:
         err.print(f"[red]{failed} run(s) failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
+
+
+def _run_with_progress(name: str, tasks: list, target: Path, manifest, workers: int) -> int:
+    """Run the unfinished tasks under a progress bar; returns how many failed."""
+    from experiments import runner
+
+    with _progress() as bar:
+        done = sum(runner.is_done(target / "runs", t) for t in tasks)
+        job = bar.add_task(name, total=len(tasks), completed=done, failed=0)
+
+        def advance(task: runner.Task, outcome: dict) -> None:
+            failed = bar.tasks[0].fields["failed"] + (outcome["status"] == "failed")
+            bar.update(job, advance=1, failed=failed)
+
+        return runner.run_tasks(tasks, target / "runs", manifest, workers, advance)
 
 
 def main() -> None:
