@@ -7,8 +7,10 @@ day has the same clock times in ET, which is how the CCPs publish their schedule
 Holidays follow the SIFMA U.S. bond-market full-close recommendations: New Year's Day, Martin
 Luther King Jr. Day, Presidents Day, Good Friday, Memorial Day, Juneteenth (from 2022),
 Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving and Christmas. A holiday on
-a Sunday is observed on the Monday; on a Saturday it is observed on the Friday, except New Year's
-Day (SIFMA does not close on the Friday 31 December). Early closes are not modelled.
+a Sunday is observed on the Monday; on a Saturday it is observed on the Friday (as SIFMA did for
+Independence Day 2020 and Christmas 2021; Juneteenth is assumed to follow them), except New Year's
+Day and Veterans Day, when the Friday is a normal trading day (Fri 31 Dec 2021, Fri 10 Nov 2023).
+Early closes are not modelled.
 """
 
 from __future__ import annotations
@@ -58,11 +60,12 @@ def _observed(day: dt.date, saturday_to_friday: bool = True) -> dt.date | None:
 @lru_cache(maxsize=256)
 def bond_market_holidays(year: int) -> frozenset[dt.date]:
     """SIFMA-style full-close holidays observed in ``year``."""
-    fixed = [dt.date(year, 7, 4), dt.date(year, 11, 11), dt.date(year, 12, 25)]
+    fixed = [dt.date(year, 7, 4), dt.date(year, 12, 25)]
     if year >= 2022:
         fixed.append(dt.date(year, 6, 19))
     days = {_observed(d) for d in fixed}
     days.add(_observed(dt.date(year, 1, 1), saturday_to_friday=False))
+    days.add(_observed(dt.date(year, 11, 11), saturday_to_friday=False))
     days |= {
         _nth_weekday(year, 1, 0, 3),  # Martin Luther King Jr. Day
         _nth_weekday(year, 2, 0, 3),  # Presidents Day

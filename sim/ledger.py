@@ -45,7 +45,7 @@ class Ledger:
 
     def transfer(self, src: str, dst: str, amount_cents: int) -> None:
         """Move ``amount_cents`` (a positive int) from ``src`` to ``dst``."""
-        if not isinstance(amount_cents, int) or amount_cents <= 0:
+        if type(amount_cents) is not int or amount_cents <= 0:
             raise LedgerError(f"transfer amount must be positive int cents, got {amount_cents!r}")
         if src not in self._balance or dst not in self._balance:
             missing = src if src not in self._balance else dst
@@ -69,7 +69,7 @@ class Ledger:
 
     def below_limit(self) -> list[str]:
         """Accounts whose balance is beyond their credit limit (must always be empty)."""
-        return [n for n, b in self._balance.items() if b < -self._limit[n] and math.isfinite(b)]
+        return [n for n, b in self._balance.items() if b < -self._limit[n]]
 
     def balances(self) -> dict[str, int]:
         return dict(self._balance)

@@ -85,6 +85,14 @@ def test_saturday_christmas_and_sunday_independence_day_2021():
     h = bond_market_holidays(2021)
     assert D(2021, 12, 24) in h
     assert D(2021, 7, 5) in h
+    assert D(2021, 7, 4) not in h and D(2021, 12, 25) not in h
+
+
+def test_memorial_day_is_the_last_monday_in_a_five_monday_may():
+    """May 2021 has Mondays 3, 10, 17, 24, 31: Memorial Day was 31 May 2021, not the 4th Monday."""
+    h = bond_market_holidays(2021)
+    assert D(2021, 5, 31) in h
+    assert D(2021, 5, 24) not in h
 
 
 def test_juneteenth_only_from_2022():
@@ -96,15 +104,10 @@ def test_juneteenth_only_from_2022():
     assert D(2023, 6, 19) in bond_market_holidays(2023)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Saturday Veterans Day is observed on the Friday; "
-    "SIFMA recommended no close on Fri 10 Nov 2023 (Fedwire open) and the bond "
-    "market traded normally",
-)
 def test_saturday_veterans_day_2023_is_not_a_bond_market_holiday():
     """11 Nov 2023 is a Saturday. SIFMA closes only when Fedwire is closed, and the Fed does not
-    close on the Friday before a Saturday holiday: Friday 10 Nov 2023 was a normal trading day."""
+    close on the Friday before a Saturday holiday: Friday 10 Nov 2023 was a normal trading day.
+    (Regression test: the calendar used to close that Friday.)"""
     assert D(2023, 11, 11).weekday() == 5
     assert is_business_day(D(2023, 11, 10))
 
