@@ -136,3 +136,49 @@ def _run_with_progress(name: str, tasks: list, target: Path, manifest, workers: 
 
 def main() -> None:
     sys.exit(app())
+
+
+@app.command()
+@bad_input_exits_2
+def calibrate(
+    csv: Annotated[list[Path], typer.Argument(help="par-yield history file(s)")],
+    out_file: Annotated[Path, typer.Option("--out", help="model JSON to write")] = Path(
+        "market_model.json"
+    ),
+) -> None:
+    """Fit the market model to a par-yield history (treasury.gov or FRED layout)."""
+    from sim.calibration import fit_history, save_model
+
+    params = fit_history([str(p) for p in csv])
+    save_model(params, out_file)
+    out.print(f"wrote {out_file} ({params['source']})", highlight=False)
+
+
+@app.command()
+@bad_input_exits_2
+def margin(
+    portfolio: Annotated[Path, typer.Argument(help="YAML/JSON file with 'positions'")],
+    history: Annotated[str | None, typer.Option(help="par-yield history CSV")] = None,
+    asof: Annotated[str | None, typer.Option(help="margin date YYYY-MM-DD")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """CME and FICC standalone IM, each CCP's XM reduction factor, the applied reduction and the
+    cross-margined IM of one portfolio (default models of sim/config.py)."""
+    import json
+
+    from sim.config import SimConfig
+    from sim.market import history_lookback
+    from sim.portfolio import load_portfolio, portfolio_margin
+
+    cfg = SimConfig()
+    path = history or os.environ.get("CROSSMARGIN_HISTORY") or None
+    need = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
+    daily, source = history_lookback(path, asof, need)
+    result = portfolio_margin(load_portfolio(portfolio), daily, cfg).as_dict()
+    if as_json:
+        out.print_json(json.dumps({"portfolio": str(portfolio), "history": source, **result}))
+        return
+    out.print(f"{portfolio}  (history: {source})", highlight=False)
+    for key, value in result.items():
+        shown = f"{value:.1%}" if key.startswith("reduction") else f"${value:,.0f}"
+        out.print(f"  {key:<16} {shown:>16}", highlight=False)

@@ -48,7 +48,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ConfigError
-from sim.history import KEY_TENORS, HistoryError, daily_changes_bp, read_history_with_mask
+from sim.history import KEY_TENORS, daily_changes_bp, read_history_with_mask
 
 REGIMES = ("calm", "stressed")
 UNITS = "daily par-yield changes, basis points"
@@ -332,23 +331,3 @@ def simulate_changes(
         scale = vol[k] * math.sqrt((df[k] - 2.0) / df[k])
         out[mask] = (z[mask] @ chol[k].T) * scale / np.sqrt(chi2[mask] / df[k])[:, None]
     return out, regimes
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.calibration CSV [CSV ...] OUT``: fit and write the model JSON."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) < 2:
-        print("usage: python -m sim.calibration CSV [CSV ...] OUT", file=sys.stderr)
-        return 2
-    try:
-        params = fit_history(args[:-1])
-        save_model(params, args[-1])
-    except (HistoryError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args[-1]} ({params['source']})")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from sim.calibration import SHIPPED_MODEL, load_model, simulate_changes
 from sim.config import MarketConfig
+from sim.errors import ConfigError
 from sim.history import KEY_TENORS
 
 
@@ -63,3 +65,32 @@ def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> Ma
         curve,
         source,
     )
+
+
+def history_lookback(
+    path: str | None, asof: str | None, lookback_days: int, seed: int = 0
+) -> tuple[np.ndarray, str]:
+    """Daily key-rate changes (bp, oldest first) for margining on ``asof``, and their source.
+
+    With ``path`` (treasury.gov or FRED layout) the last ``lookback_days`` complete days up to
+    ``asof`` (default: the file's last day); without, a synthetic look-back drawn from the
+    shipped model with ``seed``.
+    """
+    if path is None:
+        params = load_model(SHIPPED_MODEL)
+        rng = np.random.default_rng(seed)
+        changes, _ = simulate_changes(params, lookback_days, rng)
+        return changes, f"synthetic look-back of {lookback_days} days (seed {seed})"
+    from sim.history import daily_changes_bp, read_history
+
+    changes = daily_changes_bp(read_history(path)).dropna()
+    if asof is not None:
+        changes = changes[changes.index <= pd.Timestamp(asof)]
+    if len(changes) < lookback_days:
+        raise ConfigError(
+            f"{path}: {len(changes)} complete days up to {asof or 'its end'}, the margin "
+            f"look-back needs {lookback_days}"
+        )
+    window = changes.iloc[-lookback_days:]
+    source = f"{Path(path).name}, {window.index[0].date()} to {window.index[-1].date()}"
+    return window[list(KEY_TENORS)].to_numpy(), source

@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from experiments.cli import app
 from sim.calibration import (
     SHIPPED_MODEL,
     df_from_kurtosis,
     fit_history,
     fit_market_model,
     load_model,
-    main,
     nearest_correlation,
     save_model,
     simulate_changes,
@@ -204,10 +205,12 @@ def test_cli_writes_model(shipped: dict[str, Any], tmp_path: Path) -> None:
     csv = tmp_path / "made_up.csv"
     table.iloc[::-1].to_csv(csv, index=False)
     out = tmp_path / "model.json"
-    assert main([str(csv), str(out)]) == 0
+    cli = CliRunner()
+    assert cli.invoke(app, ["calibrate", str(csv), "--out", str(out)]).exit_code == 0
     params = load_model(out)
     assert params["source"].startswith("made_up.csv, 2000-01-03 to ")
-    assert main([str(tmp_path / "absent.csv"), str(out)]) == 2
+    missing = cli.invoke(app, ["calibrate", str(tmp_path / "absent.csv"), "--out", str(out)])
+    assert missing.exit_code == 2
 
 
 def test_shipped_model_equals_refit(

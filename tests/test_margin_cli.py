@@ -1,0 +1,38 @@
+"""``crossmargin margin`` on the shipped example portfolios (synthetic look-back, seed 0)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from experiments.cli import app
+
+
+def _margin(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["margin", *args, "--json"], env={"CROSSMARGIN_HISTORY": ""})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_dv01_neutral_basis_gets_exactly_the_cap():
+    """Long $100m 10Y note vs 929 TN (DV01 $88): residual DV01 < one contract, so both CCPs'
+    factors exceed 0.8 and the applied reduction is the 80% cap (DESIGN.md section 2)."""
+    m = _margin("experiments/portfolios/basis.yaml")
+    assert m["reduction"] == 0.8
+    assert m["xm_im_cme"] == round(m["im_cme"] * 0.2, 6)
+    assert m["xm_im_ficc"] == round(m["im_ficc"] * 0.2, 6)
+
+
+def test_single_leg_and_same_direction_get_no_reduction():
+    assert _margin("experiments/portfolios/outright.yaml")["reduction"] == 0.0
+    overlay = _margin("experiments/portfolios/overlay.yaml")
+    assert overlay["reduction"] == 0.0  # min of the two factors is <= 0, clipped at 0
+
+
+def test_bad_portfolio_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("positions: {UST10Y: lots, XYZ: 3}\n")
+    result = CliRunner().invoke(app, ["margin", str(bad)])
+    assert result.exit_code == 2
+    assert "XYZ" in result.output or "UST10Y" in result.output
