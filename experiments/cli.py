@@ -182,3 +182,31 @@ def margin(
     for key, value in result.items():
         shown = f"{value:.1%}" if key.startswith("reduction") else f"${value:,.0f}"
         out.print(f"  {key:<16} {shown:>16}", highlight=False)
+
+
+@app.command()
+@bad_input_exits_2
+def backtest(
+    history: Annotated[str | None, typer.Option(help="par-yield history CSV")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="first test day")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last test day")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Exceptions of the CME and FICC margin models at 99% on the reference portfolios (outright,
+    basis, curve), with Kupiec's test and the Basel traffic-light zone."""
+    import json
+
+    from experiments.backtesting import run_backtests
+
+    path = history or os.environ.get("CROSSMARGIN_HISTORY") or None
+    rows, source = run_backtests(path, date_from, date_to)
+    if as_json:
+        out.print_json(json.dumps({"history": source, "results": rows}))
+        return
+    out.print(f"history: {source}", highlight=False)
+    for r in rows:
+        out.print(
+            f"  {r['model']:<5} {r['account']:<9} {r['exceptions']:>4}/{r['observations']:<5}"
+            f" Kupiec p={r['kupiec_p_value']:.3f}  {r['zone']}",
+            highlight=False,
+        )

@@ -36,3 +36,17 @@ def test_bad_portfolio_exits_2(tmp_path):
     result = CliRunner().invoke(app, ["margin", str(bad)])
     assert result.exit_code == 2
     assert "XYZ" in result.output or "UST10Y" in result.output
+
+
+def test_backtest_runs_without_a_history_file():
+    """Synthetic history: 2 models x 3 reference portfolios, each with 750 - MPOR + 1 test days
+    (749 for CME's 2-day, 748 for FICC's 3-day horizon)."""
+    result = CliRunner().invoke(app, ["backtest", "--json"], env={"CROSSMARGIN_HISTORY": ""})
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["results"]
+    assert {(r["model"], r["account"]) for r in rows} == {
+        (m, p) for m in ("cme", "ficc") for p in ("outright", "basis", "curve")
+    }
+    assert {r["observations"] for r in rows if r["model"] == "cme"} == {749}
+    assert {r["observations"] for r in rows if r["model"] == "ficc"} == {748}
+    assert {r["zone"] for r in rows} <= {"green", "yellow", "red"}

@@ -1,0 +1,58 @@
+"""Backtests of the default CME and FICC margin models on the reference portfolios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.backtest import REFERENCE_PORTFOLIOS, backtest, portfolio_exposures, summarise_backtest
+from sim.calibration import SHIPPED_MODEL, load_model, simulate_changes
+from sim.config import SimConfig
+from sim.errors import ConfigError
+from sim.history import KEY_TENORS
+
+SYNTHETIC_TEST_DAYS = 750
+
+
+def _history(path: str | None, date_from: str | None, date_to: str | None, lookback: int):
+    """Daily changes (bp) and the index of the first test day; synthetic without a file."""
+    if path is None:
+        rng = np.random.default_rng(0)
+        changes, _ = simulate_changes(
+            load_model(SHIPPED_MODEL), lookback + SYNTHETIC_TEST_DAYS, rng
+        )
+        return changes, lookback, f"synthetic: {lookback} look-back + {SYNTHETIC_TEST_DAYS} days"
+    from sim.history import daily_changes_bp, read_history
+
+    frame = daily_changes_bp(read_history(path)).dropna()
+    if date_to:
+        frame = frame[frame.index <= pd.Timestamp(date_to)]
+    start = int((frame.index < pd.Timestamp(date_from)).sum()) if date_from else lookback
+    if start < lookback or start >= len(frame) - 3:
+        raise ConfigError(
+            f"{path}: the test window needs {lookback} days of history before it and some days"
+            f" in it; --from {date_from} leaves {start} before"
+        )
+    source = f"{path}, tests {frame.index[start].date()} to {frame.index[-1].date()}"
+    return frame[list(KEY_TENORS)].to_numpy(), start, source
+
+
+def run_backtests(path: str | None, date_from: str | None, date_to: str | None):
+    """One summary row per model and reference portfolio, and the history's description."""
+    cfg = SimConfig()
+    lookback = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
+    daily, start, source = _history(path, date_from, date_to, lookback)
+    names = list(REFERENCE_PORTFOLIOS)
+    exposures = portfolio_exposures(REFERENCE_PORTFOLIOS)
+    rows = []
+    for model, c in (("cme", cfg.cme), ("ficc", cfg.ficc)):
+        result = backtest(
+            daily,
+            exposures,
+            confidence=c.confidence,
+            mpor_days=c.mpor_days,
+            lookback_days=c.lookback_days,
+            start=start,
+        )
+        rows += [{"model": model, **r} for r in summarise_backtest(result, c.confidence, names)]
+    return rows, source
