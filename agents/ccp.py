@@ -213,23 +213,3 @@ class Ccp(Agent):
         if excess > 0:
             self.transfer(name, f"firm:{firm}:seg", excess, "release")
         return max(excess, 0)
-
-    def transfer(self, src: str, dst: str, cents: int, purpose: str) -> None:
-        self.run.ledger.transfer(src, dst, cents)
-        now = self.env.now
-        self.run.recorder.add(
-            "payments",
-            (
-                self.run.next_id("P"),
-                "",
-                purpose,
-                src,
-                dst,
-                src,
-                dst,
-                cents,
-                now,
-                now,
-                self.agent_id,
-            ),
-        )

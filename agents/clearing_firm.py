@@ -147,23 +147,3 @@ class ClearingFirm(Agent):
                 self.env.now,
             ),
         )
-
-    def transfer(self, src: str, dst: str, cents: int, purpose: str, call_id: str) -> None:
-        self.run.ledger.transfer(src, dst, cents)
-        now = self.env.now
-        self.run.recorder.add(
-            "payments",
-            (
-                self.run.next_id("P"),
-                call_id,
-                purpose,
-                self.agent_id,
-                dst,
-                src,
-                dst,
-                cents,
-                now,
-                now,
-                self.agent_id,
-            ),
-        )
