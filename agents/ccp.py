@@ -124,22 +124,20 @@ class Ccp(Agent):
         return reduction
 
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
-        b = self.book
-        for i in range(len(b.users)):
-            self.run.recorder.add(
-                "accounts_daily",
-                (
-                    day,
-                    b.users[i],
-                    b.user_types[i],
-                    self.agent_id,
-                    b.accounts[i],
-                    float(im[i]),
-                    float(standalone[i]),
-                    float(vm[i]),
-                    float(reduction[i]),
-                ),
-            )
+        b, n = self.book, len(self.book.users)
+        rows = zip(
+            [day] * n,
+            b.users,
+            b.user_types,
+            [self.agent_id] * n,
+            b.accounts,
+            im.tolist(),
+            standalone.tolist(),
+            vm.tolist(),
+            reduction.tolist(),
+            strict=True,
+        )
+        self.run.recorder.add_many("accounts_daily", list(rows))
 
     def settle_accounts(self, day: int, im: np.ndarray, vm: np.ndarray, due: float) -> None:
         im_c, vm_c = to_cents(im), to_cents(vm)

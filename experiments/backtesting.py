@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sim.backtest import REFERENCE_PORTFOLIOS, backtest, portfolio_exposures, summarise_backtest
-from sim.calibration import SHIPPED_MODEL, load_model, simulate_changes
 from sim.config import SimConfig
 from sim.errors import ConfigError
-from sim.history import KEY_TENORS
+from sim.market import complete_changes, synthetic_changes
 
 SYNTHETIC_TEST_DAYS = 750
 
@@ -17,16 +15,9 @@ SYNTHETIC_TEST_DAYS = 750
 def _history(path: str | None, date_from: str | None, date_to: str | None, lookback: int):
     """Daily changes (bp) and the index of the first test day; synthetic without a file."""
     if path is None:
-        rng = np.random.default_rng(0)
-        changes, _ = simulate_changes(
-            load_model(SHIPPED_MODEL), lookback + SYNTHETIC_TEST_DAYS, rng
-        )
+        changes = synthetic_changes(lookback + SYNTHETIC_TEST_DAYS, seed=0)
         return changes, lookback, f"synthetic: {lookback} look-back + {SYNTHETIC_TEST_DAYS} days"
-    from sim.history import daily_changes_bp, read_history
-
-    frame = daily_changes_bp(read_history(path)).dropna()
-    if date_to:
-        frame = frame[frame.index <= pd.Timestamp(date_to)]
+    frame = complete_changes(path, date_to)
     start = int((frame.index < pd.Timestamp(date_from)).sum()) if date_from else lookback
     if start < lookback or start >= len(frame) - 3:
         raise ConfigError(
@@ -34,7 +25,7 @@ def _history(path: str | None, date_from: str | None, date_to: str | None, lookb
             f" in it; --from {date_from} leaves {start} before"
         )
     source = f"{path}, tests {frame.index[start].date()} to {frame.index[-1].date()}"
-    return frame[list(KEY_TENORS)].to_numpy(), start, source
+    return frame.to_numpy(), start, source
 
 
 def run_backtests(path: str | None, date_from: str | None, date_to: str | None):

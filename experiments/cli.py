@@ -134,6 +134,11 @@ def _run_with_progress(name: str, tasks: list, target: Path, manifest, workers: 
         return runner.run_tasks(tasks, target / "runs", manifest, workers, advance)
 
 
+def _history_path(option: str | None) -> str | None:
+    """--history, else $CROSSMARGIN_HISTORY, else None (synthetic look-back)."""
+    return option or os.environ.get("CROSSMARGIN_HISTORY") or None
+
+
 def main() -> None:
     sys.exit(app())
 
@@ -171,7 +176,7 @@ def margin(
     from sim.portfolio import load_portfolio, portfolio_margin
 
     cfg = SimConfig()
-    path = history or os.environ.get("CROSSMARGIN_HISTORY") or None
+    path = _history_path(history)
     need = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
     daily, source = history_lookback(path, asof, need)
     result = portfolio_margin(load_portfolio(portfolio), daily, cfg).as_dict()
@@ -198,7 +203,7 @@ def backtest(
 
     from experiments.backtesting import run_backtests
 
-    path = history or os.environ.get("CROSSMARGIN_HISTORY") or None
+    path = _history_path(history)
     rows, source = run_backtests(path, date_from, date_to)
     if as_json:
         out.print_json(json.dumps({"history": source, "results": rows}))

@@ -120,7 +120,7 @@ class Manifest:
             "package_version": package_version(),
             "root_seed": spec.seed,
             "replications": spec.replications,
-            "seeds": sorted({t.seed for t in tasks}, key=[t.seed for t in tasks].index),
+            "seeds": list(dict.fromkeys(t.seed for t in tasks)),
             "started": old.get("started") or _now(),
             "finished": None,
             "runs": old.get("runs", {}),

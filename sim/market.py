@@ -67,6 +67,23 @@ def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> Ma
     )
 
 
+def synthetic_changes(n_days: int, seed: int) -> np.ndarray:
+    """``n_days`` daily key-rate changes (bp) drawn from the shipped model with ``seed``."""
+    changes, _ = simulate_changes(load_model(SHIPPED_MODEL), n_days, np.random.default_rng(seed))
+    return changes
+
+
+def complete_changes(path: str, until: str | None = None) -> pd.DataFrame:
+    """Daily key-rate changes (bp) of a history file on days with every key tenor, up to and
+    including ``until`` (YYYY-MM-DD) when given."""
+    from sim.history import daily_changes_bp, read_history
+
+    changes = daily_changes_bp(read_history(path)).dropna()
+    if until is not None:
+        changes = changes[changes.index <= pd.Timestamp(until)]
+    return changes[list(KEY_TENORS)]
+
+
 def history_lookback(
     path: str | None, asof: str | None, lookback_days: int, seed: int = 0
 ) -> tuple[np.ndarray, str]:
@@ -77,15 +94,9 @@ def history_lookback(
     shipped model with ``seed``.
     """
     if path is None:
-        params = load_model(SHIPPED_MODEL)
-        rng = np.random.default_rng(seed)
-        changes, _ = simulate_changes(params, lookback_days, rng)
+        changes = synthetic_changes(lookback_days, seed)
         return changes, f"synthetic look-back of {lookback_days} days (seed {seed})"
-    from sim.history import daily_changes_bp, read_history
-
-    changes = daily_changes_bp(read_history(path)).dropna()
-    if asof is not None:
-        changes = changes[changes.index <= pd.Timestamp(asof)]
+    changes = complete_changes(path, asof)
     if len(changes) < lookback_days:
         raise ConfigError(
             f"{path}: {len(changes)} complete days up to {asof or 'its end'}, the margin "

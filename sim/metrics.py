@@ -24,17 +24,9 @@ import pandas as pd
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
 
 
-def _rows(metric: str, values: pd.Series, entity_type: str = "all") -> list[dict]:
-    return [
-        {
-            "date": pd.NaT,
-            "entity": "all",
-            "entity_type": str(k) if entity_type == "*" else entity_type,
-            "metric": metric,
-            "value": float(v),
-        }
-        for k, v in values.items()
-    ]
+def _by_type(metric: str, values: pd.Series) -> list[dict]:
+    """Run-level rows of ``metric``, one per entity type (the series' index)."""
+    return [_one(metric, v, str(k)) for k, v in values.items()]
 
 
 def _one(metric: str, value: float, entity_type: str = "all") -> dict:
@@ -50,7 +42,7 @@ def _one(metric: str, value: float, entity_type: str = "all") -> dict:
 def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
     per_user = daily.groupby(["entity", "entity_type"], observed=True)["im_usd"].sum() / n_days
     by_type = per_user.groupby(level="entity_type", observed=True).mean()
-    rows = _rows("end_user_im_usd", by_type, "*")
+    rows = _by_type("end_user_im_usd", by_type)
     rows.append(_one("end_user_im_usd", per_user.mean()))
     rows.append(_one("end_user_im_total_usd", daily["im_usd"].sum() / n_days))
     rows.append(

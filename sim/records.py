@@ -85,6 +85,14 @@ class Recorder:
         if len(buf) >= self.batch_rows:
             self._flush(table)
 
+    def add_many(self, table: str, rows: list[tuple]) -> None:
+        """Append several rows at once (one buffer check for the batch)."""
+        buf = self._rows[table]
+        buf.extend(rows)
+        self.counts[table] += len(rows)
+        if len(buf) >= self.batch_rows:
+            self._flush(table)
+
     def _arrow(self, table: str) -> pa.Table:
         schema = pa.schema(SCHEMAS[table])
         columns = list(zip(*self._rows[table], strict=True)) or [[] for _ in schema]
