@@ -17,7 +17,7 @@ import numpy as np
 
 from agents.base import Agent
 from sim.config import CcpConfig, XmConfig
-from sim.margin import VarModel, applied_reduction, leg_requirements
+from sim.margin import XmLegs, xm_reduction
 from sim.messages import CycleStatement, MarginCall, PaymentSettled, ReductionFactors
 from sim.model import Run
 
@@ -57,27 +57,24 @@ class Ccp(Agent):
     ) -> None:
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
-        self.model = VarModel(cfg.confidence, cfg.mpor_days, cfg.lookback_days, cfg.multiplier)
+        self.model = cfg.var_model()
         self.own_exp = book.futures_exp if ccp_id == "cme" else book.cash_exp
         self.groups = book.groups()
-        self.partner_factors: dict[int, dict[str, float]] = {}
+        self.partner_legs: dict[int, XmLegs] = {}
         self.outstanding: dict[str, int] = {}
         self.xm_idx = np.flatnonzero(book.xm)
 
     def account_name(self, firm: str, account: str) -> str:
         return f"ccp:{self.agent_id}:{firm}:{account}"
 
-    def margin(self, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Standalone IM (dollars) of every customer and this CCP's XM factor of XM customers."""
-        hist = self.run.market.history(day)
-        standalone = self.model.requirement(self.own_exp, hist)
-        i = self.xm_idx
-        fut, cash, comb = leg_requirements(
-            self.model, self.book.futures_exp[i], self.book.cash_exp[i], hist
-        )
-        total = fut + cash
-        factors = np.divide(total - comb, total, out=np.zeros_like(total), where=total > 0)
-        return standalone, factors
+    def margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
+        """Standalone IM (dollars) of every customer, and the IMs of the futures leg, cash leg and
+        both combined of XM customers, all under this CCP's model in one stacked computation."""
+        i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
+        fut, cash = self.book.futures_exp[i], self.book.cash_exp[i]
+        stacked = np.vstack([self.own_exp, fut, cash, fut + cash])
+        im = self.model.requirement(stacked, self.run.market.history(day))
+        return im[:n], XmLegs(im[n : n + k], im[n + k : n + 2 * k], im[n + 2 * k :])
 
     def start(self) -> None:
         self.env.process(self.cycles())
@@ -86,41 +83,52 @@ class Ccp(Agent):
         cal, cfg = self.run.calendar, self.cfg
         for day in range(cal.n_days):
             yield self.env.timeout(cal.at(day, cfg.run_clock) - self.env.now)
-            standalone, factors = self.margin(day)
+            standalone, legs = self.margin(day)
             vm = -(self.own_exp @ self.run.market.change(day))
-            self.env.process(self.publish(day, factors))
+            self.env.process(self.publish(day, legs))
             call_at = cal.at(day + cfg.call_next_day, cfg.call_clock)
             yield self.env.timeout(call_at - self.env.now)
-            reduction = self.applied(day, factors)
+            reduction = self.applied(day, legs)
             im = standalone * (1.0 - reduction)
             self.record_daily(day, im, standalone, vm, reduction)
             self.settle_accounts(day, im, vm, cal.at(day + cfg.due_next_day, cfg.due_clock))
 
-    def publish(self, day: int, factors: np.ndarray):
+    def publish(self, day: int, legs: XmLegs):
         if self.cfg.factor_publish_delay_minutes:
             yield self.env.timeout(self.cfg.factor_publish_delay_minutes)
         users = tuple(self.book.users[i] for i in self.xm_idx)
         self.run.send(
-            self.partner, ReductionFactors(self.agent_id, day, users, tuple(factors.tolist()))
+            self.partner,
+            ReductionFactors(
+                self.agent_id,
+                day,
+                users,
+                tuple(legs.futures.tolist()),
+                tuple(legs.cash.tolist()),
+                tuple(legs.combined.tolist()),
+            ),
         )
 
     def on_factors(self, msg: ReductionFactors) -> None:
-        self.partner_factors[msg.date_index] = dict(zip(msg.customers, msg.factors, strict=True))
-        self.partner_factors.pop(msg.date_index - 5, None)
+        if msg.customers != tuple(self.book.users[i] for i in self.xm_idx):
+            raise ValueError(f"{self.agent_id}: XM accounts differ from {msg.ccp}'s")
+        legs = XmLegs(*(np.array(x) for x in (msg.futures_usd, msg.cash_usd, msg.combined_usd)))
+        self.partner_legs[msg.date_index] = legs
+        self.partner_legs.pop(msg.date_index - 5, None)
 
-    def applied(self, day: int, factors: np.ndarray) -> np.ndarray:
-        """Reduction per customer: the XM rule where the partner factor arrived, else 0."""
+    def applied(self, day: int, mine: XmLegs) -> np.ndarray:
+        """Reduction per customer: the XM rule where the partner's figures arrived, else 0."""
         reduction = np.zeros(len(self.book.users))
         if self.xm_cfg.rule == "none" or not len(self.xm_idx):
             return reduction
-        theirs = self.partner_factors.get(day)
+        theirs = self.partner_legs.get(day)
         if theirs is None:
             late = sorted({(self.book.firms[i], self.book.accounts[i]) for i in self.xm_idx})
             for firm, account in late:
                 self.run.log("xm_fallback", self.agent_id, f"{firm}:{account}", f"day {day}")
             return reduction
-        partner = np.array([theirs[self.book.users[i]] for i in self.xm_idx])
-        reduction[self.xm_idx] = applied_reduction(factors, partner, self.xm_cfg.cap)
+        cme, ficc = (mine, theirs) if self.agent_id == "cme" else (theirs, mine)
+        reduction[self.xm_idx] = xm_reduction(self.xm_cfg.rule, self.xm_cfg.cap, cme, ficc)
         return reduction
 
     def record_daily(self, day, im, standalone, vm, reduction) -> None:

@@ -16,9 +16,10 @@ from agents.ccp import Ccp, CcpBook, to_cents
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
+from sim.config import XmConfig
 from sim.instruments import dv01_matrix, side_mask
 from sim.ledger import to_cents as dollars_to_cents
-from sim.margin import applied_reduction
+from sim.margin import xm_reduction
 from sim.model import Run
 from sim.population import EndUserSpec
 
@@ -47,13 +48,12 @@ def make_book(run: Run, ccp_id: str, xm: np.ndarray, fut: np.ndarray, cash: np.n
     )
 
 
-def opening_margin(cme: Ccp, ficc: Ccp, cap: float, rule: str) -> dict[str, np.ndarray]:
+def opening_margin(cme: Ccp, ficc: Ccp, xm: XmConfig) -> dict[str, np.ndarray]:
     """IM (dollars) per user at each CCP for the day before the run, and the standalone IMs."""
-    sa_cme, r_cme = cme.margin(-1)
-    sa_ficc, r_ficc = ficc.margin(-1)
+    sa_cme, legs_cme = cme.margin(-1)
+    sa_ficc, legs_ficc = ficc.margin(-1)
     reduction = np.zeros(len(sa_cme))
-    if rule != "none":
-        reduction[cme.xm_idx] = applied_reduction(r_cme, r_ficc, cap)
+    reduction[cme.xm_idx] = xm_reduction(xm.rule, xm.cap, legs_cme, legs_ficc)
     return {
         "cme": sa_cme * (1 - reduction),
         "ficc": sa_ficc * (1 - reduction),
@@ -96,7 +96,7 @@ def build_world(run: Run) -> None:
     }
     for c in pop.custodians:
         Custodian(run, c, cfg.operations)
-    im = opening_margin(ccps["cme"], ccps["ficc"], cfg.xm.cap, cfg.xm.rule)
+    im = opening_margin(ccps["cme"], ccps["ficc"], cfg.xm)
     open_balances(run, ccps, firms, im)
     types = cfg.population.types
     for i, u in enumerate(pop.users):

@@ -37,13 +37,6 @@ def run_backtests(path: str | None, date_from: str | None, date_to: str | None):
     exposures = portfolio_exposures(REFERENCE_PORTFOLIOS)
     rows = []
     for model, c in (("cme", cfg.cme), ("ficc", cfg.ficc)):
-        result = backtest(
-            daily,
-            exposures,
-            confidence=c.confidence,
-            mpor_days=c.mpor_days,
-            lookback_days=c.lookback_days,
-            start=start,
-        )
+        result = backtest(daily, exposures, c.var_model(), start=start)
         rows += [{"model": model, **r} for r in summarise_backtest(result, c.confidence, names)]
     return rows, source

@@ -215,3 +215,26 @@ def backtest(
             f" Kupiec p={r['kupiec_p_value']:.3f}  {r['zone']}",
             highlight=False,
         )
+
+
+history_app = typer.Typer(no_args_is_help=True, help="Par-yield history files.")
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("download")
+@bad_input_exits_2
+def history_download(
+    years: Annotated[str, typer.Option(help="YYYY or YYYY-YYYY")] = "1990-2021",
+    out_file: Annotated[Path, typer.Option("--out", help="CSV to write")] = Path(
+        "par-yield-history.csv"
+    ),
+) -> None:
+    """Fetch the Treasury's yearly par-yield CSVs (needs internet) into one treasury.gov-layout
+    file usable with --history, calibrate or CROSSMARGIN_HISTORY."""
+    from experiments.download import download_history, parse_years
+
+    wanted = parse_years(years)
+    with _progress() as bar:
+        job = bar.add_task("download", total=len(wanted), failed=0)
+        path = download_history(wanted, out_file, progress=lambda y: bar.update(job, advance=1))
+    out.print(f"wrote {path}", highlight=False)

@@ -128,29 +128,22 @@ def _check_history(daily_bp: np.ndarray, mpor_days: int, lookback_days: int, sta
 
 
 def backtest(
-    daily_bp: np.ndarray,
-    exposures: np.ndarray,
-    *,
-    confidence: float,
-    mpor_days: int,
-    lookback_days: int,
-    start: int,
+    daily_bp: np.ndarray, exposures: np.ndarray, model: VarModel, *, start: int
 ) -> dict[str, np.ndarray]:
-    """Historical-VaR backtest of each exposure over test days ``start .. T - mpor_days``.
+    """Backtest of a margin ``model`` on each exposure over test days ``start .. T - mpor_days``.
 
     ``daily_bp``: daily key-rate changes (bp), shape (T, 5), oldest first, finite; row t is the
     change over day t. ``exposures``: dollars per bp, shape (accounts, 5). For test day t the
-    VaR (dollars) uses the ``lookback_days`` changes strictly before t (rows t-L .. t-1) and the
+    requirement (dollars) uses the changes strictly before t (rows t-L .. t-1) and the
     realised P&L (dollars) is ``-exposure @ sum(daily_bp[t : t + mpor_days])``. Returns ``day``
     (test-day row indices, shape (days,)), ``var`` and ``pnl`` (days, accounts) and
     ``exception`` (bool, loss > VaR).
     """
     daily_bp = np.asarray(daily_bp, dtype=float)
     exposures = np.atleast_2d(np.asarray(exposures, dtype=float))
-    n_days = daily_bp.shape[0]
-    _check_history(daily_bp, mpor_days, lookback_days, start)
+    n_days, mpor_days = daily_bp.shape[0], model.mpor_days
+    _check_history(daily_bp, mpor_days, model.lookback_days, start)
     days = np.arange(start, n_days - mpor_days + 1)
-    model = VarModel(confidence=confidence, mpor_days=mpor_days, lookback_days=lookback_days)
     var = np.empty((days.size, exposures.shape[0]))
     for i, t in enumerate(days):
         var[i] = model.requirement(exposures, daily_bp[:t])

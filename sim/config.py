@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.calendar import parse_clock
 from sim.instruments import KEY_TENORS
+from sim.margin import VarModel
 
 
 class Frozen(BaseModel):
@@ -54,7 +55,8 @@ class MarketConfig(Frozen):
 
 
 class CcpConfig(Frozen):
-    """One CCP's margin model and cycle. The margin run happens at ``run_clock`` on each business
+    """One CCP's margin model (see ``sim.margin.VarModel`` for the fields' meaning) and cycle.
+    The margin run happens at ``run_clock`` on each business
     day; the call is issued at ``call_clock`` (on the next business day if ``call_next_day``) and
     is due at ``due_clock`` (next business day if ``due_next_day``)."""
 
@@ -62,6 +64,11 @@ class CcpConfig(Frozen):
     mpor_days: int = Field(ge=1, le=20)
     lookback_days: int = Field(ge=60, le=20000)
     multiplier: float = Field(1.0, ge=1.0, le=10.0)
+    ewma_lambda: float | None = Field(None, gt=0.5, lt=1.0)
+    stress_weight: float = Field(0.0, ge=0.0, le=1.0)
+    stress_window_days: int = Field(250, ge=20, le=5000)
+    floor_bp: float = Field(0.0, ge=0.0, le=100.0)
+    apc_buffer: float = Field(0.0, ge=0.0, le=1.0)
     run_clock: Clock
     call_clock: Clock
     call_next_day: bool
@@ -83,12 +90,28 @@ class CcpConfig(Frozen):
             )
         return self
 
+    def var_model(self) -> VarModel:
+        """The pure margin model of these parameters."""
+        return VarModel(
+            self.confidence,
+            self.mpor_days,
+            self.lookback_days,
+            self.multiplier,
+            self.ewma_lambda,
+            self.stress_weight,
+            self.stress_window_days,
+            self.floor_bp,
+            self.apc_buffer,
+        )
+
 
 def _cme_default() -> CcpConfig:
     return CcpConfig(
         mpor_days=2,
         lookback_days=2520,
         multiplier=1.1,
+        ewma_lambda=0.97,
+        stress_weight=0.25,
         run_clock="19:00",
         call_clock="19:00",
         call_next_day=False,
@@ -101,6 +124,8 @@ def _ficc_default() -> CcpConfig:
     return CcpConfig(
         mpor_days=3,
         lookback_days=1260,
+        stress_weight=0.5,
+        floor_bp=1.0,
         run_clock="18:00",
         call_clock="08:30",
         call_next_day=True,
@@ -110,10 +135,12 @@ def _ficc_default() -> CcpConfig:
 
 
 class XmConfig(Frozen):
-    """Cross-margining policy: ``enabled`` switches XM accounts on for eligible end users."""
+    """Cross-margining policy: ``enabled`` switches XM accounts on for eligible end users;
+    ``rule`` is ``min_cap`` (each CCP's factor, the smaller applied, capped; DESIGN.md section 2),
+    ``joint_split`` (one joint requirement shared pro rata, capped) or ``none``."""
 
     enabled: bool = False
-    rule: Literal["min_cap", "none"] = "min_cap"
+    rule: Literal["min_cap", "joint_split", "none"] = "min_cap"
     cap: float = Field(0.80, ge=0.0, le=1.0)
 
 

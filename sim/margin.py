@@ -39,28 +39,87 @@ def historical_var(exposure: np.ndarray, scenarios_bp: np.ndarray, confidence: f
     return np.maximum(-worst, 0.0)
 
 
+def ewma_variance(daily_bp: np.ndarray, lam: float, seed_days: int = 250) -> np.ndarray:
+    """Conditional variance (bp^2) of each day's change given the days before it, shape (T+1, K).
+
+    ``var[t] = lam * var[t-1] + (1 - lam) * daily[t-1]**2``, seeded with the mean square of the
+    first ``seed_days`` changes; the last row is the variance for the next, not yet seen, day.
+    Computed in blocks with a rescaled cumulative sum (no Python loop over days).
+    """
+    sq = daily_bp**2
+    out = np.empty((sq.shape[0] + 1, sq.shape[1]))
+    out[0] = sq[:seed_days].mean(axis=0)
+    block = 500  # lam**-500 stays far inside float64 for lam >= 0.5
+    for start in range(0, sq.shape[0], block):
+        chunk = sq[start : start + block]
+        powers = lam ** -np.arange(1, chunk.shape[0] + 1)[:, None]
+        csum = np.cumsum(chunk * powers, axis=0)
+        decay = lam ** np.arange(1, chunk.shape[0] + 1)[:, None]
+        out[start + 1 : start + 1 + chunk.shape[0]] = decay * (out[start] + (1 - lam) * csum)
+    return out
+
+
+def filtered_changes(daily_bp: np.ndarray, lam: float) -> np.ndarray:
+    """Filtered historical simulation: each daily change rescaled by current / then volatility
+    (EWMA, per key rate), so that the scenarios carry today's volatility. bp, shape (T, K)."""
+    var = np.maximum(ewma_variance(daily_bp, lam), 1e-12)
+    return daily_bp * np.sqrt(var[-1] / var[:-1])
+
+
+def stressed_window(daily_bp: np.ndarray, days: int) -> np.ndarray:
+    """The ``days`` consecutive daily changes with the largest mean square move (averaged over
+    key rates): the most volatile period of the history, used as the stressed period."""
+    if daily_bp.shape[0] <= days:
+        return daily_bp
+    energy = np.concatenate([[0.0], np.cumsum((daily_bp**2).mean(axis=1))])
+    start = int(np.argmax(energy[days:] - energy[:-days]))
+    return daily_bp[start : start + days]
+
+
 @dataclass(frozen=True)
 class VarModel:
-    """A CCP's historical-VaR model.
+    """A CCP's historical-VaR margin model. Requirements in dollars.
 
-    ``mpor_days``: liquidation horizon in days; ``lookback_days``: daily changes used (the last
-    ones up to the run date); ``confidence``: one-tailed level; ``multiplier``: scales the VaR
-    (e.g. CME speculator initial margin at 110% of maintenance).
+    - ``confidence``: one-tailed level; ``mpor_days``: liquidation horizon in days;
+      ``lookback_days``: the last daily changes used (the look-back grows with the run).
+    - ``ewma_lambda``: when set, filtered historical simulation (CME-style volatility scaling).
+    - ``stress_weight`` w and ``stress_window_days``: the stressed period is the most volatile
+      window of the whole available history; IM = max(VaR, (1-w) VaR + w VaR_stressed).
+    - ``floor_bp``: minimum margin ``floor_bp`` x sum over key rates of |DV01| (FICC-style floor).
+    - ``multiplier``: e.g. CME speculator IM at 110% of maintenance.
+    - ``apc_buffer``: anti-procyclicality buffer, IM x (1 + buffer) (EMIR-style 25% buffer).
     """
 
     confidence: float
     mpor_days: int
     lookback_days: int
     multiplier: float = 1.0
+    ewma_lambda: float | None = None
+    stress_weight: float = 0.0
+    stress_window_days: int = 250
+    floor_bp: float = 0.0
+    apc_buffer: float = 0.0
 
     def scenarios(self, daily_bp: np.ndarray) -> np.ndarray:
         """The model's scenario set from a daily-change history (oldest first)."""
-        return horizon_changes(daily_bp[-self.lookback_days :], self.mpor_days)
+        recent = daily_bp[-self.lookback_days :]
+        if self.ewma_lambda is not None:
+            recent = filtered_changes(recent, self.ewma_lambda)
+        return horizon_changes(recent, self.mpor_days)
+
+    def stressed_scenarios(self, daily_bp: np.ndarray) -> np.ndarray:
+        window = stressed_window(daily_bp, self.stress_window_days)
+        return horizon_changes(window, self.mpor_days)
 
     def requirement(self, exposure: np.ndarray, daily_bp: np.ndarray) -> np.ndarray:
         """Initial margin (dollars) of each exposure row."""
         var = historical_var(exposure, self.scenarios(daily_bp), self.confidence)
-        return var * self.multiplier
+        if self.stress_weight > 0:
+            stressed = historical_var(exposure, self.stressed_scenarios(daily_bp), self.confidence)
+            var = np.maximum(var, (1 - self.stress_weight) * var + self.stress_weight * stressed)
+        if self.floor_bp > 0:
+            var = np.maximum(var, self.floor_bp * np.abs(exposure).sum(axis=1))
+        return var * self.multiplier * (1.0 + self.apc_buffer)
 
 
 def reduction_factor(
@@ -92,3 +151,47 @@ def leg_requirements(
     stacked = np.vstack([futures_exp, cash_exp, futures_exp + cash_exp])
     im = model.requirement(stacked, daily_bp)
     return im[:n], im[n : 2 * n], im[2 * n :]
+
+
+@dataclass(frozen=True)
+class XmLegs:
+    """One CCP's IMs (dollars) of its XM accounts under its own model: the futures leg, the cash
+    leg and both combined, arrays of one value per account."""
+
+    futures: np.ndarray
+    cash: np.ndarray
+    combined: np.ndarray
+
+    @property
+    def factor(self) -> np.ndarray:
+        return reduction_factor(self.combined, self.futures, self.cash)
+
+
+def _min_cap(cme: XmLegs, ficc: XmLegs, cap: float) -> np.ndarray:
+    return applied_reduction(cme.factor, ficc.factor, cap)
+
+
+def _joint_split(cme: XmLegs, ficc: XmLegs, cap: float) -> np.ndarray:
+    """One joint requirement, the larger of the two CCPs' combined IMs, shared pro rata to the
+    standalone IMs: both CCPs apply ``clip(1 - joint / (IM_cme(fut) + IM_ficc(cash)), 0, cap)``."""
+    joint = np.maximum(cme.combined, ficc.combined)
+    standalone = cme.futures + ficc.cash
+    r = np.divide(standalone - joint, standalone, out=np.zeros(joint.shape), where=standalone > 0)
+    return np.clip(r, 0.0, cap)
+
+
+def _no_reduction(cme: XmLegs, ficc: XmLegs, cap: float) -> np.ndarray:
+    return np.zeros_like(cme.combined)
+
+
+XM_RULES = {"min_cap": _min_cap, "joint_split": _joint_split, "none": _no_reduction}
+
+
+def xm_reduction(rule: str, cap: float, cme: XmLegs, ficc: XmLegs) -> np.ndarray:
+    """The reduction both CCPs apply to their standalone IM of each XM account (fraction)."""
+    return XM_RULES[rule](cme, ficc, cap)
+
+
+def xm_legs(model: VarModel, futures_exp, cash_exp, daily_bp) -> XmLegs:
+    """``leg_requirements`` as an ``XmLegs``."""
+    return XmLegs(*leg_requirements(model, futures_exp, cash_exp, daily_bp))

@@ -80,9 +80,13 @@ class PaymentSettled:
 
 @dataclass(frozen=True, slots=True)
 class ReductionFactors:
-    """One CCP's XM reduction factors for a cycle, sent to the other CCP."""
+    """One CCP's figures for its XM accounts in a cycle, sent to the other CCP: the IM (dollars,
+    under the sender's model) of each account's futures leg, cash leg and both combined, from
+    which either CCP derives the sender's reduction factor or a joint requirement."""
 
     ccp: str
     date_index: int
     customers: tuple[str, ...]
-    factors: tuple[float, ...]
+    futures_usd: tuple[float, ...]
+    cash_usd: tuple[float, ...]
+    combined_usd: tuple[float, ...]

@@ -18,7 +18,7 @@ import yaml
 from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.instruments import CATALOG, dv01_matrix, side_mask
-from sim.margin import VarModel, applied_reduction, leg_requirements
+from sim.margin import xm_legs, xm_reduction
 
 
 @dataclass(frozen=True)
@@ -64,20 +64,22 @@ def leg_exposures(positions: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut]
 
 
-def _factor(model: VarModel, fut, cash, daily) -> tuple[float, float, float]:
-    f, c, comb = (float(x[0]) for x in leg_requirements(model, fut, cash, daily))
-    return f, c, (1.0 - comb / (f + c) if f + c > 0 else 0.0)
-
-
-def portfolio_margin(positions: dict[str, float], daily_bp: np.ndarray, cfg: SimConfig):
+def portfolio_margin(
+    positions: dict[str, float], daily_bp: np.ndarray, cfg: SimConfig
+) -> PortfolioMargin:
     """CME and FICC standalone IM, each CCP's reduction factor, the applied reduction (rule and
     cap of ``cfg.xm``) and the cross-margined IM at each CCP, on the history ``daily_bp``."""
     fut, cash = leg_exposures(positions)
-    cme = VarModel(cfg.cme.confidence, cfg.cme.mpor_days, cfg.cme.lookback_days, cfg.cme.multiplier)
-    ficc = VarModel(cfg.ficc.confidence, cfg.ficc.mpor_days, cfg.ficc.lookback_days)
-    im_cme, _, r_cme = _factor(cme, fut, cash, daily_bp)
-    _, im_ficc, r_ficc = _factor(ficc, fut, cash, daily_bp)
-    r = 0.0
-    if cfg.xm.rule != "none":
-        r = float(applied_reduction(np.array([r_cme]), np.array([r_ficc]), cfg.xm.cap)[0])
-    return PortfolioMargin(im_cme, im_ficc, r_cme, r_ficc, r, im_cme * (1 - r), im_ficc * (1 - r))
+    cme = xm_legs(cfg.cme.var_model(), fut, cash, daily_bp)
+    ficc = xm_legs(cfg.ficc.var_model(), fut, cash, daily_bp)
+    r = float(xm_reduction(cfg.xm.rule, cfg.xm.cap, cme, ficc)[0])
+    im_cme, im_ficc = float(cme.futures[0]), float(ficc.cash[0])
+    return PortfolioMargin(
+        im_cme,
+        im_ficc,
+        float(cme.factor[0]),
+        float(ficc.factor[0]),
+        r,
+        im_cme * (1 - r),
+        im_ficc * (1 - r),
+    )

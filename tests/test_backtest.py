@@ -22,6 +22,7 @@ from sim.backtest import (
     traffic_light,
 )
 from sim.instruments import CATALOG
+from sim.margin import VarModel
 
 TEN_YEAR = 3  # index of the 10Y key rate in (3M, 2Y, 5Y, 10Y, 30Y)
 
@@ -149,9 +150,7 @@ def test_backtest_one_day_horizon_counts_one_exception():
     exception. Days 16-25 see day 15 in their look-back (VaR $5,000); days 26-29 $1,000 again.
     Test days 10..29: 20 observations (hand)."""
     exposure = np.array([[0.0, 0.0, 0.0, 1000.0, 0.0]])
-    res = backtest(
-        _jump_history(), exposure, confidence=0.9, mpor_days=1, lookback_days=10, start=10
-    )
+    res = backtest(_jump_history(), exposure, VarModel(0.9, 1, 10), start=10)
     np.testing.assert_array_equal(res["day"], np.arange(10, 30))
     expected_var = np.where((res["day"] >= 16) & (res["day"] <= 25), 5000.0, 1000.0)
     np.testing.assert_allclose(res["var"][:, 0], expected_var)
@@ -167,9 +166,7 @@ def test_backtest_two_day_horizon_and_sign():
     The short (-$1,000/bp) gains there, and its VaR is 0 too: no exception. Test days 10..28:
     19 observations (hand)."""
     exposure = np.array([[0.0, 0.0, 0.0, 1000.0, 0.0], [0.0, 0.0, 0.0, -1000.0, 0.0]])
-    res = backtest(
-        _jump_history(), exposure, confidence=0.9, mpor_days=2, lookback_days=10, start=10
-    )
+    res = backtest(_jump_history(), exposure, VarModel(0.9, 2, 10), start=10)
     assert res["var"].shape == res["pnl"].shape == res["exception"].shape == (19, 2)
     assert res["day"][res["exception"][:, 0]].tolist() == [14, 15]
     assert not res["exception"][:, 1].any()
@@ -181,10 +178,10 @@ def test_backtest_two_day_horizon_and_sign():
 def test_backtest_rejects_short_lookback_and_nan():
     daily, exposure = _jump_history(), np.ones((1, 5))
     with pytest.raises(ValueError):
-        backtest(daily, exposure, confidence=0.9, mpor_days=1, lookback_days=10, start=9)
+        backtest(daily, exposure, VarModel(0.9, 1, 10), start=9)
     daily[3, 0] = np.nan
     with pytest.raises(ValueError):
-        backtest(daily, exposure, confidence=0.9, mpor_days=1, lookback_days=10, start=10)
+        backtest(daily, exposure, VarModel(0.9, 1, 10), start=10)
 
 
 def test_summarise_backtest_hand_counts():
@@ -193,9 +190,7 @@ def test_summarise_backtest_hand_counts():
     - 2[0.97457 + 2.99573] = 8.60888 - 7.94060 = 0.668 (hand). Binomial(20, 0.1):
     P(X <= 1) = 0.9^20 + 20 * 0.1 * 0.9^19 = 0.12158 + 0.27017 = 0.392 < 0.95: green."""
     exposure = np.array([[0.0, 0.0, 0.0, 1000.0, 0.0]])
-    res = backtest(
-        _jump_history(), exposure, confidence=0.9, mpor_days=1, lookback_days=10, start=10
-    )
+    res = backtest(_jump_history(), exposure, VarModel(0.9, 1, 10), start=10)
     (row,) = summarise_backtest(res, 0.9, names=["long10y"])
     assert row["account"] == "long10y"
     assert (row["observations"], row["exceptions"]) == (20, 1)

@@ -10,8 +10,9 @@ time in the call log follows from the schedule by hand.
 TINY = {
     "calendar": {"business_days": 3},
     "market": {"lookback_days": 300},
-    "cme": {"lookback_days": 250},
-    "ficc": {"lookback_days": 250},
+    # the plain historical VaR keeps the call log's amounts independent of model refinements
+    "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0},
+    "ficc": {"lookback_days": 250, "stress_weight": 0.0, "floor_bp": 0.0},
     "firms": {
         "n_bd_fcm": 1,
         "n_fcm": 1,
