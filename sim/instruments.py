@@ -9,7 +9,15 @@ the par-bond DV01 at a reference yield of 4% (semi-annual coupons): modified dur
 ``(1 - (1 + y/2)^(-2n)) / y`` times 1e-4 per dollar of face. Futures DV01 per contract: TN $88
 and UB $204.68 are CME's published figures (CME, 2024); the others are approximate
 cheapest-to-deliver DV01s of the same period (TU $38, Z3N $53, FV $45, TY $64, TWE $135,
-US $125); SOFR 3-month futures move $25 per bp by contract design.
+US $125); SOFR 3-month futures move $25 per bp by contract design; 30-day Fed Funds futures
+$41.67 per bp ($5m x 1bp x 30/360).
+
+Repo positions (``REPO<n>Y``, dollars of collateral face) carry the DV01 of their Treasury
+collateral, as FICC margins a repo on its forward leg. Cross-margin eligibility (DESIGN.md section
+2): Treasury notes and bonds and repo on collateral of more than one year on the FICC side; the
+Treasury, SOFR and Fed Funds futures on the CME side. Bills (``UST3M``) and repo on bill
+collateral (``REPO3M``) are modelled but not eligible; TIPS, STRIPS, agencies and MBS are not
+modelled. The simulated population holds eligible instruments only.
 """
 
 from __future__ import annotations
@@ -68,6 +76,17 @@ def _cash(tenor: int) -> Instrument:
     )
 
 
+def _repo(tenor: int) -> Instrument:
+    """Repo on ``tenor``-year collateral: eligible for XM only above one year."""
+    return Instrument(
+        f"REPO{tenor}Y", "cash", "ficc", "usd_face", float(tenor), par_dv01_per_dollar(tenor)
+    )
+
+
+BILL = Instrument("UST3M", "cash", "ficc", "usd_face", 0.25, par_dv01_per_dollar(0.25), False)
+BILL_REPO = Instrument("REPO3M", "cash", "ficc", "usd_face", 0.25, par_dv01_per_dollar(0.25), False)
+
+
 def _future(symbol: str, ctd_years: float, dv01: float) -> Instrument:
     return Instrument(symbol, "futures", "cme", "contract", ctd_years, dv01)
 
@@ -76,6 +95,9 @@ CATALOG: dict[str, Instrument] = {
     i.symbol: i
     for i in [
         *(_cash(t) for t in (2, 3, 5, 7, 10, 20, 30)),
+        *(_repo(t) for t in (2, 3, 5, 7, 10, 20, 30)),
+        BILL,
+        BILL_REPO,
         _future("TU", 1.9, 38.0),
         _future("Z3N", 2.8, 53.0),
         _future("FV", 4.2, 45.0),
@@ -85,6 +107,7 @@ CATALOG: dict[str, Instrument] = {
         _future("US", 15.5, 125.0),
         _future("UB", 25.0, 204.68),
         _future("SR3", 0.25, 25.0),
+        _future("ZQ", 1 / 12, 41.67),
     ]
 }
 
@@ -92,6 +115,11 @@ CATALOG: dict[str, Instrument] = {
 def dv01_matrix(symbols: list[str]) -> np.ndarray:
     """Key-rate DV01 per unit, shape (n_instruments, 5), dollars per bp."""
     return np.array([CATALOG[s].key_dv01 for s in symbols])
+
+
+def eligible_mask(symbols: list[str]) -> np.ndarray:
+    """Boolean mask of the instruments eligible for cross-margining."""
+    return np.array([CATALOG[s].xm_eligible for s in symbols])
 
 
 def side_mask(symbols: list[str], side: str) -> np.ndarray:

@@ -17,7 +17,7 @@ import yaml
 
 from sim.config import SimConfig
 from sim.errors import ConfigError
-from sim.instruments import CATALOG, dv01_matrix, side_mask
+from sim.instruments import CATALOG, dv01_matrix, eligible_mask, side_mask
 from sim.margin import xm_legs, xm_reduction
 
 
@@ -56,10 +56,15 @@ def load_portfolio(path: Path) -> dict[str, float]:
     return {str(k): float(v) for k, v in positions.items()}
 
 
-def leg_exposures(positions: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Futures-leg and cash-leg key-rate DV01 (dollars per bp), shape (1, 5) each."""
+def leg_exposures(
+    positions: dict[str, float], eligible_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Futures-leg and cash-leg key-rate DV01 (dollars per bp), shape (1, 5) each; with
+    ``eligible_only`` just the instruments eligible for cross-margining."""
     symbols = sorted(positions)
     qty = np.array([[positions[s] for s in symbols]])
+    if eligible_only:
+        qty = qty * eligible_mask(symbols)
     dv01, fut = dv01_matrix(symbols), side_mask(symbols, "futures")
     return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut]
 
@@ -67,19 +72,24 @@ def leg_exposures(positions: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
 def portfolio_margin(
     positions: dict[str, float], daily_bp: np.ndarray, cfg: SimConfig
 ) -> PortfolioMargin:
-    """CME and FICC standalone IM, each CCP's reduction factor, the applied reduction (rule and
-    cap of ``cfg.xm``) and the cross-margined IM at each CCP, on the history ``daily_bp``."""
+    """CME and FICC standalone IM, each CCP's reduction factor and the applied reduction (rule
+    and cap of ``cfg.xm``) over the XM-eligible legs, and the cross-margined IM at each CCP: its
+    standalone IM less the reduction times the standalone IM of its eligible leg (ineligible
+    positions, e.g. bills, keep their full margin). Dollars, on the history ``daily_bp``."""
+    cme_model, ficc_model = cfg.cme.var_model(), cfg.ficc.var_model()
     fut, cash = leg_exposures(positions)
-    cme = xm_legs(cfg.cme.var_model(), fut, cash, daily_bp)
-    ficc = xm_legs(cfg.ficc.var_model(), fut, cash, daily_bp)
+    im_cme = float(cme_model.requirement(fut, daily_bp)[0])
+    im_ficc = float(ficc_model.requirement(cash, daily_bp)[0])
+    fut_xm, cash_xm = leg_exposures(positions, eligible_only=True)
+    cme = xm_legs(cme_model, fut_xm, cash_xm, daily_bp)
+    ficc = xm_legs(ficc_model, fut_xm, cash_xm, daily_bp)
     r = float(xm_reduction(cfg.xm.rule, cfg.xm.cap, cme, ficc)[0])
-    im_cme, im_ficc = float(cme.futures[0]), float(ficc.cash[0])
     return PortfolioMargin(
         im_cme,
         im_ficc,
         float(cme.factor[0]),
         float(ficc.factor[0]),
         r,
-        im_cme * (1 - r),
-        im_ficc * (1 - r),
+        im_cme - r * float(cme.futures[0]),
+        im_ficc - r * float(ficc.cash[0]),
     )

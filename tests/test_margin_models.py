@@ -128,3 +128,21 @@ def test_joint_split_runs_in_the_simulation():
     assert xm["reduction"].between(0, 0.8).all() and (xm["reduction"] > 0).any()
     # both CCPs apply the same reduction to the account each day
     assert (xm.groupby("date_index")["reduction"].nunique() == 1).all()
+
+
+def test_ineligible_bills_keep_their_margin():
+    """Repo on 10Y collateral is eligible: a DV01-neutral repo/TN book gets the 80% cap. Adding
+    bills (not eligible, DESIGN.md section 2) adds FICC margin that XM does not reduce: the FICC
+    XM requirement rises by exactly the bills' own contribution to the standalone IM."""
+    from sim.portfolio import portfolio_margin
+
+    cfg, daily = SimConfig(), synthetic_changes(2520, seed=1)
+    book = {"REPO10Y": 1e8, "TN": -929.0}
+    hedged = portfolio_margin(book, daily, cfg)
+    assert hedged.reduction == pytest.approx(0.8)
+    with_bills = portfolio_margin({**book, "UST3M": 5e9}, daily, cfg)
+    assert with_bills.reduction == pytest.approx(0.8)
+    assert with_bills.xm_im_ficc - hedged.xm_im_ficc == pytest.approx(
+        with_bills.im_ficc - hedged.im_ficc
+    )
+    assert with_bills.im_ficc > hedged.im_ficc
