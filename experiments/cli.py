@@ -62,9 +62,11 @@ def list_experiments() -> None:
 @bad_input_exits_2
 def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML path")]) -> None:
     """Check a spec: exit 0 when it is valid, 2 with every error and its field otherwise."""
+    from experiments.runner import check_markets
     from experiments.spec import load
 
-    resolved = load(spec)
+    resolved = load(spec, default_history=os.environ.get("CROSSMARGIN_HISTORY") or None)
+    check_markets(resolved)
     out.print(
         f"{spec}: valid ({len(resolved.configs)} scenarios x "
         f"{resolved.spec.replications} replications)",
@@ -93,6 +95,9 @@ def run(
     replications: Annotated[int | None, typer.Option(min=1)] = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
     workers: Annotated[int | None, typer.Option(min=1)] = None,
+    history: Annotated[
+        str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
+    ] = None,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
     from experiments import runner
@@ -100,7 +105,9 @@ def run(
     from experiments.spec import load
 
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    resolved = load(spec, overrides)
+    env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
+    resolved = load(spec, overrides, history=history, default_history=env_history)
+    runner.check_markets(resolved)
     target = out_dir or Path("results") / resolved.spec.name
     tasks = runner.make_tasks(resolved)
     runner.prepare_out_dir(target, resolved)

@@ -99,6 +99,18 @@ def package_version() -> str:
         return "unknown"
 
 
+def check_markets(resolved: ResolvedSpec) -> None:
+    """Build the market of every scenario that reads a file (history or model), so that a bad
+    file or replay window is reported as bad input before anything is written."""
+    from sim.market import build_market
+    from sim.rng import Streams
+
+    for cfg in resolved.configs.values():
+        if cfg.market.history_file or cfg.market.model_file:
+            days = cfg.calendar.business_days
+            build_market(cfg.market, days, cfg.calendar.start, Streams(0).get)
+
+
 def make_tasks(resolved: ResolvedSpec) -> list[Task]:
     seeds = replication_seeds(resolved.spec.seed, resolved.spec.replications)
     return [

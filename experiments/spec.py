@@ -153,9 +153,25 @@ def _parse(text: str, source: str) -> Any:
         ) from None
 
 
-def load(name_or_path: str, overrides: dict[str, Any] | None = None) -> ResolvedSpec:
-    """Read, override top-level fields (e.g. seed, replications) and resolve a spec."""
+def load(
+    name_or_path: str,
+    overrides: dict[str, Any] | None = None,
+    history: str | None = None,
+    default_history: str | None = None,
+) -> ResolvedSpec:
+    """Read, override top-level fields (e.g. seed, replications) and resolve a spec.
+
+    ``history`` (``--history``) sets the base's ``market.history_file``; ``default_history``
+    (``$CROSSMARGIN_HISTORY``) does so only where the spec names none.
+    """
     raw, source = read_spec(name_or_path)
-    if isinstance(raw, dict) and overrides:
-        raw = {**raw, **overrides}
+    if isinstance(raw, dict):
+        raw = {**raw, **(overrides or {})}
+        base = raw.get("base") if isinstance(raw.get("base"), dict) else {}
+        named = ((base.get("market") or {}) if isinstance(base.get("market"), dict) else {}).get(
+            "history_file"
+        )
+        chosen = history or (None if named else default_history)
+        if chosen:
+            raw["base"] = deep_merge(base, {"market": {"history_file": chosen}})
     return resolve(raw, source)

@@ -1,34 +1,47 @@
-"""The market path of one run: daily key-rate par-yield changes, look-back first.
+"""The market path of one run: daily key-rate par-yield changes, look-back first, with the
+futures-cash basis and intraday marks of each run day.
 
 Without a history file the margin models' look-back is synthetic: ``lookback_days`` daily
 changes drawn from the calibrated regime-switching model (``sim/market_model.json``, fitted to
 U.S. Treasury par-yield history) before the run starts. The simulated days continue the same
 Markov chain, so the look-back grows with every simulated day and margin reacts to the path.
+With a history file the look-back is real and the run days may replay a historical window
+(``sim.market_sources``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.calendar import parse_clock
 from sim.calibration import SHIPPED_MODEL, load_model, simulate_changes
 from sim.config import MarketConfig
 from sim.errors import ConfigError
 from sim.history import KEY_TENORS
+from sim.intraday import FAMILIES, BasisParams, fraction_of_day, intraday_paths, simulate_basis
+from sim.market_sources import closes
 
 
 @dataclass(frozen=True)
 class MarketPath:
-    """Daily changes (bp, shape (L + D, 5), oldest first): L look-back days, then D run days."""
+    """Daily changes (bp, shape (L + D, 5), oldest first): L look-back days, then D run days;
+    per run day the futures-cash basis of each family (bp, (D, F), ``sim.intraday.FAMILIES``)
+    and the intraday marks at ``intraday_clocks`` (bp change from the previous close, (D, M, 5))."""
 
     changes_bp: np.ndarray
     regimes: np.ndarray
     lookback_days: int
     start_curve_pct: np.ndarray
     source: str
+    basis_bp: np.ndarray
+    intraday_bp: np.ndarray
+    intraday_clocks: tuple[str, ...]
 
     @property
     def n_days(self) -> int:
@@ -47,23 +60,34 @@ class MarketPath:
         run = self.changes_bp[self.lookback_days : self.lookback_days + day + 1]
         return self.start_curve_pct + run.sum(axis=0) / 100.0
 
+    def intraday(self, day: int, clock: str) -> np.ndarray:
+        """Key-rate change (bp) from the previous close to ``clock`` ET on run day ``day``."""
+        return self.intraday_bp[day, self.intraday_clocks.index(clock)]
 
-def build_market(cfg: MarketConfig, n_days: int, rng: np.random.Generator) -> MarketPath:
-    """Draw the look-back and the run's path from the calibrated model."""
-    path = Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL
-    params = load_model(path)
-    back, back_regimes = simulate_changes(params, cfg.lookback_days, rng)
-    stay_or_enter_stress = params["transition"][int(back_regimes[-1])][1]
-    first = int(rng.random() < stay_or_enter_stress)
-    run, run_regimes = simulate_changes(params, n_days, rng, start_regime=first)
+
+def build_market(
+    cfg: MarketConfig, n_days: int, start: dt.date, stream: Callable[[str], np.random.Generator]
+) -> MarketPath:
+    """The run's market from the calibrated model and/or a history file (``sim.market_sources``).
+    Streams: ``market`` (closes), ``market.basis``, ``market.intraday``, so that changing one
+    part of the market model does not shift the draws of the others."""
+    params = load_model(Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL)
+    c = closes(cfg, n_days, start, params, stream("market"))
+    basis = simulate_basis(
+        c.run_regimes, len(FAMILIES), BasisParams(**cfg.basis.model_dump()), stream("market.basis")
+    )
+    fractions = np.array([fraction_of_day(parse_clock(t)) for t in cfg.intraday_clocks])
+    marks = intraday_paths(c.run, c.run_regimes, fractions, params, stream("market.intraday"))
     curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
-    source = f"synthetic look-back of {cfg.lookback_days} days from {params['source']}"
     return MarketPath(
-        np.vstack([back, run]),
-        np.concatenate([back_regimes, run_regimes]),
+        np.vstack([c.back, c.run]),
+        np.concatenate([c.back_regimes, c.run_regimes]),
         cfg.lookback_days,
         curve,
-        source,
+        c.source,
+        basis,
+        marks,
+        tuple(cfg.intraday_clocks),
     )
 
 

@@ -54,7 +54,7 @@ class Run:
         self.recorder = Recorder(out_dir)
         self.calls = CallBook(self.env, self.recorder)
         self.market: MarketPath = build_market(
-            config.market, config.calendar.business_days, self.streams.get("market")
+            config.market, config.calendar.business_days, config.calendar.start, self.streams.get
         )
         self.population: Population = make_population(
             config.population, config.firms, self.streams.get("population")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,30 @@ def test_out_dir_of_another_spec_is_refused(tiny_spec, tmp_path):
     assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
     other = cli("run", str(tiny_spec), "--out", str(out), "--seed", "6", cwd=tmp_path)
     assert other.returncode == 2 and "different spec" in other.stderr
+
+
+def test_bad_history_is_bad_input_and_writes_nothing(tmp_path):
+    result = cli(
+        "run",
+        "march2020",
+        "--history",
+        str(tmp_path / "absent.csv"),
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "absent.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_march2020_replay_validates_with_and_without_history(tmp_path, shared_history):
+    assert cli("validate", "march2020", cwd=tmp_path).returncode == 0
+    env_run = subprocess.run(
+        [*CLI, "validate", "march2020"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CROSSMARGIN_HISTORY": str(shared_history)},
+    )
+    assert env_run.returncode == 0, env_run.stderr
