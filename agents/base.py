@@ -1,10 +1,14 @@
-"""The thin agent base: an id, the run it lives in, and a message-type dispatch table."""
+"""The thin agent base: an id, the run it lives in, a message-type dispatch table, and money
+movements that respect the payment rails' windows."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sim.errors import LedgerError
+from sim.ledger import CASH
 from sim.model import Run
+from sim.rails import BOOK, settles_in_window
 
 
 class Agent:
@@ -27,23 +31,48 @@ class Agent:
             ) from None
         getattr(self, name)(message)
 
-    def transfer(self, src: str, dst: str, cents: int, purpose: str, call_id: str = "") -> None:
-        """Move money now on this agent's authority and record the payment (payer = src owner
-        as seen by the agent: the agent itself for firms, the account for CCP bookings)."""
-        self.run.ledger.transfer(src, dst, cents)
+    def until_open(self, rail: str):
+        """Wait (a SimPy generator) until ``rail`` accepts payments."""
+        if rail != BOOK:
+            at = self.run.rails[rail].next_open(self.run.calendar, self.env.now)
+            if at > self.env.now:
+                yield self.env.timeout(at - self.env.now)
+
+    def transfer(
+        self,
+        src: str,
+        dst: str,
+        cents: int,
+        purpose: str,
+        call_id: str = "",
+        *,
+        asset: str = CASH,
+        rail: str = BOOK,
+        value: int | None = None,
+        instructed: float | None = None,
+        parties: tuple[str, str] | None = None,
+    ) -> None:
+        """Move ``cents`` of ``asset`` now on this agent's authority over ``rail`` and record
+        the payment; a rail outside its window is a bug, not a delay."""
         now = self.env.now
-        payer = self.agent_id if call_id else src
+        if not settles_in_window(self.run.calendar, self.run.rails, rail, now):
+            raise LedgerError(f"{self.agent_id}: {rail} is closed at minute {now}")
+        self.run.ledger.transfer(src, dst, cents, asset)
+        payer, payee = parties or (self.agent_id, dst)
         row = (
             self.run.next_id("P"),
             call_id,
             purpose,
             payer,
-            dst,
+            payee,
             src,
             dst,
+            asset,
             cents,
-            now,
+            cents if value is None else value,
+            now if instructed is None else instructed,
             now,
             self.agent_id,
+            rail,
         )
         self.run.recorder.add("payments", row)

@@ -1,55 +1,36 @@
-"""A CCP (``cme`` or ``ficc``): margin cycles, XM factor exchange, calls and settlement.
+"""A CCP (``cme`` or ``ficc``): margin cycles, hourly surveillance, XM exchange, settlement.
 
-Per business day at ``run_clock`` the CCP computes, for every customer account at once, the
-standalone initial margin of its own leg and the day's variation margin; for XM accounts it also
-computes its reduction factor and sends it to the other CCP. At ``call_clock`` it applies the XM
-rule (falling back to standalone for an account whose partner factor has not arrived) and settles
-one net amount per clearing-firm account: a call when the account is short, a payout otherwise.
-Collateral at the CCP is cash in ledger account ``ccp:<ccp>:<firm>:<account>``.
+Each named cycle (``CcpConfig.cycles``) runs every business day: at ``run_clock`` the CCP marks
+every account to the day's close or to the intraday mark, computes the variation margin since the
+last settlement (CME's futures also move with the futures-cash basis at the close), and the
+initial margin of every account in one vectorised margin run; for XM accounts it sends its figures
+to the other CCP. At ``call_clock`` it applies the XM rule with the partner's figures for the
+same prices (same-day close for a close cycle; same day or previous close for an intraday one),
+or margins the account standalone and records a fallback, and settles one net amount per
+member account (``agents.ccp_accounts``). With ad hoc calls enabled, at each surveillance clock
+an account whose unsettled loss exceeds a threshold share of its IM is called for that loss.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from agents.base import Agent
-from sim.config import CcpConfig, XmConfig
+from agents.ccp_accounts import AccountSettlement, AccountState, CcpBook, to_cents
+from sim.ccp_config import CcpConfig, CycleConfig
+from sim.config import XmConfig
 from sim.margin import XmLegs, xm_reduction
-from sim.messages import CycleStatement, MarginCall, PaymentSettled, ReductionFactors
+from sim.messages import CycleStatement, PaymentSettled, PositionChange, ReductionFactors
 from sim.model import Run
 
 
-@dataclass(frozen=True)
-class CcpBook:
-    """The CCP's customer accounts as arrays (one row per end user with a leg here)."""
-
-    users: tuple[str, ...]
-    user_types: tuple[str, ...]
-    firms: tuple[str, ...]
-    accounts: tuple[str, ...]
-    futures_exp: np.ndarray
-    cash_exp: np.ndarray
-    xm: np.ndarray
-
-    def groups(self) -> dict[tuple[str, str], np.ndarray]:
-        keys = list(zip(self.firms, self.accounts, strict=True))
-        out: dict[tuple[str, str], list[int]] = {}
-        for i, key in enumerate(keys):
-            out.setdefault(key, []).append(i)
-        return {k: np.array(v) for k, v in sorted(out.items())}
-
-
-def to_cents(dollars: np.ndarray) -> np.ndarray:
-    return np.rint(dollars * 100.0).astype(np.int64)
-
-
-class Ccp(Agent):
+class Ccp(AccountSettlement, Agent):
     handlers: ClassVar[dict[type, str]] = {
         ReductionFactors: "on_factors",
         PaymentSettled: "on_payment",
+        PositionChange: "on_position",
     }
 
     def __init__(
@@ -58,70 +39,127 @@ class Ccp(Agent):
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
         self.model = cfg.var_model()
-        self.own_exp = book.futures_exp if ccp_id == "cme" else book.cash_exp
         self.groups = book.groups()
-        self.partner_legs: dict[int, XmLegs] = {}
-        self.outstanding: dict[str, int] = {}
+        self.partner_legs: dict[tuple[int, str], XmLegs] = {}
+        self.accounts_state = {self.account_name(*k): AccountState() for k in self.groups}
         self.xm_idx = np.flatnonzero(book.xm)
+        n = len(book.users)
+        self.settled = np.zeros((n, book.futures_exp.shape[1]))
+        self.settled_basis = np.zeros((n, book.family_dv01.shape[1]))
+        self.last_im = np.zeros(n)
+        self.last_standalone = np.zeros(n)
+        run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
 
-    def account_name(self, firm: str, account: str) -> str:
-        return f"ccp:{self.agent_id}:{firm}:{account}"
+    @property
+    def own_exp(self) -> np.ndarray:
+        return self.book.futures_exp if self.agent_id == "cme" else self.book.cash_exp
+
+    def collateral_price(self) -> float:
+        return self.run.collateral_price()
 
     def margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
-        """Standalone IM (dollars) of every customer, and the IMs of the futures leg, cash leg and
-        both combined of XM customers, all under this CCP's model in one stacked computation."""
+        """Standalone IM (dollars) of every account, and the IMs of the futures leg, cash leg and
+        both combined of XM accounts, all under this CCP's model in one stacked computation."""
         i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
         fut, cash = self.book.futures_exp[i], self.book.cash_exp[i]
         stacked = np.vstack([self.own_exp, fut, cash, fut + cash])
         im = self.model.requirement(stacked, self.run.market.history(day))
         return im[:n], XmLegs(im[n : n + k], im[n + k : n + 2 * k], im[n + 2 * k :])
 
+    def variation(self, day: int, mark: np.ndarray, close: bool, rows=slice(None)) -> np.ndarray:
+        """VM (dollars, + = gain) of ``rows`` since their last settlement, and settle them."""
+        vm = np.zeros(len(self.book.users))
+        vm[rows] = -((mark - self.settled[rows]) * self.own_exp[rows]).sum(axis=1)
+        self.settled[rows] = 0.0 if close else mark
+        if close and self.agent_id == "cme":
+            level = self.run.basis_level(day)
+            vm -= ((level - self.settled_basis) * self.book.family_dv01).sum(axis=1)
+            self.settled_basis[:] = level
+        return vm
+
     def start(self) -> None:
-        self.env.process(self.cycles())
+        for name, cycle in self.cfg.cycles.items():
+            self.env.process(self.cycle_loop(name, cycle))
+        if self.cfg.adhoc.enabled:
+            self.env.process(self.surveillance())
 
-    def cycles(self):
-        cal, cfg = self.run.calendar, self.cfg
+    def cycle_loop(self, name: str, cyc: CycleConfig):
+        cal, close = self.run.calendar, cyc.mark == "close"
         for day in range(cal.n_days):
-            yield self.env.timeout(cal.at(day, cfg.run_clock) - self.env.now)
-            standalone, legs = self.margin(day)
-            vm = -(self.own_exp @ self.run.market.change(day))
-            self.env.process(self.publish(day, legs))
-            call_at = cal.at(day + cfg.call_next_day, cfg.call_clock)
-            yield self.env.timeout(call_at - self.env.now)
-            reduction = self.applied(day, legs)
+            yield self.env.timeout(cal.at(day, cyc.run_clock) - self.env.now)
+            mark = (
+                self.run.market.change(day)
+                if close
+                else self.run.market.intraday(day, cyc.run_clock)
+            )
+            standalone, legs = self.margin(day if close else day - 1)
+            vm = self.variation(day, mark, close)
+            self.env.process(self.publish(day, cyc.mark, legs))
+            yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
+            reduction = self.applied(day, cyc.mark, legs)
             im = standalone * (1.0 - reduction)
-            self.record_daily(day, im, standalone, vm, reduction)
-            self.settle_accounts(day, im, vm, cal.at(day + cfg.due_next_day, cfg.due_clock))
+            self.last_im, self.last_standalone = im, standalone
+            if close:
+                self.record_daily(day, im, standalone, vm, reduction)
+            due = cal.at(day + cyc.due_next_day, cyc.due_clock)
+            self.settle_accounts(name, day, im, vm, due)
 
-    def publish(self, day: int, legs: XmLegs):
+    def surveillance(self):
+        cal, adhoc = self.run.calendar, self.cfg.adhoc
+        stressed = self.run.market.regimes[self.run.market.lookback_days :] == 1
+        for day in range(cal.n_days):
+            if adhoc.only_stressed and not stressed[day]:
+                continue
+            for clock in adhoc.clocks:
+                yield self.env.timeout(max(cal.at(day, clock) - self.env.now, 0.0))
+                mark = self.run.market.intraday(day, clock)
+                loss = ((mark - self.settled) * self.own_exp).sum(axis=1)
+                hit = np.flatnonzero(loss > adhoc.threshold * self.last_standalone)
+                if len(hit):
+                    vm = self.variation(day, mark, False, rows=hit)
+                    due = self.env.now + adhoc.deadline_minutes
+                    self.settle_accounts("adhoc", day, self.last_im, vm, due, rows=hit)
+
+    def publish(self, day: int, mark: str, legs: XmLegs):
         if self.cfg.factor_publish_delay_minutes:
             yield self.env.timeout(self.cfg.factor_publish_delay_minutes)
+        if self.run.xm_link_down(self.env.now):
+            self.run.log("xm_link_down", self.agent_id, f"{day}:{mark}")
+            return
         users = tuple(self.book.users[i] for i in self.xm_idx)
-        self.run.send(
-            self.partner,
-            ReductionFactors(
-                self.agent_id,
-                day,
-                users,
-                tuple(legs.futures.tolist()),
-                tuple(legs.cash.tolist()),
-                tuple(legs.combined.tolist()),
-            ),
+        message = ReductionFactors(
+            self.agent_id,
+            day,
+            mark,
+            users,
+            tuple(legs.futures.tolist()),
+            tuple(legs.cash.tolist()),
+            tuple(legs.combined.tolist()),
         )
+        self.run.send(self.partner, message)
 
     def on_factors(self, msg: ReductionFactors) -> None:
         if msg.customers != tuple(self.book.users[i] for i in self.xm_idx):
             raise ValueError(f"{self.agent_id}: XM accounts differ from {msg.ccp}'s")
         legs = XmLegs(*(np.array(x) for x in (msg.futures_usd, msg.cash_usd, msg.combined_usd)))
-        self.partner_legs[msg.date_index] = legs
-        self.partner_legs.pop(msg.date_index - 5, None)
+        self.partner_legs[(msg.date_index, msg.mark)] = legs
+        for key in [k for k in self.partner_legs if k[0] < msg.date_index - 2]:
+            del self.partner_legs[key]
 
-    def applied(self, day: int, mine: XmLegs) -> np.ndarray:
-        """Reduction per customer: the XM rule where the partner's figures arrived, else 0."""
+    def partner_figures(self, day: int, mark: str) -> XmLegs | None:
+        """The partner's figures on the same prices: the same day's close for a close cycle;
+        the same day's (close or intraday) or the previous close for an intraday cycle."""
+        wanted = [(day, "close")]
+        if mark == "intraday":
+            wanted += [(day, "intraday"), (day - 1, "close")]
+        return next((self.partner_legs[k] for k in wanted if k in self.partner_legs), None)
+
+    def applied(self, day: int, mark: str, mine: XmLegs) -> np.ndarray:
+        """Reduction per account: the XM rule where the partner's figures arrived, else 0."""
         reduction = np.zeros(len(self.book.users))
         if self.xm_cfg.rule == "none" or not len(self.xm_idx):
             return reduction
-        theirs = self.partner_legs.get(day)
+        theirs = self.partner_figures(day, mark)
         if theirs is None:
             late = sorted({(self.book.firms[i], self.book.accounts[i]) for i in self.xm_idx})
             for firm, account in late:
@@ -130,6 +168,12 @@ class Ccp(Agent):
         cme, ficc = (mine, theirs) if self.agent_id == "cme" else (theirs, mine)
         reduction[self.xm_idx] = xm_reduction(self.xm_cfg.rule, self.xm_cfg.cap, cme, ficc)
         return reduction
+
+    def on_payment(self, msg: PaymentSettled) -> None:
+        self.run.calls.settle(msg.call_id, msg.settled_min)
+
+    def on_position(self, msg: PositionChange) -> None:
+        self.book.scale(msg.user, msg.leg, msg.scale)
 
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
         b, n = self.book, len(self.book.users)
@@ -147,75 +191,27 @@ class Ccp(Agent):
         )
         self.run.recorder.add_many("accounts_daily", list(rows))
 
-    def settle_accounts(self, day: int, im: np.ndarray, vm: np.ndarray, due: float) -> None:
+    def settle_accounts(self, cycle, day, im, vm, due, rows=None) -> None:
         im_c, vm_c = to_cents(im), to_cents(vm)
+        hit = None if rows is None else set(rows.tolist())
         for (firm, account), idx in self.groups.items():
-            name = self.account_name(firm, account)
-            im_sum, vm_sum = int(im_c[idx].sum()), int(vm_c[idx].sum())
-            amount = im_sum - self.run.ledger.balance(name) - vm_sum - self.outstanding[name]
-            call, payout = None, 0
-            if amount > 0:
-                call = self.issue_call(firm, account, amount, due, vm_sum)
-            else:
-                payout = self.settle_now(name, firm, im_sum, vm_sum)
-            self.run.send(
+            if hit is not None:
+                idx = np.array([i for i in idx if i in hit])
+                if not len(idx):
+                    continue
+            im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
+            call, payout = self.settle(cycle, firm, account, int(vm_c[idx].sum()), im_sum, due)
+            statement = CycleStatement(
+                self.run.next_id("Y"),
+                self.agent_id,
+                cycle,
                 firm,
-                CycleStatement(
-                    self.run.next_id("Y"),
-                    self.agent_id,
-                    firm,
-                    account,
-                    day,
-                    tuple(self.book.users[i] for i in idx),
-                    tuple(im_c[idx].tolist()),
-                    tuple(vm_c[idx].tolist()),
-                    call,
-                    payout,
-                ),
+                account,
+                day,
+                tuple(self.book.users[i] for i in idx),
+                tuple(im_c[idx].tolist()),
+                tuple(vm_c[idx].tolist()),
+                call,
+                payout,
             )
-
-    def issue_call(self, firm: str, account: str, amount: int, due: float, vm: int) -> MarginCall:
-        call = MarginCall(
-            self.run.next_id("C"),
-            "ccp",
-            self.agent_id,
-            firm,
-            self.agent_id,
-            account,
-            amount,
-            self.env.now,
-            due,
-            due + self.cfg.late_tolerance_minutes,
-        )
-        paid = self.run.calls.issue(call)
-        self.outstanding[self.account_name(firm, account)] += amount
-        self.env.process(self.await_payment(call, paid, vm))
-        return call
-
-    def await_payment(self, call: MarginCall, paid, vm: int):
-        yield paid | self.env.timeout(call.final_min - self.env.now)
-        name = self.account_name(call.payer, call.account)
-        self.outstanding[name] -= call.amount_cents
-        if paid.triggered:
-            self.book_vm(name, vm)
-        else:
-            self.run.calls.default(call.call_id, self.env.now)
-            self.run.log("ccp_call_default", self.agent_id, call.call_id, call.payer)
-
-    def on_payment(self, msg: PaymentSettled) -> None:
-        self.run.calls.settle(msg.call_id, msg.settled_min)
-
-    def book_vm(self, name: str, vm: int) -> None:
-        """Pass the account's variation margin to (loss) or from (gain) the rest of the market."""
-        if vm > 0:
-            self.transfer("external", name, vm, "vm")
-        elif vm < 0:
-            self.transfer(name, "external", -vm, "vm")
-
-    def settle_now(self, name: str, firm: str, im_sum: int, vm_sum: int) -> int:
-        """Book VM and release collateral above the requirement to the firm; returns the payout."""
-        self.book_vm(name, vm_sum)
-        excess = self.run.ledger.balance(name) - im_sum
-        if excess > 0:
-            self.transfer(name, f"firm:{firm}:seg", excess, "release")
-        return max(excess, 0)
+            self.run.send(firm, statement)

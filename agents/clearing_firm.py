@@ -1,13 +1,13 @@
 """A clearing firm (FCM, BD or BD-FCM): turns CCP statements into customer calls, pays the CCP.
 
-Per customer and CCP the firm keeps the customer's equity (cents: collateral posted plus
-variation margin) and the amount already called. On a CCP statement it adds the customer's
-variation margin to the equity and calls the customer, net, when the equity plus what is already
-called falls below the house requirement (CCP IM x ``house_multiplier``) by at least the minimum
-transfer amount. It pays each CCP call shortly before the deadline from the segregated account,
-pre-funding from its own cash (down to its credit line) when customers have not paid yet, and
-reimburses itself when their money arrives. A customer call not paid by its final deadline
-defaults.
+Per customer and CCP the firm keeps the customer's equity: cash (collateral plus variation
+margin, may fall below zero) and Treasuries (face). On a CCP statement it adds the customer's
+variation margin and, against the house requirement (CCP IM x the multiplier of the customer's
+type), calls the customer for a shortfall of at least the minimum transfer amount, or returns
+cash excess. Each customer call passes the operations desk (``desk_staff`` people,
+``handling_minutes`` each), so desk queues delay calls. A customer call not paid by its final
+deadline defaults and the firm liquidates the customer's positions it clears. House accounts
+are paid from the firm's own cash.
 """
 
 from __future__ import annotations
@@ -15,18 +15,25 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import ClassVar
 
+import simpy
+
 from agents.base import Agent
+from agents.firm_payments import FirmPayments
+from sim.agent_config import FirmsConfig, OperationsConfig
 from sim.calendar import parse_clock
-from sim.config import FirmsConfig, OperationsConfig
+from sim.collateral import Shortfall, shortfall, value_cents
 from sim.ledger import to_cents
-from sim.messages import CycleStatement, MarginCall, PaymentSettled
+from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
 from sim.model import Run
 
+LEG_OF_CCP = {"cme": "futures", "ficc": "cash"}
 
-class ClearingFirm(Agent):
+
+class ClearingFirm(FirmPayments, Agent):
     handlers: ClassVar[dict[type, str]] = {
         CycleStatement: "on_statement",
         PaymentSettled: "on_payment",
+        PositionChange: "on_position",
     }
 
     def __init__(
@@ -37,42 +44,58 @@ class ClearingFirm(Agent):
         offers_xm: bool,
         cfg: FirmsConfig,
         ops: OperationsConfig,
+        user_types: dict[str, str],
+        haircut: dict[str, float],
     ) -> None:
         super().__init__(run, firm_id)
         self.kind, self.offers_xm, self.cfg, self.ops = kind, offers_xm, cfg, ops
+        self.user_types, self.haircut = user_types, haircut
         self.cash, self.seg = f"firm:{firm_id}:cash", f"firm:{firm_id}:seg"
         self.equity: dict[tuple[str, str], int] = defaultdict(int)
+        self.equity_sec: dict[tuple[str, str], int] = defaultdict(int)
         self.called: dict[tuple[str, str], int] = defaultdict(int)
         self.issued: dict[str, MarginCall] = {}
+        self.received: dict[str, int] = {}
         self.prefund_outstanding = 0
-        self.mta = to_cents(cfg.min_transfer_usd)
+        self.mta = max(to_cents(cfg.min_transfer_usd), 1)
+        self.desk = simpy.Resource(self.env, capacity=cfg.desk_staff)
         run.ledger.open(self.cash, to_cents(cfg.own_liquidity_usd), to_cents(cfg.credit_line_usd))
 
-    def open_segregated(self, balance_cents: int) -> None:
-        self.run.ledger.open(self.seg, balance_cents)
+    def open_segregated(self, cash_cents: int, securities_cents: int) -> None:
+        self.run.ledger.open(self.seg, cash_cents, 0, securities_cents)
+
+    def multiplier(self, user: str) -> float:
+        kind = self.user_types[user]
+        return self.cfg.house_multiplier_by_type.get(kind, self.cfg.house_multiplier)
+
+    def customer_position(self, key: tuple[str, str], vm: int, im: int) -> Shortfall:
+        price, haircut = self.run.collateral_price(), self.cfg.collateral_haircut
+        securities = value_cents(self.equity_sec[key], price, haircut)
+        required = round(im * self.multiplier(key[0]))
+        return shortfall(self.equity[key] + self.called[key], securities, vm, required)
 
     def on_statement(self, st: CycleStatement) -> None:
-        for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
-            key = (user, st.ccp)
-            self.equity[key] += vm
-            required = round(im * self.cfg.house_multiplier)
-            deficit = required - self.equity[key] - self.called[key]
-            if deficit >= max(self.mta, 1):
-                self.call_customer(user, st, deficit)
-            elif -deficit >= max(self.mta, 1) and not self.called[key]:
-                self.return_excess(user, key, -deficit, st.cycle_id)
         if st.call is not None:
             self.env.process(self.pay_ccp(st.call))
+        if st.account.startswith("house"):
+            return
+        for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
+            key = (user, st.ccp)
+            position = self.customer_position(key, vm, im)
+            self.equity[key] += vm
+            if position.amount >= self.mta:
+                self.called[key] += position.amount
+                self.env.process(self.call_customer(user, st, position))
+            elif position.excess >= self.mta and not self.called[key]:
+                self.env.process(self.return_excess(user, key, position.excess, st.cycle_id))
 
-    def return_excess(self, user: str, key: tuple[str, str], excess: int, ref: str) -> None:
-        """Pay a customer's equity above the house requirement back to its cash account (as
-        end users sweep excess daily), as far as the segregated account holds it."""
-        amount = min(excess, self.run.ledger.balance(self.seg))
-        if amount > 0:
-            self.equity[key] -= amount
-            self.transfer(self.seg, f"eu:{user}:cash", amount, "excess_return", ref)
-
-    def call_customer(self, user: str, st: CycleStatement, amount: int) -> None:
+    def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
+        with self.desk.request() as turn:
+            self.run.recorder.add(
+                "desk", (self.env.now, self.agent_id, len(self.desk.queue), self.desk.count)
+            )
+            yield turn
+            yield self.env.timeout(self.cfg.handling_minutes)
         now, cal, ops = self.env.now, self.run.calendar, self.ops
         clock = parse_clock(ops.customer_due_clock)
         due = cal.next_clock(now + ops.customer_min_notice_minutes, clock)
@@ -82,10 +105,12 @@ class ClearingFirm(Agent):
             self.run.next_id("C"),
             "customer",
             st.ccp,
+            st.cycle,
             user,
             self.agent_id,
             st.account,
-            amount,
+            position.cash_due,
+            position.im_due,
             now,
             due,
             final,
@@ -93,57 +118,23 @@ class ClearingFirm(Agent):
         )
         paid = self.run.calls.issue(call)
         self.issued[call.call_id] = call
-        self.called[(user, st.ccp)] += amount
-        self.env.process(self.await_customer(call, paid))
         self.run.send(user, call)
-
-    def await_customer(self, call: MarginCall, paid):
-        yield paid | self.env.timeout(call.final_min - self.env.now)
+        yield paid | self.env.timeout(final - self.env.now)
         if not paid.triggered:
-            self.run.calls.default(call.call_id, self.env.now)
-            self.called[(call.payer, call.ccp)] -= call.amount_cents
-            self.run.log("customer_default", self.agent_id, call.call_id, call.payer)
+            self.default_customer(call)
 
-    def on_payment(self, msg: PaymentSettled) -> None:
-        """A customer's payment arrived: it adds to the customer's equity; it settles the call
-        unless the call already defaulted (a payment after default is kept as a deposit)."""
-        call = self.issued.pop(msg.call_id)
-        key = (msg.payer, call.ccp)
-        self.equity[key] += msg.amount_cents
-        if self.run.calls.is_open(msg.call_id):
-            self.called[key] -= call.amount_cents
-            self.run.calls.settle(msg.call_id, msg.settled_min)
-        else:
-            self.run.log("payment_after_default", self.agent_id, msg.call_id, msg.payer)
-        back = min(self.prefund_outstanding, msg.amount_cents, self.run.ledger.balance(self.seg))
-        if back > 0:
-            self.prefund_outstanding -= back
-            self.transfer(self.seg, self.cash, back, "reimburse", msg.call_id)
+    def default_customer(self, call: MarginCall) -> None:
+        """The customer missed its final deadline: the call defaults and the firm liquidates
+        the customer's positions at the CCP of the call (both legs of an XM account)."""
+        self.run.calls.default(call.call_id, self.env.now)
+        self.called[(call.payer, call.ccp)] -= call.amount_cents
+        self.run.log("customer_default", self.agent_id, call.call_id, call.payer)
+        legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
+        for leg in legs:
+            self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
 
-    def pay_ccp(self, call: MarginCall):
-        pay_at = max(call.due_min - self.ops.firm_pay_lead_minutes, self.env.now)
-        yield self.env.timeout(pay_at - self.env.now)
-        ledger = self.run.ledger
-        from_seg = min(call.amount_cents, max(ledger.balance(self.seg), 0))
-        prefund = call.amount_cents - from_seg
-        if prefund and not ledger.can_pay(self.cash, prefund):
-            self.run.log("firm_liquidity_shortfall", self.agent_id, call.call_id, str(prefund))
-            return
-        dst = f"ccp:{call.ccp}:{self.agent_id}:{call.account}"
-        if from_seg:
-            self.transfer(self.seg, dst, from_seg, "ccp_call", call.call_id)
-        if prefund:
-            self.transfer(self.cash, dst, prefund, "prefund", call.call_id)
-            self.prefund_outstanding += prefund
-            self.run.calls.add_prefund(call.call_id, prefund)
-        self.run.send(
-            call.ccp,
-            PaymentSettled(
-                self.run.next_id("P"),
-                call.call_id,
-                self.agent_id,
-                call.ccp,
-                call.amount_cents,
-                self.env.now,
-            ),
-        )
+    def on_position(self, msg: PositionChange) -> None:
+        """Forward a position change of a customer's leg to both CCPs and record it."""
+        self.run.log(msg.reason, self.agent_id, msg.user, f"{msg.leg} x{msg.scale:.4f}")
+        for ccp in ("cme", "ficc"):
+            self.run.send(ccp, msg)

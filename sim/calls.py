@@ -21,6 +21,7 @@ class _OpenCall:
     call: MarginCall
     paid: simpy.Event
     prefunded_cents: int = 0
+    instructed_min: float = float("nan")
 
 
 class CallBook:
@@ -43,6 +44,12 @@ class CallBook:
 
     def is_open(self, call_id: str) -> bool:
         return call_id in self._open
+
+    def instructed(self, call_id: str, t: float) -> None:
+        """Record when the payer instructed payment (the first instruction counts)."""
+        entry = self._open.get(call_id)
+        if entry is not None and entry.instructed_min != entry.instructed_min:  # still NaN
+            entry.instructed_min = t
 
     def add_prefund(self, call_id: str, cents: int) -> None:
         self._open[call_id].prefunded_cents += cents
@@ -70,22 +77,24 @@ class CallBook:
     def _end(self, entry: _OpenCall, settled: float, status: str) -> None:
         c = entry.call
         self.ended[c.call_id] = status
-        self.recorder.add(
-            "calls",
-            (
-                c.call_id,
-                c.parent_id,
-                c.level,
-                c.ccp,
-                c.payer,
-                c.payee,
-                c.account,
-                c.amount_cents,
-                c.issued_min,
-                c.due_min,
-                c.final_min,
-                settled,
-                status,
-                entry.prefunded_cents,
-            ),
+        row = (
+            c.call_id,
+            c.parent_id,
+            c.level,
+            c.ccp,
+            c.cycle,
+            c.payer,
+            c.payee,
+            c.account,
+            c.cash_cents,
+            c.im_cents,
+            c.amount_cents,
+            c.issued_min,
+            c.due_min,
+            c.final_min,
+            entry.instructed_min,
+            settled,
+            status,
+            entry.prefunded_cents,
         )
+        self.recorder.add("calls", row)

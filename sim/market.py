@@ -66,7 +66,11 @@ class MarketPath:
 
 
 def build_market(
-    cfg: MarketConfig, n_days: int, start: dt.date, stream: Callable[[str], np.random.Generator]
+    cfg: MarketConfig,
+    n_days: int,
+    start: dt.date,
+    stream: Callable[[str], np.random.Generator],
+    clocks: list[str] | None = None,
 ) -> MarketPath:
     """The run's market from the calibrated model and/or a history file (``sim.market_sources``).
     Streams: ``market`` (closes), ``market.basis``, ``market.intraday``, so that changing one
@@ -76,7 +80,8 @@ def build_market(
     basis = simulate_basis(
         c.run_regimes, len(FAMILIES), BasisParams(**cfg.basis.model_dump()), stream("market.basis")
     )
-    fractions = np.array([fraction_of_day(parse_clock(t)) for t in cfg.intraday_clocks])
+    clocks = sorted(clocks if clocks is not None else cfg.intraday_clocks)
+    fractions = np.array([fraction_of_day(parse_clock(t)) for t in clocks])
     marks = intraday_paths(c.run, c.run_regimes, fractions, params, stream("market.intraday"))
     curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
     return MarketPath(
@@ -87,7 +92,7 @@ def build_market(
         c.source,
         basis,
         marks,
-        tuple(cfg.intraday_clocks),
+        tuple(clocks),
     )
 
 

@@ -1,6 +1,7 @@
 """Messages that agents exchange. Small, frozen, and the only way agents talk to each other.
 
-Money is integer cents (``*_cents``); time is float minutes since the simulation start (``*_min``).
+Money is integer cents (``*_cents``; securities in cents of face value, their haircut value in
+``value_cents``); time is float minutes since the simulation start (``*_min``).
 """
 
 from __future__ import annotations
@@ -10,24 +11,32 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class MarginCall:
-    """A demand for margin: ``payer`` owes ``amount_cents`` to ``payee`` by ``due_min``.
+    """A demand for margin: ``payer`` owes ``payee`` ``cash_cents`` in cash (variation margin,
+    cash only) plus ``im_cents`` of initial margin (cash or securities at the payee's haircut
+    value) by ``due_min``; not paid by ``final_min`` it defaults.
 
-    ``level`` is ``"ccp"`` (CCP -> clearing firm) or ``"customer"`` (firm -> end user). A call
-    not paid by ``final_min`` defaults. ``parent_id`` links a customer call to the CCP call of the
-    same cycle ("" when none).
+    ``level`` is ``"ccp"`` (CCP -> clearing firm) or ``"customer"`` (firm -> end user);
+    ``cycle`` the CCP cycle it comes from; ``parent_id`` links a customer call to the CCP call
+    of the same cycle ("" when none).
     """
 
     call_id: str
     level: str
     ccp: str
+    cycle: str
     payer: str
     payee: str
     account: str
-    amount_cents: int
+    cash_cents: int
+    im_cents: int
     issued_min: float
     due_min: float
     final_min: float
     parent_id: str = ""
+
+    @property
+    def amount_cents(self) -> int:
+        return self.cash_cents + self.im_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +45,13 @@ class CycleStatement:
 
     Per customer (gross, customer by customer): the initial margin requirement after any XM
     reduction and the variation margin of the cycle (positive: the customer gained). ``call`` is
-    the net demand on the firm when the account is short; ``payout_cents`` what the CCP paid the
-    firm when the account had excess.
+    the net demand on the firm when the account is short; otherwise ``payout_cents`` is the
+    value the CCP will release to the firm at the cycle's due time.
     """
 
     cycle_id: str
     ccp: str
+    cycle: str
     firm: str
     account: str
     date_index: int
@@ -54,27 +64,32 @@ class CycleStatement:
 
 @dataclass(frozen=True, slots=True)
 class PaymentInstruction:
-    """An end user's instruction to its custodian to pay a call from its cash account."""
+    """An instruction to a custodian to move ``amount_cents`` of ``asset`` (``USD`` cash or
+    ``UST`` face) for a call; ``value_cents`` is what the payee credits for it."""
 
     payment_id: str
     call_id: str
     payer: str
     payee: str
+    asset: str
     src_account: str
     dst_account: str
     amount_cents: int
+    value_cents: int
     instructed_min: float
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentSettled:
-    """A custodian's confirmation that a payment settled (sent to the payee and the payer)."""
+    """Confirmation that a payment settled (sent to the payee and the payer)."""
 
     payment_id: str
     call_id: str
     payer: str
     payee: str
+    asset: str
     amount_cents: int
+    value_cents: int
     settled_min: float
 
 
@@ -82,11 +97,25 @@ class PaymentSettled:
 class ReductionFactors:
     """One CCP's figures for its XM accounts in a cycle, sent to the other CCP: the IM (dollars,
     under the sender's model) of each account's futures leg, cash leg and both combined, from
-    which either CCP derives the sender's reduction factor or a joint requirement."""
+    which either CCP derives the sender's reduction factor or a joint requirement. ``mark`` is
+    ``close`` or ``intraday``: the prices the figures were computed on."""
 
     ccp: str
     date_index: int
+    mark: str
     customers: tuple[str, ...]
     futures_usd: tuple[float, ...]
     cash_usd: tuple[float, ...]
     combined_usd: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChange:
+    """Scales an end user's ``leg`` (``futures`` or ``cash``) by ``scale`` (0 closes it), for
+    ``reason``: deleverage, liquidation, scale_up. Sent by the user to the firm that clears the
+    leg, and by that firm to both CCPs (each keeps both legs of XM accounts)."""
+
+    user: str
+    leg: str
+    scale: float
+    reason: str

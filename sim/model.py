@@ -12,18 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 import simpy
 
-from sim.calendar import SimCalendar
+from sim.calendar import SimCalendar, parse_clock
 from sim.calls import CallBook
+from sim.collateral import collateral_prices
 from sim.config import SimConfig
 from sim.errors import CallStateError, LedgerError
 from sim.ledger import Ledger
 from sim.market import MarketPath, build_market
 from sim.population import Population, make_population
+from sim.rails import rails
 from sim.records import Recorder
 from sim.rng import Streams
+
+SETTLEMENT_CLOCK = parse_clock("15:00")  # Treasury futures settlement (DESIGN.md section 2)
 
 
 class Receiver(Protocol):
@@ -53,14 +58,52 @@ class Run:
         self.ledger = Ledger()
         self.recorder = Recorder(out_dir)
         self.calls = CallBook(self.env, self.recorder)
+        self.rails = rails(config.operations.funds_third_party_cutoff)
         self.market: MarketPath = build_market(
-            config.market, config.calendar.business_days, config.calendar.start, self.streams.get
+            config.market,
+            config.calendar.business_days,
+            config.calendar.start,
+            self.streams.get,
+            config.intraday_clocks(),
         )
+        shares = {name: c.share for name, c in config.operations.custodians.items()}
         self.population: Population = make_population(
-            config.population, config.firms, self.streams.get("population")
+            config.population, config.firms, self.streams.get("population"), shares
         )
+        self.collateral_prices = collateral_prices(
+            self.market.changes_bp[self.market.lookback_days :]
+        )
+        self.basis_impact = np.zeros_like(self.market.basis_bp)
         self.agents: dict[str, Receiver] = {}
         self._counters: dict[str, int] = defaultdict(int)
+
+    def xm_link_down(self, t: float) -> bool:
+        """Whether the CCPs' XM link is in an outage at minute ``t``."""
+        start = pd.Timestamp(self.calendar.start)
+        for outage in self.config.xm.link_outages:
+            t0 = (pd.Timestamp(outage.start) - start).total_seconds() / 60.0
+            if t0 <= t < t0 + outage.duration_minutes:
+                return True
+        return False
+
+    def collateral_price(self) -> float:
+        """Price per dollar of face of Treasury collateral at the last close (15:00 ET)."""
+        now = self.env.now
+        day = self.calendar.day_index(now)
+        after_close = day >= 0 and now >= self.calendar.at(day, SETTLEMENT_CLOCK)
+        index = min(max(day + after_close, 0), len(self.collateral_prices) - 1)
+        return float(self.collateral_prices[index])
+
+    def basis_level(self, day: int) -> np.ndarray:
+        """Futures-cash basis (bp) per family at the close of ``day``, with price impact."""
+        return self.market.basis_bp[day] + self.basis_impact[day]
+
+    def add_basis_impact(self, day: int, family: int, bp: float) -> None:
+        """Move the basis of ``family`` by ``bp`` from ``day`` on, decaying at the basis model's
+        mean reversion (forced selling feeds back into the market)."""
+        kappa = self.config.market.basis.kappa
+        steps = np.arange(self.basis_impact.shape[0] - day)
+        self.basis_impact[day:, family] += bp * (1.0 - kappa) ** steps
 
     def next_id(self, prefix: str) -> str:
         """A run-unique id such as ``C000001`` (never a class counter)."""
@@ -81,15 +124,36 @@ class Run:
         self.recorder.add("events", (self.env.now, kind, entity, ref, detail))
 
     def check_invariants(self) -> None:
-        """Money conserved to the cent, no account beyond its credit line, no call left open."""
-        if self.ledger.total() != self.ledger.endowed():
-            raise LedgerError(
-                f"money not conserved: {self.ledger.total()} != {self.ledger.endowed()}"
-            )
-        if self.ledger.below_limit():
-            raise LedgerError(f"accounts beyond credit limit: {self.ledger.below_limit()}")
+        """Cash and securities conserved to the cent, no account beyond its credit line, no
+        call left open."""
+        self.check_ledger()
         if self.calls.open_calls():
             raise CallStateError(f"{len(self.calls.open_calls())} calls never ended")
+
+    def check_ledger(self) -> None:
+        if not self.ledger.conserved():
+            raise LedgerError(f"cash or securities not conserved at minute {self.env.now}")
+        if self.ledger.below_limit():
+            raise LedgerError(f"accounts beyond their limits: {self.ledger.below_limit()}")
+
+    def daily_audit(self, accounts: dict[str, tuple[str, str]], clock: str = "23:00"):
+        """Every business day at ``clock``: check the ledger and record the balances of
+        ``accounts`` (ledger name -> (entity, entity type)) in ``balances_daily``."""
+        for day in range(self.calendar.n_days):
+            yield self.env.timeout(self.calendar.at(day, clock) - self.env.now)
+            self.check_ledger()
+            rows = [
+                (
+                    day,
+                    entity,
+                    kind,
+                    name,
+                    self.ledger.balance(name),
+                    self.ledger.balance(name, "UST"),
+                )
+                for name, (entity, kind) in accounts.items()
+            ]
+            self.recorder.add_many("balances_daily", rows)
 
 
 def _builder(path: str):

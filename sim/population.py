@@ -33,10 +33,14 @@ FUTURES_SIGN = {"basis": -1.0, "overlay": 1.0, "hedged_book": -1.0}
 
 @dataclass(frozen=True)
 class FirmSpec:
+    """A clearing firm; ``house_positions`` is its own book (a BD-FCM's hedged dealer book of
+    10-year notes and TN futures, an FCM's futures, a BD's notes), sized by its size weight."""
+
     firm_id: str
     kind: str
     offers_xm: bool
     size_weight: float
+    house_positions: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,18 @@ class Population:
         return user.futures_firm == user.cash_firm and firm.kind == "bd_fcm" and firm.offers_xm
 
 
+def house_book(kind: str, dv01: float) -> dict[str, float]:
+    """A firm's own positions with cash-leg DV01 ``dv01`` (dollars per bp)."""
+    face = round(dv01 / CATALOG["UST10Y"].dv01_per_unit, -3)
+    contracts = round(0.9 * dv01 / CATALOG["TN"].dv01_per_unit)
+    books = {
+        "bd_fcm": {"UST10Y": face, "TN": -contracts},
+        "fcm": {"TY": contracts / 2},
+        "bd": {"UST10Y": face / 2},
+    }
+    return {k: float(v) for k, v in books[kind].items() if v}
+
+
 def make_firms(cfg: FirmsConfig, rng: np.random.Generator) -> tuple[FirmSpec, ...]:
     firms: list[FirmSpec] = []
     n_offer = round(cfg.n_bd_fcm * cfg.share_bd_fcm_offering_xm)
@@ -71,7 +87,9 @@ def make_firms(cfg: FirmsConfig, rng: np.random.Generator) -> tuple[FirmSpec, ..
     for kind, count in (("bd_fcm", cfg.n_bd_fcm), ("fcm", cfg.n_fcm), ("bd", cfg.n_bd)):
         for rank in range(count):
             offer = bool(offers[rank]) if kind == "bd_fcm" else False
-            firms.append(FirmSpec(f"{kind}{rank + 1:02d}", kind, offer, 1.0 / (rank + 1)))
+            weight = 1.0 / (rank + 1)
+            book = house_book(kind, cfg.house_dv01_usd * weight)
+            firms.append(FirmSpec(f"{kind}{rank + 1:02d}", kind, offer, weight, book))
     return tuple(firms)
 
 
@@ -100,11 +118,16 @@ def _portfolio(t: EndUserTypeConfig, rng: np.random.Generator) -> dict[str, floa
 
 
 def make_population(
-    pop: PopulationConfig, firms_cfg: FirmsConfig, rng: np.random.Generator
+    pop: PopulationConfig,
+    firms_cfg: FirmsConfig,
+    rng: np.random.Generator,
+    custodian_shares: dict[str, float] | None = None,
 ) -> Population:
-    """Draw firms, custodians and end users (types in proportion to their shares)."""
+    """Draw firms and end users (types, and custodians, in proportion to their shares)."""
     firms = make_firms(firms_cfg, rng)
-    custodians = tuple(f"cust{i + 1:02d}" for i in range(pop.n_custodians))
+    shares_by_name = custodian_shares or {"custodian": 1.0}
+    custodians = tuple(shares_by_name)
+    weights = np.array(list(shares_by_name.values())) / sum(shares_by_name.values())
     names = list(pop.types)
     shares = np.array([pop.types[n].share for n in names])
     types = rng.choice(len(names), size=pop.n_end_users, p=shares / shares.sum())
@@ -112,7 +135,7 @@ def make_population(
     for i, k in enumerate(types):
         t = pop.types[names[k]]
         fut, cash = _relationships(list(firms), t.p_same_bd_fcm, rng)
-        custodian = custodians[int(rng.integers(len(custodians)))]
+        custodian = custodians[int(rng.choice(len(custodians), p=weights))]
         users.append(
             EndUserSpec(f"eu{i + 1:05d}", names[k], fut, cash, custodian, _portfolio(t, rng))
         )

@@ -88,17 +88,21 @@ N_USERS = 2000
 def pop():
     """The default firms (6 BD-FCMs, 4 FCMs, 4 BDs) and end-user types, 2,000 users, seed 1."""
     return make_population(
-        PopulationConfig(n_end_users=N_USERS), FirmsConfig(), Streams(1).get("population")
+        PopulationConfig(n_end_users=N_USERS),
+        FirmsConfig(),
+        Streams(1).get("population"),
+        {"bny_like": 0.55, "statestreet_like": 0.45},
     )
 
 
 def test_population_deterministic_for_a_seed(pop):
+    shares = {"bny_like": 0.55, "statestreet_like": 0.45}
     again = make_population(
-        PopulationConfig(n_end_users=N_USERS), FirmsConfig(), Streams(1).get("population")
+        PopulationConfig(n_end_users=N_USERS), FirmsConfig(), Streams(1).get("population"), shares
     )
     assert again == pop
     other = make_population(
-        PopulationConfig(n_end_users=N_USERS), FirmsConfig(), Streams(2).get("population")
+        PopulationConfig(n_end_users=N_USERS), FirmsConfig(), Streams(2).get("population"), shares
     )
     assert other.users != pop.users
 
@@ -113,7 +117,9 @@ def test_firms(pop):
     for kind in ("bd_fcm", "fcm", "bd"):
         sizes = [f.size_weight for f in pop.firms if f.kind == kind]
         assert sizes == pytest.approx([1 / r for r in range(1, len(sizes) + 1)])
-    assert pop.custodians == ("cust01", "cust02")
+    assert pop.custodians == ("bny_like", "statestreet_like")
+    share = sum(u.custodian == "bny_like" for u in pop.users) / N_USERS
+    assert abs(share - 0.55) < 0.045  # binomial s.e. 0.011 at n = 2,000: about 4 s.e.
 
 
 def test_type_shares_roughly_respected(pop):

@@ -1,10 +1,13 @@
 """The tiny deterministic world shared by the run-level tests.
 
-One BD-FCM that offers XM (``bd_fcm01``) and one FCM (``fcm01``), one custodian, three end users
-over three business days from Friday 2026-05-01 (Fri 1, Mon 4, Tue 5 May). Hedge funds clear both
-legs at ``bd_fcm01`` (so they are XM-eligible); asset managers clear futures at ``fcm01`` and cash
-at ``bd_fcm01``. End users answer at once and the custodian takes exactly 30 minutes, so every
-time in the call log follows from the schedule by hand.
+One BD-FCM that offers XM (``bd_fcm01``) and one FCM (``fcm01``), no house books, one custodian
+that takes exactly 30 minutes, three end users over three business days from Friday 2026-05-01
+(Fri 1, Mon 4, Tue 5 May). Hedge funds clear both legs at ``bd_fcm01`` (so they are
+XM-eligible); asset managers clear futures at ``fcm01`` and cash at ``bd_fcm01``. End users
+answer at once and pay in cash, so every time in the call log follows from the schedule by hand.
+Two scheduled incidents: the custodian is down on Tuesday 5 May from 08:00 to 12:00 (late
+payments), and the CCPs' XM link is down on Monday 4 May from 18:00 to 18:10, so FICC's close
+figures are lost and CME's 19:00 end-of-day cycle falls back to standalone margin.
 """
 
 TINY = {
@@ -12,24 +15,54 @@ TINY = {
     "market": {"lookback_days": 300},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
     "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0},
-    "ficc": {"lookback_days": 250, "stress_weight": 0.0, "floor_bp": 0.0},
+    "ficc": {
+        "lookback_days": 250,
+        "stress_weight": 0.0,
+        "floor_bp": 0.0,
+        "adhoc": {"enabled": False},
+    },
     "firms": {
         "n_bd_fcm": 1,
         "n_fcm": 1,
         "n_bd": 0,
         "share_bd_fcm_offering_xm": 1.0,
         "min_transfer_usd": 0,
+        "house_dv01_usd": 0,
+        "handling_minutes": 0,
     },
     "population": {
         "n_end_users": 3,
-        "n_custodians": 1,
         "types": {
             "regional_bank": None,
-            "asset_manager": {"p_same_bd_fcm": 0.0, "share": 0.5},
-            "hedge_fund": {"p_same_bd_fcm": 1.0, "share": 0.5},
+            "asset_manager": {
+                "p_same_bd_fcm": 0.0,
+                "share": 0.5,
+                "securities_multiple": 0.0,
+                "payment_policy": "cash_first",
+            },
+            "hedge_fund": {"p_same_bd_fcm": 1.0, "share": 0.5, "securities_multiple": 0.0},
         },
     },
-    "operations": {"user_response_mean_minutes": 1e-6, "custodian_latency_sigma": 0.0},
-    "xm": {"enabled": True},
+    "operations": {
+        "user_response_mean_minutes": 1e-6,
+        "custodians": {
+            "bny_like": None,
+            "statestreet_like": None,
+            "custodian": {
+                "share": 1.0,
+                "cash_median_minutes": 30,
+                "cash_sigma": 0.0,
+                "securities_median_minutes": 30,
+                "securities_sigma": 0.0,
+            },
+        },
+        "outages": [
+            {"custodian": "custodian", "start": "2026-05-05T08:00:00", "duration_minutes": 240}
+        ],
+    },
+    "xm": {
+        "enabled": True,
+        "link_outages": [{"start": "2026-05-04T18:00:00", "duration_minutes": 10}],
+    },
 }
 TINY_SEED = 11

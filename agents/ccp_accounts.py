@@ -1,0 +1,160 @@
+"""A CCP's book of customer and house positions, and the settlement of its members' accounts.
+
+Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as cash and Treasuries
+(valued at the CCP's haircut). Per account and cycle the CCP settles one net amount
+(``sim.collateral.shortfall``): variation margin only in cash, the rest of the requirement in
+cash or Treasuries; a shortfall is called, an excess paid out at the cycle's due time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.collateral import face_for_value, shortfall, value_cents
+from sim.ledger import SECURITIES
+from sim.messages import MarginCall
+from sim.rails import FUNDS
+from sim.rails import SECURITIES as SEC_RAIL
+
+
+@dataclass
+class CcpBook:
+    """Positions as arrays, one row per end user (or firm house book) with a leg here.
+
+    Exposures are key-rate DV01s (dollars per bp, (n, 5)) of the futures and cash legs, and the
+    futures DV01 per basis family ((n, F)); both legs are kept so that XM accounts can be
+    margined jointly. Rows change when positions are deleveraged, liquidated or scaled.
+    """
+
+    users: tuple[str, ...]
+    user_types: tuple[str, ...]
+    firms: tuple[str, ...]
+    accounts: tuple[str, ...]
+    futures_exp: np.ndarray
+    cash_exp: np.ndarray
+    family_dv01: np.ndarray
+    xm: np.ndarray
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {u: i for i, u in enumerate(self.users)}
+
+    def groups(self) -> dict[tuple[str, str], np.ndarray]:
+        out: dict[tuple[str, str], list[int]] = {}
+        for i, key in enumerate(zip(self.firms, self.accounts, strict=True)):
+            out.setdefault(key, []).append(i)
+        return {k: np.array(v) for k, v in sorted(out.items())}
+
+    def scale(self, user: str, leg: str, factor: float) -> None:
+        row = self.index[user]
+        if leg == "futures":
+            self.futures_exp[row] *= factor
+            self.family_dv01[row] *= factor
+        else:
+            self.cash_exp[row] *= factor
+
+
+@dataclass
+class AccountState:
+    """What is in flight for one member account: unpaid calls (value), variation margin not yet
+    booked, and payouts not yet made (cents)."""
+
+    outstanding: int = 0
+    pending_vm: int = 0
+    pending_release: int = 0
+
+
+def to_cents(dollars: np.ndarray) -> np.ndarray:
+    return np.rint(dollars * 100.0).astype(np.int64)
+
+
+class AccountSettlement:
+    """Mixin of ``Ccp``: calls, payments, variation booking and payouts of member accounts."""
+
+    def account_name(self, firm: str, account: str) -> str:
+        return f"ccp:{self.agent_id}:{firm}:{account}"
+
+    def payout_account(self, firm: str, account: str) -> str:
+        return f"firm:{firm}:{'cash' if account.startswith('house') else 'seg'}"
+
+    def net(self, name: str, vm: int, im: int, price: float):
+        state = self.accounts_state[name]
+        ledger = self.run.ledger
+        cash = ledger.balance(name) + state.pending_vm + state.outstanding - state.pending_release
+        sec = value_cents(ledger.balance(name, SECURITIES), price, self.cfg.haircut)
+        return shortfall(cash, sec, vm, im)
+
+    def settle(self, cycle: str, firm: str, account: str, vm: int, im: int, due: float):
+        """Call or schedule the payout of one account; returns (call or None, payout cents)."""
+        name = self.account_name(firm, account)
+        state = self.accounts_state[name]
+        sf = self.net(name, vm, im, self.collateral_price())
+        state.pending_vm += vm
+        if sf.amount > 0:
+            call = MarginCall(
+                self.run.next_id("C"),
+                "ccp",
+                self.agent_id,
+                cycle,
+                firm,
+                self.agent_id,
+                account,
+                sf.cash_due,
+                sf.im_due,
+                self.env.now,
+                due,
+                due + self.cfg.late_tolerance_minutes,
+            )
+            state.outstanding += call.amount_cents
+            self.env.process(self.await_payment(call, self.run.calls.issue(call), vm))
+            return call, 0
+        state.pending_release += sf.excess
+        self.env.process(self.payout(name, firm, account, vm, sf.excess, due))
+        return None, sf.excess
+
+    def await_payment(self, call: MarginCall, paid, vm: int):
+        yield paid | self.env.timeout(call.final_min - self.env.now)
+        name = self.account_name(call.payer, call.account)
+        state = self.accounts_state[name]
+        state.outstanding -= call.amount_cents
+        state.pending_vm -= vm
+        if paid.triggered:
+            self.book_vm(name, vm)
+        else:
+            self.run.calls.default(call.call_id, self.env.now)
+            self.run.log("ccp_call_default", self.agent_id, call.call_id, call.payer)
+
+    def payout(self, name: str, firm: str, account: str, vm: int, excess: int, due: float):
+        yield self.env.timeout(max(due - self.env.now, 0.0))
+        state = self.accounts_state[name]
+        state.pending_vm -= vm
+        state.pending_release -= excess
+        self.book_vm(name, vm)
+        cash = min(excess, max(self.run.ledger.balance(name), 0))
+        dst = self.payout_account(firm, account)
+        if cash > 0:
+            yield from self.until_open(FUNDS)
+            self.transfer(name, dst, cash, "release", rail=FUNDS)
+        rest = excess - cash
+        held = self.run.ledger.balance(name, SECURITIES)
+        if rest > 0 and held > 0:
+            yield from self.until_open(SEC_RAIL)
+            face = min(face_for_value(rest, self.collateral_price(), self.cfg.haircut), held)
+            self.transfer(name, dst, face, "release", asset=SECURITIES, rail=SEC_RAIL, value=rest)
+
+    def book_vm(self, name: str, vm: int) -> None:
+        """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond
+        the account's cash is advanced from the CCP's liquidity facility and recorded."""
+        if vm > 0:
+            self.transfer("external", name, vm, "vm")
+            return
+        if vm == 0:
+            return
+        own = min(-vm, max(self.run.ledger.balance(name), 0))
+        if own:
+            self.transfer(name, "external", own, "vm")
+        if -vm - own:
+            self.transfer(f"ccp:{self.agent_id}:liquidity", "external", -vm - own, "vm_advance")
+            self.run.log("ccp_liquidity", self.agent_id, name, str(-vm - own))
