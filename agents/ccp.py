@@ -48,6 +48,7 @@ class Ccp(AccountSettlement, Agent):
         self.settled_basis = np.zeros((n, book.family_dv01.shape[1]))
         self.last_im = np.zeros(n)
         self.last_standalone = np.zeros(n)
+        self._margin_cache: tuple = (None, None)
         run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
 
     @property
@@ -59,7 +60,15 @@ class Ccp(AccountSettlement, Agent):
 
     def margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
         """Standalone IM (dollars) of every account, and the IMs of the futures leg, cash leg and
-        both combined of XM accounts, all under this CCP's model in one stacked computation."""
+        both combined of XM accounts, all under this CCP's model in one stacked computation;
+        reused while neither the history day nor any position has changed (an intraday cycle
+        margins on the previous close, like the close cycle before it)."""
+        key = (day, self.book.version)
+        if self._margin_cache[0] != key:
+            self._margin_cache = (key, self._compute_margin(day))
+        return self._margin_cache[1]
+
+    def _compute_margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
         i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
         fut, cash = self.book.futures_exp[i], self.book.cash_exp[i]
         stacked = np.vstack([self.own_exp, fut, cash, fut + cash])

@@ -37,6 +37,7 @@ class CcpBook:
     family_dv01: np.ndarray
     xm: np.ndarray
     index: dict[str, int] = field(init=False)
+    version: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.index = {u: i for i, u in enumerate(self.users)}
@@ -48,6 +49,7 @@ class CcpBook:
         return {k: np.array(v) for k, v in sorted(out.items())}
 
     def scale(self, user: str, leg: str, factor: float) -> None:
+        self.version += 1
         row = self.index[user]
         if leg == "futures":
             self.futures_exp[row] *= factor

@@ -15,6 +15,7 @@ Early closes are not modelled.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from functools import lru_cache
 
@@ -94,6 +95,7 @@ def business_days(start: dt.date, count: int) -> list[dt.date]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def parse_clock(hhmm: str) -> int:
     """'08:30' -> 510 minutes after midnight."""
     hours, minutes = hhmm.split(":")
@@ -116,22 +118,23 @@ class SimCalendar:
         self.days = business_days(start, n_business_days + 30)
         self.n_days = n_business_days
         self._offset = np.array([(d - start).days * MINUTES_PER_DAY for d in self.days])
+        self._starts = [float(x) for x in self._offset]  # plain floats: fast per-event lookups
 
     def day_start(self, i: int) -> float:
         """Simulation minute of 00:00 ET on business day ``i``."""
-        return float(self._offset[i])
+        return self._starts[i]
 
     def at(self, i: int, clock: str | int) -> float:
         """Simulation minute of an ET clock time (``"HH:MM"`` or minutes) on business day ``i``."""
         minutes = parse_clock(clock) if isinstance(clock, str) else clock
-        return float(self._offset[i] + minutes)
+        return self._starts[i] + minutes
 
     def timestamp(self, t: float) -> pd.Timestamp:
         return pd.Timestamp(self.start) + pd.Timedelta(minutes=float(t))
 
     def day_index(self, t: float) -> int:
         """Index of the last business day starting at or before minute ``t``."""
-        return int(np.searchsorted(self._offset, t, side="right") - 1)
+        return bisect.bisect_right(self._starts, t) - 1
 
     def date(self, i: int) -> dt.date:
         return self.days[i]

@@ -24,12 +24,52 @@ class _OpenCall:
     instructed_min: float = float("nan")
 
 
+class EndedCalls:
+    """Status of every ended call in about one byte per call (run ids ``C<number>``), so that
+    memory stays flat however long the run; other ids (tests) fall back to a dict."""
+
+    STATUSES = ("", "on_time", "late", "defaulted")
+
+    def __init__(self) -> None:
+        self._codes = bytearray()
+        self._other: dict[str, str] = {}
+
+    @staticmethod
+    def _number(call_id: str) -> int | None:
+        return int(call_id[1:]) if call_id[:1] == "C" and call_id[1:].isdigit() else None
+
+    def __setitem__(self, call_id: str, status: str) -> None:
+        n = self._number(call_id)
+        if n is None:
+            self._other[call_id] = status
+            return
+        if n >= len(self._codes):
+            self._codes.extend(bytes(n + 1 - len(self._codes) + 4096))
+        self._codes[n] = self.STATUSES.index(status)
+
+    def get(self, call_id: str, default: str | None = None) -> str | None:
+        n = self._number(call_id)
+        if n is None:
+            return self._other.get(call_id, default)
+        code = self._codes[n] if n < len(self._codes) else 0
+        return self.STATUSES[code] if code else default
+
+    def __getitem__(self, call_id: str) -> str:
+        status = self.get(call_id)
+        if status is None:
+            raise KeyError(call_id)
+        return status
+
+    def __contains__(self, call_id: str) -> bool:
+        return self.get(call_id) is not None
+
+
 class CallBook:
     def __init__(self, env: simpy.Environment, recorder: Recorder) -> None:
         self.env = env
         self.recorder = recorder
         self._open: dict[str, _OpenCall] = {}
-        self.ended: dict[str, str] = {}
+        self.ended = EndedCalls()
 
     def issue(self, call: MarginCall) -> simpy.Event:
         """Open ``call``; returns the event that succeeds when it is settled."""

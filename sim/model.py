@@ -74,6 +74,7 @@ class Run:
             self.market.changes_bp[self.market.lookback_days :]
         )
         self.basis_impact = np.zeros_like(self.market.basis_bp)
+        self._price_at: tuple[float, float] = (-1.0, 1.0)
         self.agents: dict[str, Receiver] = {}
         self._counters: dict[str, int] = defaultdict(int)
 
@@ -89,10 +90,13 @@ class Run:
     def collateral_price(self) -> float:
         """Price per dollar of face of Treasury collateral at the last close (15:00 ET)."""
         now = self.env.now
+        if self._price_at[0] == now:
+            return self._price_at[1]
         day = self.calendar.day_index(now)
         after_close = day >= 0 and now >= self.calendar.at(day, SETTLEMENT_CLOCK)
         index = min(max(day + after_close, 0), len(self.collateral_prices) - 1)
-        return float(self.collateral_prices[index])
+        self._price_at = (now, float(self.collateral_prices[index]))
+        return self._price_at[1]
 
     def basis_level(self, day: int) -> np.ndarray:
         """Futures-cash basis (bp) per family at the close of ``day``, with price impact."""
