@@ -22,7 +22,13 @@ from agents.ccp_accounts import AccountSettlement, AccountState, CcpBook, to_cen
 from sim.ccp_config import CcpConfig, CycleConfig
 from sim.config import XmConfig
 from sim.margin import XmLegs, xm_reduction
-from sim.messages import CycleStatement, PaymentSettled, PositionChange, ReductionFactors
+from sim.messages import (
+    CycleStatement,
+    PaymentSettled,
+    PositionChange,
+    ReductionFactors,
+    SubstitutionRequest,
+)
 from sim.model import Run
 
 
@@ -31,6 +37,7 @@ class Ccp(AccountSettlement, Agent):
         ReductionFactors: "on_factors",
         PaymentSettled: "on_payment",
         PositionChange: "on_position",
+        SubstitutionRequest: "on_substitution",
     }
 
     def __init__(

@@ -146,6 +146,33 @@ class AccountSettlement:
             face = min(face_for_value(rest, self.collateral_price(), self.cfg.haircut), held)
             self.transfer(name, dst, face, "release", asset=SECURITIES, rail=SEC_RAIL, value=rest)
 
+    def on_substitution(self, msg) -> None:
+        """Take Treasuries for cash in a member account, as far as the account holds cash not
+        needed for variation margin in flight and the Treasuries' value covers it."""
+        name = self.account_name(msg.firm, msg.account)
+        state, ledger = self.accounts_state[name], self.run.ledger
+        spare = ledger.balance(name) + min(state.pending_vm, 0) - state.pending_release
+        price, haircut = self.collateral_price(), self.cfg.haircut
+        value = min(spare, value_cents(msg.face_cents, price, haircut))
+        rails_open = all(
+            self.run.rails[r].contains(self.run.calendar, self.env.now) for r in (FUNDS, SEC_RAIL)
+        )
+        if value <= 0 or not rails_open:
+            return
+        face = min(face_for_value(value, price, haircut), msg.face_cents)
+        seg = self.payout_account(msg.firm, msg.account)
+        self.transfer(
+            seg,
+            name,
+            face,
+            "substitution",
+            asset=SECURITIES,
+            rail=SEC_RAIL,
+            value=value,
+            parties=(msg.firm, self.agent_id),
+        )
+        self.transfer(name, seg, value, "substitution", rail=FUNDS)
+
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond
         the account's cash is advanced from the CCP's liquidity facility and recorded."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sim.collateral import face_for_value, value_cents
 from sim.ledger import CASH, SECURITIES
-from sim.messages import MarginCall, PaymentSettled
+from sim.messages import MarginCall, PaymentSettled, SubstitutionRequest
 from sim.rails import FUNDS
 from sim.rails import SECURITIES as SEC_RAIL
 
@@ -108,3 +108,14 @@ class FirmPayments:
         if amount > 0:
             self.equity[key] -= amount
             self.transfer(self.seg, f"eu:{user}:cash", amount, "excess_return", ref, rail=FUNDS)
+
+    def substitutions(self, clock: str):
+        """Every business day at ``clock``: offer each CCP customer account the Treasuries
+        in the segregated account in exchange for cash (collateral substitution)."""
+        cal = self.run.calendar
+        for day in range(cal.n_days):
+            yield self.env.timeout(max(cal.at(day, clock) - self.env.now, 0.0))
+            for ccp, account in self.customer_accounts:
+                face = self.run.ledger.balance(self.seg, SECURITIES)
+                if face > 0:
+                    self.run.send(ccp, SubstitutionRequest(self.agent_id, account, face))

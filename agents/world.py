@@ -191,4 +191,12 @@ def build_world(run: Run) -> None:
         ccp.start()
     for f in firms.values():
         audit[f.cash], audit[f.seg] = (f.agent_id, f.kind), (f.agent_id, f.kind)
+        f.customer_accounts = sorted(
+            (c, a)
+            for c, ccp in ccps.items()
+            for (firm, a) in ccp.groups
+            if firm == f.agent_id and not a.startswith("house")
+        )
+        if cfg.firms.substitution_clock:
+            run.env.process(f.substitutions(cfg.firms.substitution_clock))
     run.env.process(run.daily_audit(audit))

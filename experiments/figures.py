@@ -1,30 +1,86 @@
 """Seaborn figures of experiment results, drawn on ``matplotlib.figure.Figure`` objects directly
-(no pyplot state, Agg rendering), and their PNG encoding for the self-contained report."""
+(no pyplot state, Agg rendering), and their PNG encoding for the self-contained report.
+
+A figure is described by a ``FigureSpec``: one panel per metric, bars per entity type (x) and
+scenario (hue, the reference first, one colour per scenario across all figures), with 95%
+t-interval error bars across replications from the run-level rows of the long metrics table.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 import warnings
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from experiments.analysis import per_replication
 from experiments.stats import mean_ci
 
 END_USER_IM_METRIC = "end_user_im_usd"
+MAX_COLUMNS = 3
 # Messages of the (pending) deprecation warnings seaborn 0.13 can trigger in newer matplotlib.
 _SEABORN_MPL_WARNINGS = r"(?is).*(\bvert\b|deprecated in matplotlib|pending deprecation).*"
 
 
-def _millions_label(y: float, _pos: object = None) -> str:
-    """Tick label in $ millions with thousands separators and no needless decimals."""
+@dataclass(frozen=True)
+class Panel:
+    """One metric's bars. Values are divided by ``scale`` (1e6 for $ millions, 0.01 for %);
+    ``order``, if given, selects and orders the entity types on the x axis."""
+
+    metric: str
+    title: str
+    ylabel: str
+    scale: float = 1.0
+    order: tuple[str, ...] | None = None
+    xlabel: str = ""
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure of one or more panels, written as ``figures/<name>.png``."""
+
+    name: str
+    title: str
+    caption: str
+    panels: tuple[Panel, ...]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(p.metric for p in self.panels)
+
+
+IM_BY_USER_TYPE = FigureSpec(
+    name="im_by_user_type",
+    title="Average daily total initial margin per end user (95% CI over replications)",
+    caption="Average daily total initial margin per end user by end-user type and scenario, "
+    "in $ millions",
+    panels=(
+        Panel(
+            END_USER_IM_METRIC,
+            "",
+            "initial margin per end user ($ millions)",
+            scale=1e6,
+            xlabel="end-user type",
+        ),
+    ),
+)
+
+
+def _tick_label(y: float, _pos: object = None) -> str:
+    """Tick label with thousands separators and no needless decimals."""
     if float(y).is_integer():
         return f"{y:,.0f}"
-    return f"{y:,.2f}".rstrip("0")
+    text = f"{y:,.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{y:.2g}"
 
 
 def _t_interval(values: pd.Series) -> tuple[float, float]:
@@ -33,48 +89,107 @@ def _t_interval(values: pd.Series) -> tuple[float, float]:
     return low, high
 
 
-def _im_frame(metrics: pd.DataFrame, reference: str | None) -> tuple[pd.DataFrame, list[str]]:
-    """Per-replication end-user IM in $ millions and the scenario (hue) order."""
-    cells = per_replication(metrics.loc[metrics["metric"] == END_USER_IM_METRIC])
-    cells = cells.assign(im_musd=cells["value"] / 1e6)
-    scenarios = sorted(cells["scenario"].unique())
+def scenario_order(metrics: pd.DataFrame, reference: str | None) -> list[str]:
+    """Scenarios with run-level rows, the reference first, then alphabetically."""
+    scenarios = sorted(metrics.loc[metrics["date"].isna(), "scenario"].dropna().unique())
     if reference in scenarios:
         scenarios = [reference, *(s for s in scenarios if s != reference)]
-    return cells, scenarios
+    return [str(s) for s in scenarios]
 
 
-def _draw_im_bars(ax, cells: pd.DataFrame, scenarios: list[str]) -> None:
+def _panel_cells(metrics: pd.DataFrame, panel: Panel) -> tuple[pd.DataFrame, list[str]]:
+    """Per-replication finite values of the panel's metric, scaled, and the x order (entity
+    types with a value, in ``panel.order`` if given, else alphabetically)."""
+    cells = per_replication(metrics.loc[metrics["metric"] == panel.metric])
+    cells = cells.assign(y=cells["value"].astype("float64") / panel.scale)
+    cells = cells.loc[np.isfinite(cells["y"].to_numpy()) & cells["entity_type"].notna()]
+    present = {str(t) for t in cells["entity_type"]}
+    order = [t for t in panel.order if t in present] if panel.order else sorted(present)
+    return cells.loc[cells["entity_type"].isin(order)], order
+
+
+def _draw_bars(ax: Axes, cells: pd.DataFrame, order: list[str], palette: dict[str, object]) -> None:
+    hue_order = [s for s in palette if s in set(cells["scenario"])]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
         sns.barplot(
             data=cells,
             x="entity_type",
-            y="im_musd",
+            y="y",
             hue="scenario",
-            hue_order=scenarios,
-            order=sorted(cells["entity_type"].dropna().unique()),
+            hue_order=hue_order,
+            palette=palette,
+            order=order,
             errorbar=_t_interval,
             capsize=0.15,
+            legend=False,
             ax=ax,
         )
+
+
+def _label_panel(ax: Axes, panel: Panel, order: list[str]) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+    ax.set_title(panel.title, fontsize="medium")
+    ax.set_ylabel(panel.ylabel)
+    ax.set_xlabel(panel.xlabel)
+    if order == ["all"]:
+        ax.set_xticks([])
+    elif len(order) > 2:
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+
+
+def _panels_with_data(
+    metrics: pd.DataFrame, spec: FigureSpec
+) -> list[tuple[Panel, pd.DataFrame, list[str]]]:
+    drawn = [(p, *_panel_cells(metrics, p)) for p in spec.panels]
+    return [(p, cells, order) for p, cells, order in drawn if order]
+
+
+def _shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of a grid of ``n`` panels."""
+    columns = min(n, MAX_COLUMNS)
+    return math.ceil(n / columns), columns
+
+
+def _legend(fig: Figure, palette: dict[str, object]) -> None:
+    handles = [Patch(facecolor=colour, label=name) for name, colour in palette.items()]
+    fig.legend(handles=handles, title="scenario", frameon=False, loc="outside right upper")
+
+
+def metric_figure(
+    metrics: pd.DataFrame, spec: FigureSpec, *, reference: str | None = None
+) -> Figure | None:
+    """The figure of ``spec`` from the run-level rows of ``metrics``, one panel per metric with
+    data; ``None`` when no panel has data. ``reference``, if given, is the first scenario."""
+    panels = _panels_with_data(metrics, spec)
+    if not panels:
+        return None
+    scenarios = scenario_order(metrics, reference)
+    palette = dict(zip(scenarios, sns.color_palette(n_colors=len(scenarios)), strict=True))
+    rows, columns = _shape(len(panels))
+    fig = Figure(figsize=(3.6 * columns + 2.4, 3.4 * rows + 0.8), layout="constrained")
+    for i, (panel, cells, order) in enumerate(panels):
+        ax = fig.add_subplot(rows, columns, i + 1)
+        _draw_bars(ax, cells, order, palette)
+        _label_panel(ax, panel, order)
+    fig.suptitle(spec.title)
+    _legend(fig, palette)
+    return fig
 
 
 def im_by_user_type(metrics: pd.DataFrame, *, reference: str | None = None) -> Figure:
     """Bar chart of run-level ``end_user_im_usd`` (average daily total IM per end user, $m) by
     end-user type, one bar per scenario, with 95% t-interval error bars across replications.
-    ``reference``, if given, is drawn first."""
+    ``reference``, if given, is drawn first. Without rows, a figure that says so."""
+    fig = metric_figure(metrics, IM_BY_USER_TYPE, reference=reference)
+    if fig is not None:
+        return fig
     fig = Figure(figsize=(8.0, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    cells, scenarios = _im_frame(metrics, reference)
-    if cells["im_musd"].notna().any():
-        _draw_im_bars(ax, cells, scenarios)
-        ax.legend(title="scenario", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    else:
-        ax.text(0.5, 0.5, f"no run-level {END_USER_IM_METRIC} rows", ha="center", va="center")
-    ax.yaxis.set_major_formatter(FuncFormatter(_millions_label))
-    ax.set_xlabel("end-user type")
-    ax.set_ylabel("initial margin per end user ($ millions)")
-    ax.set_title("Average daily total initial margin per end user (95% CI over replications)")
+    ax.text(0.5, 0.5, f"no run-level {END_USER_IM_METRIC} rows", ha="center", va="center")
+    ax.set_title(IM_BY_USER_TYPE.title)
     return fig
 
 

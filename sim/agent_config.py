@@ -16,7 +16,10 @@ class FirmsConfig(Frozen):
     """Clearing firms. ``house_multiplier`` over the CCP requirement for customers, per end-user
     type in ``house_multiplier_by_type`` where given. The operations desk has ``desk_staff``
     people, each handling one customer call in ``handling_minutes``. ``house_dv01_usd``: the
-    DV01 of the largest firm's own (house) book, smaller firms in proportion to their size."""
+    DV01 of the largest firm's own (house) book, smaller firms in proportion to their size.
+    Every business day at ``substitution_clock`` (before CME's 12:00 cutoff for collateral
+    requests; ``null`` for never) a firm offers the CCPs the customers' Treasuries in its
+    segregated account in place of cash."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -31,6 +34,11 @@ class FirmsConfig(Frozen):
     desk_staff: int = Field(4, ge=1)
     handling_minutes: float = Field(2.0, ge=0.0)
     house_dv01_usd: float = Field(200_000.0, ge=0.0)
+    substitution_clock: Clock | None = "11:30"
+
+    _substitution = field_validator("substitution_clock")(
+        lambda v: v if v is None else check_clock(v)
+    )
 
     @field_validator("house_multiplier_by_type")
     @classmethod

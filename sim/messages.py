@@ -110,6 +110,17 @@ class ReductionFactors:
 
 
 @dataclass(frozen=True, slots=True)
+class SubstitutionRequest:
+    """A firm asks a CCP to take up to ``face_cents`` of Treasuries from its segregated account
+    into member account ``account`` and return the same value of cash (collateral
+    substitution)."""
+
+    firm: str
+    account: str
+    face_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class PositionChange:
     """Scales an end user's ``leg`` (``futures`` or ``cash``) by ``scale`` (0 closes it), for
     ``reason``: deleverage, liquidation, scale_up. Sent by the user to the firm that clears the

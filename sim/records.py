@@ -3,7 +3,8 @@
 Every table has a fixed schema (column name -> Arrow type). Agents append plain tuples in schema
 order; the recorder keeps them in a buffer and, when it is given a directory, writes a Parquet row
 group whenever a buffer reaches ``batch_rows``, so memory stays flat however long the run.
-Times are stored as simulation minutes; ``finish`` adds ET timestamps at the edge.
+Times are stored as simulation minutes (``*_min``); ``SimCalendar.timestamp`` turns them into
+ET timestamps at the edge (reports, tests).
 """
 
 from __future__ import annotations
@@ -74,13 +75,6 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     ],
     "desk": [("time_min", F), ("firm", S), ("queue", INT), ("busy", INT)],
     "events": [("time_min", F), ("kind", S), ("entity", S), ("ref", S), ("detail", S)],
-}
-
-TIME_COLUMNS = {
-    "calls": ("issued_min", "due_min", "final_min", "instructed_min", "settled_min"),
-    "payments": ("instructed_min", "settled_min"),
-    "desk": ("time_min",),
-    "events": ("time_min",),
 }
 
 
