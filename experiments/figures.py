@@ -60,7 +60,7 @@ class FigureSpec:
 
 IM_BY_USER_TYPE = FigureSpec(
     name="im_by_user_type",
-    title="Average daily total initial margin per end user (95% CI over replications)",
+    title="Average daily total initial margin per end user",
     caption="Average daily total initial margin per end user by end-user type and scenario, "
     "in $ millions",
     panels=(
@@ -169,7 +169,8 @@ def metric_figure(
     scenarios = scenario_order(metrics, reference)
     palette = dict(zip(scenarios, sns.color_palette(n_colors=len(scenarios)), strict=True))
     rows, columns = _shape(len(panels))
-    fig = Figure(figsize=(3.6 * columns + 2.4, 3.4 * rows + 0.8), layout="constrained")
+    width = max(3.6 * columns + 2.4, 8.0)
+    fig = Figure(figsize=(width, 3.4 * rows + 1.0), layout="constrained")
     for i, (panel, cells, order) in enumerate(panels):
         ax = fig.add_subplot(rows, columns, i + 1)
         _draw_bars(ax, cells, order, palette)

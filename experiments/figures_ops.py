@@ -53,7 +53,9 @@ DEADLINES = FigureSpec(
     caption="Calls settled late or defaulted, and the share of calls settled late, for CCP "
     "calls to clearing members and firms' calls to customers",
     panels=(
-        Panel("missed_deadlines", "missed deadlines", "calls per run", order=LEVELS, xlabel="level"),
+        Panel(
+            "missed_deadlines", "missed deadlines", "calls per run", order=LEVELS, xlabel="level"
+        ),
         Panel(
             "calls_late_share", "late calls", "share of calls (%)", PERCENT, LEVELS, xlabel="level"
         ),
@@ -63,8 +65,9 @@ DEADLINES = FigureSpec(
 LIQUIDITY_USD = FigureSpec(
     name="liquidity",
     title="Pre-funding, credit drawn and liquidity need",
-    caption="Margin pre-funded before calls, peak daily credit drawn by end users, and the peak "
-    "daily total of customer margin payments, in $ millions",
+    caption="Firms' own cash paid to CCPs for customer accounts before customers pay "
+    "(pre-funding, total per run), the peak daily total of credit drawn by end users, and the "
+    "peak daily total of customer margin payments, in $ millions",
     panels=(
         Panel("prefunding_usd", "pre-funding", "$ millions", MILLIONS),
         Panel("credit_drawn_peak_usd", "peak credit drawn", "$ millions", MILLIONS),

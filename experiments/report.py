@@ -1,6 +1,8 @@
-"""The self-contained HTML report of an experiment: question and headline paired differences,
-figures (embedded as base64 PNG data URIs), all summary rows, the resolved spec and the manifest.
-Inline CSS, no external assets; every text is escaped; files are written atomically."""
+"""The self-contained HTML report of an experiment: the question, the market data and headline
+paired differences; then one section per theme (margin, latency and deadlines, liquidity,
+throughput and capacity) with figures embedded as base64 PNG data URIs, themes without data left
+out; then all summary rows, the resolved spec and the manifest. Inline CSS, no external assets;
+every text is escaped; files are written atomically."""
 
 from __future__ import annotations
 
@@ -8,18 +10,20 @@ import base64
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
 from experiments.analysis import headline
-from experiments.figures import figure_to_png_bytes, im_by_user_type
+from experiments.figures import figure_to_png_bytes, metric_figure
+from experiments.figures_ops import FIGURE_NAMES, THEMES, Theme
 from experiments.files import write_atomic
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
-IM_FIGURE_NAME = "im_by_user_type.png"
+ERROR_BAR_NOTE = "error bars are 95% t-intervals across replications."
 # Metrics the opening table shows first when present; without any, it shows every metric.
 PREFERRED_HEADLINE_METRICS: tuple[str, ...] = ("end_user_im_usd",)
 MISSING = "–"
@@ -36,6 +40,7 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 pre { background: #f6f8fa; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem; }
 figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
 .question { font-size: 1.1rem; } .note { color: #57606a; font-size: 0.85rem; }
+figcaption { color: #57606a; font-size: 0.85rem; }
 """
 
 
@@ -60,6 +65,55 @@ def format_count(value: object) -> str:
     if value is None or pd.isna(value):
         return MISSING
     return f"{int(value):,}"
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A drawn figure: its file stem, caption and PNG bytes."""
+
+    name: str
+    caption: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class ReportTheme:
+    """A theme section with the figures that had data."""
+
+    title: str
+    intro: str
+    figures: tuple[ReportFigure, ...]
+
+
+def _draw_theme(theme: Theme, metrics: pd.DataFrame, reference: str) -> ReportTheme:
+    drawn = []
+    for spec in theme.figures:
+        fig = metric_figure(metrics, spec, reference=reference)
+        if fig is not None:
+            caption = f"{spec.caption}; {ERROR_BAR_NOTE}"
+            drawn.append(ReportFigure(spec.name, caption, figure_to_png_bytes(fig)))
+    return ReportTheme(theme.title, theme.intro, tuple(drawn))
+
+
+def draw_themes(metrics: pd.DataFrame, reference: str) -> list[ReportTheme]:
+    """The report's themes with their figures from the run-level rows of ``metrics``; a theme
+    whose metrics are all absent, or whose figures all lack data, is left out."""
+    present = set(metrics["metric"].dropna())
+    themes = [t for t in THEMES if present.intersection(t.metrics)]
+    drawn = [_draw_theme(t, metrics, reference) for t in themes]
+    return [t for t in drawn if t.figures]
+
+
+def market_sources(manifest: dict) -> list[str]:
+    """Distinct ``market_source`` texts of the manifest's runs (a mapping or a list), sorted."""
+    runs = manifest.get("runs") or {}
+    entries = runs.values() if isinstance(runs, dict) else runs
+    sources = {
+        str(run["market_source"])
+        for run in entries
+        if isinstance(run, dict) and run.get("market_source")
+    }
+    return sorted(sources)
 
 
 def _label(value: object) -> str:
@@ -122,12 +176,23 @@ def _headline_rows(rows: pd.DataFrame) -> list[list[tuple[str, bool]]]:
     ]
 
 
+def _market_line(sources: Sequence[str]) -> str:
+    if not sources:
+        return ""
+    return f'<p class="market"><strong>Market data:</strong> {escape("; ".join(sources))}</p>\n'
+
+
 def _headline_section(
-    summary: pd.DataFrame, question: str, reference: str, metrics: Sequence[str]
+    summary: pd.DataFrame,
+    question: str,
+    reference: str,
+    metrics: Sequence[str],
+    sources: Sequence[str] = (),
 ) -> str:
     rows = _with_reference_mean(headline(summary, metrics), summary, reference)
     intro = (
         f'<p class="question">{escape(question)}</p>\n'
+        f"{_market_line(sources)}"
         f"<h2>Headline: paired differences vs {escape(reference)}</h2>\n"
         '<p class="note">Difference = scenario minus reference, paired by replication (same seed,'
         " common random numbers); 95% Student-t intervals over replications.</p>"
@@ -148,17 +213,18 @@ def _headline_section(
     return f"{intro}\n{_table(headers, _headline_rows(rows))}"
 
 
-def _figure_section(png: bytes) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    caption = (
-        "Average daily total initial margin per end user by end-user type and scenario, "
-        "in $ millions; error bars are 95% t-intervals across replications."
-    )
+def _figure_html(figure: ReportFigure) -> str:
+    data = base64.b64encode(figure.png).decode("ascii")
     return (
-        "<h2>Figures</h2>\n<figure>\n"
-        f'<img src="data:image/png;base64,{data}" alt="{escape(caption)}">\n'
-        f"<figcaption>{escape(caption)}</figcaption>\n</figure>"
+        "<figure>\n"
+        f'<img src="data:image/png;base64,{data}" alt="{escape(figure.caption)}">\n'
+        f"<figcaption>{escape(figure.caption)}</figcaption>\n</figure>"
     )
+
+
+def _theme_section(theme: ReportTheme) -> str:
+    figures = "\n".join(_figure_html(f) for f in theme.figures)
+    return f'<h2>{escape(theme.title)}</h2>\n<p class="note">{escape(theme.intro)}</p>\n{figures}'
 
 
 def _summary_rows(summary: pd.DataFrame) -> list[list[tuple[str, bool]]]:
@@ -206,7 +272,7 @@ def render_report(
     spec_yaml: str,
     manifest: dict,
     summary: pd.DataFrame,
-    figure_png: bytes,
+    themes: Sequence[ReportTheme],
     title: str,
     question: str,
     reference: str,
@@ -214,10 +280,11 @@ def render_report(
 ) -> str:
     """The report as one self-contained HTML document."""
     metrics = list(headline_metrics) if headline_metrics else _headline_metrics(summary)
+    sources = market_sources(manifest)
     sections = [
         f"<h1>{escape(title)}</h1>",
-        _headline_section(summary, question, reference, metrics),
-        _figure_section(figure_png),
+        _headline_section(summary, question, reference, metrics, sources),
+        *(_theme_section(t) for t in themes),
         _summary_section(summary, reference),
         _provenance_section(spec_yaml, manifest),
     ]
@@ -227,6 +294,17 @@ def render_report(
         f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+def _write_figures(folder: Path, themes: Sequence[ReportTheme]) -> None:
+    """Write each drawn figure; remove a known figure left from an earlier report that has no
+    data now, so that the folder matches the report."""
+    drawn = {f.name: f.png for t in themes for f in t.figures}
+    for name, png in drawn.items():
+        write_atomic(folder / f"{name}.png", png)
+    for name in FIGURE_NAMES:
+        if name not in drawn:
+            (folder / f"{name}.png").unlink(missing_ok=True)
 
 
 def write_report(
@@ -241,16 +319,16 @@ def write_report(
     reference: str,
     headline_metrics: Sequence[str] | None = None,
 ) -> Path:
-    """Write ``figures/im_by_user_type.png`` and ``report.html`` into ``out_dir``; return the
-    report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
+    """Write the figures as ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return
+    the report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
     out_dir = Path(out_dir)
-    png = figure_to_png_bytes(im_by_user_type(metrics, reference=reference))
-    write_atomic(out_dir / FIGURES_DIR / IM_FIGURE_NAME, png)
+    themes = draw_themes(metrics, reference)
+    _write_figures(out_dir / FIGURES_DIR, themes)
     html = render_report(
         spec_yaml=spec_yaml,
         manifest=manifest,
         summary=summary,
-        figure_png=png,
+        themes=themes,
         title=title,
         question=question,
         reference=reference,

@@ -88,6 +88,7 @@ class Recorder:
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._frames: dict[str, list[pd.DataFrame]] = {name: [] for name in SCHEMAS}
         self.counts: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+        self._closed = False
 
     def add(self, table: str, row: tuple) -> None:
         buf = self._rows[table]
@@ -125,14 +126,11 @@ class Recorder:
             self._writers[table] = pq.ParquetWriter(path, arrow.schema)
         self._writers[table].write_table(arrow)
 
-    def finish(self) -> dict[str, pd.DataFrame]:
-        """Flush everything, close the files and return every table as a DataFrame."""
-        frames: dict[str, pd.DataFrame] = {}
+    def close(self) -> None:
+        """Flush everything and close the files (without reading the tables back)."""
         for table in SCHEMAS:
             if self.out_dir is None:
                 self._flush(table)
-                parts = self._frames[table] or [self._arrow(table).to_pandas()]
-                frames[table] = pd.concat(parts, ignore_index=True)
                 continue
             if table not in self._writers:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,5 +139,16 @@ class Recorder:
                 )
             self._flush(table)
             self._writers.pop(table).close()
-            frames[table] = pd.read_parquet(self.out_dir / f"{table}.parquet")
-        return frames
+        self._closed = True
+
+    def finish(self) -> dict[str, pd.DataFrame]:
+        """Flush everything, close the files and return every table as a DataFrame (may be
+        called again: the tables are read back, not rewritten)."""
+        if not self._closed:
+            self.close()
+        if self.out_dir is not None:
+            return {t: pd.read_parquet(self.out_dir / f"{t}.parquet") for t in SCHEMAS}
+        return {
+            t: pd.concat(self._frames[t] or [self._arrow(t).to_pandas()], ignore_index=True)
+            for t in SCHEMAS
+        }

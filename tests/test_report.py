@@ -1,4 +1,5 @@
-"""The HTML report: self-contained, escaped, with the question, headline and embedded figure."""
+"""The HTML report: self-contained, escaped, with the question, market data, headline and one
+section of embedded figures per theme that has data."""
 
 import base64
 import re
@@ -9,19 +10,33 @@ import pytest
 
 from experiments.analysis import summarise
 from experiments.figures import figure_to_base64_png, im_by_user_type
-from experiments.report import format_number, write_report
+from experiments.figures_ops import THEMES
+from experiments.report import draw_themes, format_number, market_sources, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUESTION = "How much IM does XM free for hedge funds & asset managers?"
+MARKET_SOURCE = "par_yields.csv, 2020-03-02 to 2020-03-31 & replay"
+# (metric, entity_type, reference value); the other scenario is 0.6 times as much.
+IM_ROWS = [("end_user_im_usd", "hedge_fund", 40e6), ("end_user_im_usd", "asset_manager", 12e6)]
+OPS_ROWS = [
+    ("im_by_account_usd", "cme:customer_xm", 300e6),
+    ("im_by_account_usd", "ficc:customer", 500e6),
+    ("latency_p50_min", "custodian", 12.0),
+    ("latency_p95_min", "custodian", 95.0),
+    ("latency_p95_min", "firm_desk", 30.0),
+    ("missed_deadlines", "customer", 4.0),
+    ("calls_late_share", "ccp", 0.02),
+    ("prefunding_usd", "all", 25e6),
+    ("liquidity_shortfalls", "all", 2.0),
+]
+OPS_FIGURES = ["im_by_account", "latency_by_hop", "deadlines", "liquidity", "stress_outcomes"]
 
 
-def _metrics() -> pd.DataFrame:
-    base = {"hedge_fund": 40e6, "asset_manager": 12e6}
+def _rows(cells: list[tuple[str, str, float]]) -> list[dict]:
     rows = []
     for scenario, factor in [("separate", 1.0), ("xm", 0.6)]:
         for replication in range(3):
-            for user_type, im in base.items():
-                value = im * factor * (1 + 0.05 * replication)
+            for metric, entity_type, base in cells:
                 rows.append(
                     {
                         "run_id": f"{scenario}-{replication}",
@@ -30,23 +45,38 @@ def _metrics() -> pd.DataFrame:
                         "seed": 7 + replication,
                         "date": None,
                         "entity": "",
-                        "entity_type": user_type,
-                        "metric": "end_user_im_usd",
-                        "value": value,
+                        "entity_type": entity_type,
+                        "metric": metric,
+                        "value": base * factor * (1 + 0.05 * replication),
                     }
                 )
-    frame = pd.DataFrame(rows)
+    return rows
+
+
+def _metrics(cells: list[tuple[str, str, float]] = IM_ROWS) -> pd.DataFrame:
+    frame = pd.DataFrame(_rows(cells))
     return frame.assign(date=pd.to_datetime(frame["date"]))
+
+
+def _manifest() -> dict:
+    runs = {
+        f"{s}-{k}": {"scenario": s, "replication": k, "status": "done", "market_source": src}
+        for s in ("separate", "xm")
+        for k, src in enumerate([MARKET_SOURCE, MARKET_SOURCE, None])
+    }
+    return {"version": "0.1.0", "seeds": [7, 8, 9], "note": "see https://example.com", "runs": runs}
 
 
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("results")
-    metrics = _metrics()
+    metrics = _metrics(IM_ROWS + OPS_ROWS)
+    (out / "figures").mkdir()
+    (out / "figures" / "throughput.png").write_bytes(b"stale")
     path = write_report(
         out,
         spec_yaml="name: <script>alert(1)</script>\nreplications: 3\n",
-        manifest={"version": "0.1.0", "seeds": [7, 8, 9], "note": "see https://example.com"},
+        manifest=_manifest(),
         metrics=metrics,
         summary=summarise(metrics, "separate"),
         title="Baseline <XM>",
@@ -59,8 +89,13 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_report_files_exist(report_html: tuple[Path, str]) -> None:
     path, _ = report_html
     assert path.name == "report.html" and path.is_file()
-    figure = path.parent / "figures" / "im_by_user_type.png"
-    assert figure.read_bytes().startswith(PNG_SIGNATURE)
+    for name in ["im_by_user_type", *OPS_FIGURES]:
+        figure = path.parent / "figures" / f"{name}.png"
+        assert figure.read_bytes().startswith(PNG_SIGNATURE), name
+    # no throughput metrics: no throughput figure, and the stale one is gone
+    assert sorted(p.stem for p in (path.parent / "figures").iterdir()) == sorted(
+        ["im_by_user_type", *OPS_FIGURES]
+    )
     leftovers = [p.name for p in path.parent.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
 
@@ -69,12 +104,49 @@ def test_report_opens_with_question_and_headline(report_html: tuple[Path, str]) 
     _, html = report_html
     question = html.index("How much IM does XM free for hedge funds &amp; asset managers?")
     top = html.index("Headline: paired differences vs separate")
-    assert question < top < html.index("<h2>Figures</h2>") < html.index("<h2>All results</h2>")
+    assert question < top < html.index("<h2>Margin</h2>") < html.index("<h2>All results</h2>")
     # hedge funds: reference [40, 42, 44]m, xm 0.6 times that; differences [-16, -16.8, -17.6]m,
     # mean -16.8m (-40% of 42m), sd 0.8m, half-width 4.303 * 0.8m / sqrt(3) = 1,987,471.
     assert "-16,800,000" in html
     assert "-18,787,471 to -14,812,529" in html
     assert "-40.0%" in html
+
+
+def test_report_has_a_section_per_theme_with_data(report_html: tuple[Path, str]) -> None:
+    _, html = report_html
+    headings = ["Margin", "Latency and deadlines", "Liquidity"]
+    positions = [html.index(f"<h2>{h}</h2>") for h in headings]
+    assert positions == sorted(positions)
+    assert positions[-1] < html.index("<h2>All results</h2>")
+    assert "<h2>Throughput and capacity</h2>" not in html
+    assert html.count("data:image/png;base64,") == 1 + len(OPS_FIGURES)
+
+
+def test_report_shows_market_data_under_the_question(report_html: tuple[Path, str]) -> None:
+    _, html = report_html
+    line = html.index(
+        "<strong>Market data:</strong> par_yields.csv, 2020-03-02 to 2020-03-31 &amp;"
+    )
+    assert html.index("&amp; asset managers?") < line < html.index("Headline: paired")
+    assert html.count("Market data:") == 1
+
+
+def test_market_sources_are_distinct_and_optional() -> None:
+    runs = [{"market_source": "b"}, {"market_source": "a"}, {"market_source": "b"}, {}]
+    assert market_sources({"runs": runs}) == ["a", "b"]
+    assert market_sources(_manifest()) == [MARKET_SOURCE]
+    assert market_sources({"runs": {"x-0": {"status": "failed"}}}) == []
+    assert market_sources({}) == []
+
+
+def test_themes_cope_with_any_subset() -> None:
+    assert draw_themes(_metrics().iloc[0:0], "separate") == []
+    themes = draw_themes(_metrics([("desk_queue_max", "all", 3.0)]), "separate")
+    assert [t.title for t in themes] == [THEMES[-1].title]
+    assert [f.name for f in themes[0].figures] == ["throughput"]
+    # a metric present with no finite value draws nothing
+    nan_only = _metrics([("prefunding_usd", "all", float("nan"))])
+    assert draw_themes(nan_only, "separate") == []
 
 
 def test_report_is_self_contained_and_escaped(report_html: tuple[Path, str]) -> None:

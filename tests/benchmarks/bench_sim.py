@@ -37,7 +37,7 @@ with tempfile.TemporaryDirectory() as out:
     seconds = time.perf_counter() - start
     events = next(run.env._eid)  # SimPy's event counter: events scheduled and processed
     run.check_invariants()
-    run.recorder.finish()
+    run.recorder.close()  # the tables are on disk; reading them back is not the simulation
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": seconds, "events": events, "peak_rss": rss}))
 """
