@@ -87,7 +87,7 @@ class ClearingFirm(FirmPayments, Agent):
                 self.called[key] += position.amount
                 self.env.process(self.call_customer(user, st, position))
             elif position.excess >= self.mta and not self.called[key]:
-                self.env.process(self.return_excess(user, key, position.excess, st.cycle_id))
+                self.return_excess(user, key, position.excess, st.cycle_id)
 
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
         with self.desk.request() as turn:

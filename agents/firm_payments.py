@@ -100,10 +100,20 @@ class FirmPayments:
             self.prefund_outstanding -= back
             self.transfer(self.seg, self.cash, back, "reimburse", ref)
 
-    def return_excess(self, user: str, key: tuple[str, str], excess: int, ref: str):
+    def return_excess(self, user: str, key: tuple[str, str], excess: int, ref: str) -> None:
         """Pay a customer's cash above the house requirement back to it (end users sweep
-        excess daily), as far as the segregated account holds it."""
+        excess daily), as far as the segregated account holds it; when Fedwire Funds is closed,
+        at its next opening."""
+        if self.run.rails[FUNDS].contains(self.run.calendar, self.env.now):
+            self.pay_excess(user, key, excess, ref)
+        else:
+            self.env.process(self.excess_when_open(user, key, excess, ref))
+
+    def excess_when_open(self, user: str, key: tuple[str, str], excess: int, ref: str):
         yield from self.until_open(FUNDS)
+        self.pay_excess(user, key, excess, ref)
+
+    def pay_excess(self, user: str, key: tuple[str, str], excess: int, ref: str) -> None:
         amount = min(excess, self.equity[key], self.run.ledger.balance(self.seg))
         if amount > 0:
             self.equity[key] -= amount

@@ -90,10 +90,14 @@ STRESS_OUTCOMES = FigureSpec(
 THROUGHPUT = FigureSpec(
     name="throughput",
     title="Peak hourly load",
-    caption="Most calls issued in one clock hour by level, most payments settled in one clock "
-    "hour by rail, and the longest ops-desk queue",
+    caption="Most calls issued in one clock hour by level, and by the busiest single CCP or "
+    "clearing firm; most payments settled in one clock hour by rail; and the longest ops-desk "
+    "queue",
     panels=(
         Panel("calls_per_hour_peak", "calls", "per hour (peak)", order=LEVELS, xlabel="level"),
+        Panel(
+            "entity_calls_per_hour_peak", "calls by one entity", "per hour (peak)", xlabel="issuer"
+        ),
         Panel("payments_per_hour_peak", "payments", "per hour (peak)", xlabel="rail"),
         Panel("desk_queue_max", "desk queue", "calls waiting (max)"),
     ),

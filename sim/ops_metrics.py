@@ -59,10 +59,37 @@ def latency_rows(calls: pd.DataFrame) -> list[Row]:
     return rows
 
 
+def _peak_per_entity(entity: pd.Series, minutes: pd.Series) -> float:
+    """Largest number of rows one entity has in one clock hour."""
+    if entity.empty:
+        return 0.0
+    return float(pd.DataFrame({"e": entity, "h": minutes // 60}).value_counts().max())
+
+
 def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
     """Peak and mean per clock hour (over hours with any activity) of calls issued per level
-    and payments settled per rail, across all entities."""
-    rows: list[Row] = []
+    and payments settled per rail, across all entities; and the busiest single entity's peak
+    hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
+    each CCP, firm and custodian."""
+    ccp_calls = calls[calls["level"] == "ccp"]
+    firm_calls = calls[calls["level"] == "customer"]
+    rows: list[Row] = [
+        (
+            "entity_calls_per_hour_peak",
+            "ccp",
+            _peak_per_entity(ccp_calls["payee"], ccp_calls["issued_min"]),
+        ),
+        (
+            "entity_calls_per_hour_peak",
+            "firm",
+            _peak_per_entity(firm_calls["payee"], firm_calls["issued_min"]),
+        ),
+        (
+            "entity_payments_per_hour_peak",
+            "all",
+            _peak_per_entity(payments["via"], payments["settled_min"]),
+        ),
+    ]
     for level, c in calls.groupby("level"):
         per_hour = (c["issued_min"] // 60).value_counts()
         rows += [
