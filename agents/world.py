@@ -24,6 +24,7 @@ from agents.ccp_accounts import CcpBook, to_cents
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
+from sim.eligibility import is_eligible
 from sim.instruments import CATALOG, dv01_matrix, side_mask
 from sim.intraday import FAMILIES, FAMILY_OF
 from sim.ledger import to_cents as dollars_to_cents
@@ -158,7 +159,8 @@ def build_world(run: Run) -> None:
     cfg, pop = run.config, run.population
     run.ledger.open("external", 0, math.inf)
     xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
-    xm_users = np.array([xm_on and pop.xm_eligible(u) for u in pop.users], dtype=bool)
+    rule = cfg.xm.eligibility
+    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
     ccps = {
         c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
         for c, p in (("cme", "ficc"), ("ficc", "cme"))

@@ -25,6 +25,8 @@ class FirmsConfig(Frozen):
     n_fcm: int = Field(4, ge=0)
     n_bd: int = Field(4, ge=0)
     share_bd_fcm_offering_xm: float = Field(0.67, ge=0.0, le=1.0)
+    n_affiliated_pairs: int = Field(2, ge=0)
+    share_single_offering_xm: float = Field(0.5, ge=0.0, le=1.0)
     own_liquidity_usd: float = Field(3e9, ge=0)
     credit_line_usd: float = Field(1e9, ge=0)
     house_multiplier: float = Field(1.0, ge=1.0, le=5.0)

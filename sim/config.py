@@ -103,11 +103,13 @@ class XmConfig(Frozen):
     """Cross-margining policy: ``enabled`` switches XM accounts on for eligible end users;
     ``rule`` is ``min_cap`` (each CCP's factor, the smaller applied, capped; DESIGN.md section 2),
     ``joint_split`` (one joint requirement shared pro rata, capped) or ``none``;
-    ``link_outages``: times when the CCPs cannot exchange XM figures."""
+    ``eligibility``: who may cross-margin (``sim.eligibility``); ``link_outages``: times when
+    the CCPs cannot exchange XM figures."""
 
     enabled: bool = False
     rule: Literal["min_cap", "joint_split", "none"] = "min_cap"
     cap: float = Field(0.80, ge=0.0, le=1.0)
+    eligibility: Literal["identical", "affiliate", "any_pair"] = "identical"
     link_outages: list[LinkOutage] = Field(default_factory=list)
 
 

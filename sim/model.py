@@ -68,7 +68,11 @@ class Run:
         )
         shares = {name: c.share for name, c in config.operations.custodians.items()}
         self.population: Population = make_population(
-            config.population, config.firms, self.streams.get("population"), shares
+            config.population,
+            config.firms,
+            self.streams.get("population"),
+            shares,
+            self.streams.get("population.affiliations"),
         )
         self.collateral_prices = collateral_prices(
             self.market.changes_bp[self.market.lookback_days :]

@@ -15,7 +15,7 @@ leg's DV01 is ``hedge_ratio`` times it, in whole contracts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,6 +41,11 @@ class FirmSpec:
     offers_xm: bool
     size_weight: float
     house_positions: dict[str, float]
+    family: str = ""  # corporate family; "" = the firm alone
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.firm_id
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,6 @@ class Population:
 
     def firm(self, firm_id: str) -> FirmSpec:
         return next(f for f in self.firms if f.firm_id == firm_id)
-
-    def xm_eligible(self, user: EndUserSpec) -> bool:
-        """Identical-BD-FCM rule: both legs at one BD-FCM that offers customer XM."""
-        firm = self.firm(user.futures_firm)
-        return user.futures_firm == user.cash_firm and firm.kind == "bd_fcm" and firm.offers_xm
 
 
 def house_book(kind: str, dv01: float) -> dict[str, float]:
@@ -91,6 +91,30 @@ def make_firms(cfg: FirmsConfig, rng: np.random.Generator) -> tuple[FirmSpec, ..
             book = house_book(kind, cfg.house_dv01_usd * weight)
             firms.append(FirmSpec(f"{kind}{rank + 1:02d}", kind, offer, weight, book))
     return tuple(firms)
+
+
+def affiliate(
+    firms: tuple[FirmSpec, ...], cfg: FirmsConfig, rng: np.random.Generator
+) -> tuple[FirmSpec, ...]:
+    """Corporate families and single-registered firms' willingness to offer XM: the first
+    ``n_affiliated_pairs`` FCM-only firms each share a family with a BD-only firm (an FCM and a
+    broker-dealer of one group), and each FCM-only or BD-only firm offers customer XM with
+    probability ``share_single_offering_xm`` (relevant under the ``affiliate`` and ``any_pair``
+    eligibility rules)."""
+    fcms = [f for f in firms if f.kind == "fcm"]
+    bds = [f for f in firms if f.kind == "bd"]
+    pairs = {
+        f.firm_id: f"group{i + 1:02d}"
+        for i in range(min(cfg.n_affiliated_pairs, len(fcms), len(bds)))
+        for f in (fcms[i], bds[i])
+    }
+    out = []
+    for f in firms:
+        offers = f.offers_xm
+        if f.kind != "bd_fcm":
+            offers = bool(rng.random() < cfg.share_single_offering_xm)
+        out.append(replace(f, offers_xm=offers, family=pairs.get(f.firm_id, "")))
+    return tuple(out)
 
 
 def _pick(firms: list[FirmSpec], rng: np.random.Generator) -> str:
@@ -122,9 +146,14 @@ def make_population(
     firms_cfg: FirmsConfig,
     rng: np.random.Generator,
     custodian_shares: dict[str, float] | None = None,
+    affiliation_rng: np.random.Generator | None = None,
 ) -> Population:
-    """Draw firms and end users (types, and custodians, in proportion to their shares)."""
+    """Draw firms and end users (types, and custodians, in proportion to their shares); with
+    ``affiliation_rng`` (its own stream), corporate families and single-registered firms' XM
+    offers too (``affiliate``)."""
     firms = make_firms(firms_cfg, rng)
+    if affiliation_rng is not None:
+        firms = affiliate(firms, firms_cfg, affiliation_rng)
     shares_by_name = custodian_shares or {"custodian": 1.0}
     custodians = tuple(shares_by_name)
     weights = np.array(list(shares_by_name.values())) / sum(shares_by_name.values())

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.config import FirmsConfig, PopulationConfig
+from sim.eligibility import is_eligible
 from sim.instruments import CATALOG
 from sim.population import PAIRS, make_population
 from sim.rng import Streams, replication_seeds, stream_key
@@ -150,7 +151,7 @@ def test_xm_eligibility_rule_for_every_user(pop):
         same = u.futures_firm == u.cash_firm
         firm = firms[u.cash_firm]
         expected = same and firm.kind == "bd_fcm" and firm.offers_xm
-        assert pop.xm_eligible(u) == expected, u
+        assert is_eligible(pop, u, "identical") == expected, u
         if not same:
             reasons.add("different firms")
         elif not firm.offers_xm:
