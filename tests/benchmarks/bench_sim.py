@@ -21,7 +21,7 @@ USERS, FIRMS = 3000, {"n_bd_fcm": 10, "n_fcm": 5, "n_bd": 5}
 DAYS = int(os.environ.get("CROSSMARGIN_BENCH_DAYS", "250"))
 
 CHILD = """
-import json, resource, sys, tempfile, time
+import json, sys, tempfile, time
 from pathlib import Path
 from agents.world import build_world
 from sim.config import build_config
@@ -38,8 +38,11 @@ with tempfile.TemporaryDirectory() as out:
     events = next(run.env._eid)  # SimPy's event counter: events scheduled and processed
     run.check_invariants()
     run.recorder.close()  # the tables are on disk; reading them back is not the simulation
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": seconds, "events": events, "peak_rss": rss}))
+# VmHWM is this process's own peak resident set; ru_maxrss would carry over the parent's peak
+# across fork and exec (the margin benchmark's in the same pytest session)
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+print(json.dumps({"seconds": seconds, "events": events,
+                  "peak_rss": int(status["VmHWM"].split()[0]) * 1024}))
 """
 
 
