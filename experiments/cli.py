@@ -245,3 +245,19 @@ def history_download(
         job = bar.add_task("download", total=len(wanted), failed=0)
         path = download_history(wanted, out_file, progress=lambda y: bar.update(job, advance=1))
     out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+@bad_input_exits_2
+def report(results: Annotated[Path, typer.Argument(help="a results folder")]) -> None:
+    """Rebuild summary.csv, the figures and report.html from a results folder's tables."""
+    import pandas as pd
+
+    from experiments.outputs import write_outputs
+
+    needed = [results / name for name in ("spec.yaml", "manifest.json", "metrics.parquet")]
+    missing = [str(p) for p in needed if not p.is_file()]
+    if missing:
+        raise ConfigError(f"{results}: not a results folder (missing {', '.join(missing)})")
+    path = write_outputs(results, pd.read_parquet(results / "metrics.parquet"))
+    out.print(f"report:  {path}", highlight=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from experiments.figures import IM_BY_USER_TYPE, FigureSpec, Panel
+from experiments.figures_curves import CurveSpec
 
 MILLIONS = 1e6
 PERCENT = 0.01
@@ -20,7 +21,7 @@ class Theme:
 
     title: str
     intro: str
-    figures: tuple[FigureSpec, ...]
+    figures: tuple[FigureSpec | CurveSpec, ...]
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -103,6 +104,39 @@ THROUGHPUT = FigureSpec(
     ),
 )
 
+ADOPTION_CURVES = CurveSpec(
+    name="adoption_curves",
+    title="Share of end users that adopted customer cross-margining",
+    caption="Share of end users that adopted XM, over the study's months, for all users and by "
+    "end-user type",
+    metric="adopted_share",
+    entity_types=("all", "hedge_fund", "asset_manager", "regional_bank"),
+    ylabel="adopted (%)",
+    scale=PERCENT,
+)
+ELIGIBLE_CURVES = CurveSpec(
+    name="eligible_curves",
+    title="Share of end users eligible for customer cross-margining",
+    caption="Share of end users eligible under the scenario's rule given their firms (adopters "
+    "included), for all users and by size tercile",
+    metric="eligible_share",
+    entity_types=("all", "size:small", "size:medium", "size:large"),
+    ylabel="eligible (%)",
+    scale=PERCENT,
+)
+ADOPTION_END = FigureSpec(
+    name="adoption_end",
+    title="Adoption at the end of the study",
+    caption="Shares of end users eligible, in onboarding and adopted at the end, by type; "
+    "time to adopt (business days from decision); consolidations",
+    panels=(
+        Panel("adopted_share", "adopted", "share of end users (%)", PERCENT, xlabel="type"),
+        Panel("eligible_share", "eligible", "share of end users (%)", PERCENT, xlabel="type"),
+        Panel("time_to_adopt_days", "time to adopt", "business days"),
+        Panel("consolidations", "consolidations", "end users per run"),
+    ),
+)
+
 THEMES: tuple[Theme, ...] = (
     Theme(
         "Margin",
@@ -119,6 +153,11 @@ THEMES: tuple[Theme, ...] = (
         "Liquidity",
         "Cash that end users pre-fund, borrow and pay, and what happens when it runs short.",
         (LIQUIDITY_USD, STRESS_OUTCOMES),
+    ),
+    Theme(
+        "Adoption",
+        "Who is eligible under each rule, who adopts, how fast, and what consolidating costs.",
+        (ADOPTION_CURVES, ELIGIBLE_CURVES, ADOPTION_END),
     ),
     Theme(
         "Throughput and capacity",

@@ -18,12 +18,14 @@ import pandas as pd
 
 from experiments.analysis import headline
 from experiments.figures import figure_to_png_bytes, metric_figure
+from experiments.figures_curves import CurveSpec, curve_figure
+from experiments.figures_network import network_figure
 from experiments.figures_ops import FIGURE_NAMES, THEMES, Theme
 from experiments.files import write_atomic
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
-ERROR_BAR_NOTE = "error bars are 95% t-intervals across replications."
+ERROR_BAR_NOTE = "error bars and bands are 95% t-intervals across replications."
 # Metrics the opening table shows first when present; without any, it shows every metric.
 PREFERRED_HEADLINE_METRICS: tuple[str, ...] = ("end_user_im_usd",)
 MISSING = "–"
@@ -88,7 +90,8 @@ class ReportTheme:
 def _draw_theme(theme: Theme, metrics: pd.DataFrame, reference: str) -> ReportTheme:
     drawn = []
     for spec in theme.figures:
-        fig = metric_figure(metrics, spec, reference=reference)
+        draw = curve_figure if isinstance(spec, CurveSpec) else metric_figure
+        fig = draw(metrics, spec, reference=reference)
         if fig is not None:
             caption = f"{spec.caption}; {ERROR_BAR_NOTE}"
             drawn.append(ReportFigure(spec.name, caption, figure_to_png_bytes(fig)))
@@ -296,13 +299,29 @@ def render_report(
     )
 
 
+def network_theme(out_dir: Path, reference: str) -> list[ReportTheme]:
+    """The relationship network of the reference scenario's first replication, if written."""
+    fig = network_figure(out_dir / "runs" / reference / "0" / "network.graphml")
+    if fig is None:
+        return []
+    caption = (
+        "CCPs, clearing firms and end users grouped by type at the start of the "
+        f"{reference} scenario's first replication; node size and edge width grow with "
+        "the end users served (runs/<scenario>/<replication>/network.graphml has the "
+        "full graph)"
+    )
+    figure = ReportFigure("network", caption, figure_to_png_bytes(fig))
+    intro = "Who clears what where: the relationships the eligibility rules act on."
+    return [ReportTheme("Relationship network", intro, (figure,))]
+
+
 def _write_figures(folder: Path, themes: Sequence[ReportTheme]) -> None:
     """Write each drawn figure; remove a known figure left from an earlier report that has no
     data now, so that the folder matches the report."""
     drawn = {f.name: f.png for t in themes for f in t.figures}
     for name, png in drawn.items():
         write_atomic(folder / f"{name}.png", png)
-    for name in FIGURE_NAMES:
+    for name in (*FIGURE_NAMES, "network"):
         if name not in drawn:
             (folder / f"{name}.png").unlink(missing_ok=True)
 
@@ -322,7 +341,7 @@ def write_report(
     """Write the figures as ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return
     the report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
     out_dir = Path(out_dir)
-    themes = draw_themes(metrics, reference)
+    themes = draw_themes(metrics, reference) + network_theme(out_dir, reference)
     _write_figures(out_dir / FIGURES_DIR, themes)
     html = render_report(
         spec_yaml=spec_yaml,

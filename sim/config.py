@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.adoption_config import AdoptionConfig
 from sim.agent_config import (
     CustodianConfig,
     EndUserTypeConfig,
@@ -125,6 +126,7 @@ class SimConfig(Frozen):
     firms: FirmsConfig = Field(default_factory=FirmsConfig)
     population: PopulationConfig = Field(default_factory=PopulationConfig)
     operations: OperationsConfig = Field(default_factory=OperationsConfig)
+    adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
     world: str = "agents.world:build_world"
 
     @model_validator(mode="after")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.adoption_metrics import adoption_rows
 from sim.ops_metrics import call_outcomes, desk_rows, latency_rows, liquidity_rows, throughput
 
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
@@ -72,19 +73,31 @@ def daily_rows(daily: pd.DataFrame, dates: list) -> list[dict]:
 
 
 def run_metrics(tables: dict[str, pd.DataFrame], run) -> pd.DataFrame:
-    """The long metrics table of a finished run."""
+    """The long metrics table of a finished run: margin and operations metrics of a clearing
+    run, adoption metrics of an adoption study (whichever tables have rows)."""
+    rows: list[dict] = []
     daily = tables["accounts_daily"]
     daily = daily[daily["entity_type"] != "house"]
-    spreads = {k: t.credit_spread_bp for k, t in run.config.population.types.items()}
-    ops = (
-        call_outcomes(tables["calls"])
-        + latency_rows(tables["calls"])
-        + throughput(tables["calls"], tables["payments"])
-        + desk_rows(tables["desk"])
-        + liquidity_rows(tables["balances_daily"], tables["payments"], tables["events"], spreads)
-    )
-    rows = margin_metrics(daily, run.calendar.n_days) + [_one(m, v, e) for m, e, v in ops]
-    rows += daily_rows(daily, run.calendar.days)
+    if len(daily):
+        rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
+    if len(tables["calls"]):
+        spreads = {k: t.credit_spread_bp for k, t in run.config.population.types.items()}
+        ops = (
+            call_outcomes(tables["calls"])
+            + latency_rows(tables["calls"])
+            + throughput(tables["calls"], tables["payments"])
+            + desk_rows(tables["desk"])
+            + liquidity_rows(
+                tables["balances_daily"], tables["payments"], tables["events"], spreads
+            )
+        )
+        rows += [_one(m, v, e) for m, e, v in ops]
+    dated, run_level = adoption_rows(tables["events"])
+    rows += [_one(m, v, e) for m, e, v in run_level]
+    rows += [
+        {"date": d, "entity": "all", "entity_type": e, "metric": m, "value": float(v)}
+        for d, e, m, v in dated
+    ]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
     return out

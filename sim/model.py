@@ -172,11 +172,15 @@ def _builder(path: str):
 def run(config: SimConfig, seed: int, out_dir: Path | None = None) -> RunResult:
     """Build the world of ``config`` with root ``seed``, run it to the end and return its tables.
 
-    With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes.
+    With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes, and the
+    relationship network at the start is written to ``out_dir/network.graphml``.
     """
     from sim.metrics import run_metrics
+    from sim.network import build_network, export_graphml
 
     the_run = Run(config, seed, out_dir)
+    if out_dir is not None:
+        export_graphml(build_network(the_run.population), Path(out_dir) / "network.graphml")
     _builder(config.world)(the_run)
     the_run.env.run()
     the_run.check_invariants()
