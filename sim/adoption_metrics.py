@@ -48,6 +48,8 @@ def _hhi(shares: pd.Series) -> float:
 def adoption_rows(events: pd.DataFrame) -> tuple[list[tuple], list[tuple]]:
     """(dated rows (date, entity_type, metric, value), run-level rows (metric, type, value))."""
     counts = events[events["kind"] == "adoption_counts"]
+    if counts.empty:
+        return [], []
     dated: list[tuple] = []
     for ref, detail in zip(counts["ref"], counts["detail"], strict=True):
         dated += _count_rows(pd.Timestamp(ref), json.loads(detail))

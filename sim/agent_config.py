@@ -84,7 +84,7 @@ def _default_types() -> dict[str, EndUserTypeConfig]:
         "hedge_fund": EndUserTypeConfig(
             share=0.45,
             template="basis",
-            dv01_median_usd=150_000,
+            dv01_median_usd=240_000,
             hedge_ratio=1.0,
             cash_buffer_multiple=1.3,
             securities_multiple=0.3,
@@ -119,7 +119,12 @@ def _default_types() -> dict[str, EndUserTypeConfig]:
 
 
 class PopulationConfig(Frozen):
+    """End users by type. ``scale``, when set, sizes the population from public facts as that
+    share of the real market (``sim.sizing``) and then decides ``n_end_users`` and the firm
+    counts."""
+
     n_end_users: int = Field(300, ge=1, le=1_000_000)
+    scale: float | None = Field(None, gt=0.0, le=10.0)
     types: dict[str, EndUserTypeConfig] = Field(default_factory=_default_types)
 
     @field_validator("types")

@@ -7,7 +7,7 @@ durations in minutes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,6 +23,7 @@ from sim.agent_config import (
 from sim.ccp_config import AdhocConfig, CcpConfig, CycleConfig, cme_default, ficc_default
 from sim.config_base import Clock, Frozen, check_clock
 from sim.instruments import KEY_TENORS
+from sim.sizing import scaled_counts
 
 __all__ = [
     "AdhocConfig",
@@ -128,6 +129,22 @@ class SimConfig(Frozen):
     operations: OperationsConfig = Field(default_factory=OperationsConfig)
     adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
     world: str = "agents.world:build_world"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scaled(cls, data: Any) -> Any:
+        """``population.scale`` decides the end-user and firm counts (``sim.sizing``)."""
+        population = data.get("population") if isinstance(data, dict) else None
+        scale = population.get("scale") if isinstance(population, dict) else None
+        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+            return data
+        counts = scaled_counts(float(scale))
+        n_users = counts.pop("n_end_users")
+        return {
+            **data,
+            "population": {**population, "n_end_users": n_users},
+            "firms": {**(data.get("firms") or {}), **counts},
+        }
 
     @model_validator(mode="after")
     def _lookbacks(self) -> SimConfig:

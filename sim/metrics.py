@@ -14,6 +14,9 @@ Operations metrics (``sim.ops_metrics``): call counts, late shares, defaults and
 per level; latency percentiles per hop (minutes); calls and payments per hour; desk queues;
 pre-funding, credit drawn and its cost, peak daily liquidity need, shortfalls, forced
 deleveraging, CCP liquidity advances and XM fallbacks.
+Network metrics: ``hhi_end_users_futures``/``_cash`` and ``hhi_margin`` (0-10,000) and
+``users_exposed_max_share`` per CCP (the largest share of end users one firm's failure cuts off).
+Adoption metrics of adoption studies: ``sim.adoption_metrics``.
 Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per date.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.adoption_metrics import adoption_rows
+from sim.network import build_network, concentration, exposure_by_firm
 from sim.ops_metrics import call_outcomes, desk_rows, latency_rows, liquidity_rows, throughput
 
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
@@ -72,6 +76,21 @@ def daily_rows(daily: pd.DataFrame, dates: list) -> list[dict]:
     return rows
 
 
+def network_rows(population, daily: pd.DataFrame) -> list[dict]:
+    """Concentration (HHI of end users per firm on each leg, and of customer IM per firm when
+    the run margined) and the largest share of end users a single firm's failure cuts off from
+    each CCP (shortest-path exposure on the relationship network at the start)."""
+    im = daily.groupby("entity")["im_usd"].mean().to_dict() if len(daily) else None
+    graph = build_network(population, im)
+    rows = [_one(k, v) for k, v in concentration(graph).items()]
+    n = max(len(population.users), 1)
+    exposed = exposure_by_firm(graph)
+    for ccp in ("cme", "ficc"):
+        worst = max((len(e[ccp]) for e in exposed.values()), default=0)
+        rows.append(_one("users_exposed_max_share", worst / n, ccp))
+    return rows
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -92,6 +111,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run) -> pd.DataFrame:
             )
         )
         rows += [_one(m, v, e) for m, e, v in ops]
+    rows += network_rows(run.population, daily)
     dated, run_level = adoption_rows(tables["events"])
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [

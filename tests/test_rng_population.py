@@ -180,7 +180,7 @@ def test_portfolio_templates(pop):
 
 
 def test_basis_portfolio_sizes(pop):
-    """Hedge funds: cash DV01 lognormal around the $150k/bp median (sigma 0.8; s.e. of the log
+    """Hedge funds: cash DV01 lognormal around the $240k/bp median (sim/sizing.py) (sigma 0.8; s.e. of the log
     median about 1.25 * 0.8 / sqrt(900) = 0.033, tolerance +-15% ~ 4 s.e.); futures DV01 / cash
     DV01 = hedge ratio 1.0 (sd 0.05; tolerance 0.02 on the median ~ 8 s.e.)."""
     cash_dv01, ratio = [], []
@@ -191,5 +191,5 @@ def test_basis_portfolio_sizes(pop):
         c = face * CATALOG[cash_sym].dv01_per_unit
         cash_dv01.append(c)
         ratio.append(-contracts * CATALOG[fut_sym].dv01_per_unit / c)
-    assert 0.85 < np.median(cash_dv01) / 150_000 < 1.15
+    assert 0.85 < np.median(cash_dv01) / 240_000 < 1.15
     assert abs(np.median(ratio) - 1.0) < 0.02

@@ -40,7 +40,12 @@ TINY = {
                 "securities_multiple": 0.0,
                 "payment_policy": "cash_first",
             },
-            "hedge_fund": {"p_same_bd_fcm": 1.0, "share": 0.5, "securities_multiple": 0.0},
+            "hedge_fund": {
+                "dv01_median_usd": 150_000,
+                "p_same_bd_fcm": 1.0,
+                "share": 0.5,
+                "securities_multiple": 0.0,
+            },
         },
     },
     "operations": {
