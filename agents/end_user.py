@@ -45,7 +45,7 @@ class EndUser(Agent):
         self.reserved = {CASH: 0, SECURITIES: 0}
         self.hours = (parse_clock(ops.user_open), parse_clock(ops.user_close))
         self.response_mean = ops.user_response_mean_minutes
-        self.rng = run.streams.get("end_user.behaviour")
+        self.rng = run.streams.get(f"end_user.behaviour.{user_id}")  # its own: CRN
         self.family, self.cash_face = basis  # futures family index (-1: none), cash face (USD)
         self.haircut = run.config.firms.collateral_haircut
 
