@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from experiments.sweep import expand_sweep
 from sim.config import SimConfig, deep_merge, default_config_dict
 from sim.errors import ConfigError
 
@@ -109,11 +110,12 @@ def resolve(raw: Any, source: str = "<spec>") -> ResolvedSpec:
     every error found (spec fields, base and scenarios)."""
     if not isinstance(raw, dict):
         raise SpecError(source, [("<spec>", "must be a mapping of spec fields")])
-    spec, errors = None, []
+    raw, errors = expand_sweep(raw)
+    spec = None
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as exc:
-        errors = _errors(exc, "")
+        errors += _errors(exc, "")
     base, configs, config_errors = _scenario_configs(raw.get("base", {}), raw.get("scenarios"))
     errors += config_errors
     if errors or spec is None:

@@ -150,3 +150,30 @@ def test_march2020_replay_validates_with_and_without_history(tmp_path, shared_hi
         env={**os.environ, "CROSSMARGIN_HISTORY": str(shared_history)},
     )
     assert env_run.returncode == 0, env_run.stderr
+
+
+def test_sweep_expands_into_a_grid_of_scenarios():
+    """2 x 2 grid over one scenario: four scenarios named by their point; the reference is the
+    reference scenario at the first point; errors in the sweep name its path."""
+    from experiments.spec import SpecError, resolve
+
+    raw = {
+        "name": "s",
+        "reference": "xm",
+        "scenarios": {"xm": {"xm": {"enabled": True}}},
+        "sweep": {"population.n_end_users": [10, 20], "xm.cap": [0.5, 0.8]},
+    }
+    resolved = resolve(raw)
+    assert list(resolved.configs) == [
+        "xm[population.n_end_users=10,xm.cap=0.5]",
+        "xm[population.n_end_users=10,xm.cap=0.8]",
+        "xm[population.n_end_users=20,xm.cap=0.5]",
+        "xm[population.n_end_users=20,xm.cap=0.8]",
+    ]
+    cfg = resolved.configs["xm[population.n_end_users=20,xm.cap=0.5]"]
+    assert (cfg.population.n_end_users, cfg.xm.cap, cfg.xm.enabled) == (20, 0.5, True)
+    assert resolved.spec.reference == "xm[population.n_end_users=10,xm.cap=0.5]"
+    with pytest.raises(SpecError) as bad:
+        resolve({**raw, "sweep": {"population.n_end_users": [], "xm.colour": [1]}})
+    paths = [p for p, _ in bad.value.errors]
+    assert "sweep.population.n_end_users" in paths
