@@ -74,17 +74,30 @@ def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML pat
     )
 
 
-def _progress() -> Progress:
+def _progress(running: bool = False) -> Progress:
+    """A bar with done/total and failed, and the runs in flight when ``running``."""
+    counts = [TextColumn("done"), TextColumn("running {task.fields[running]}")] if running else []
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        *counts,
         TextColumn("failed {task.fields[failed]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=False,
     )
+
+
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="run on the dask scheduler at ADDRESS (tcp://host:8786; workers must share the"
+        " results folder's filesystem) or 'local' for a 2-process local cluster",
+    ),
+]
 
 
 @app.command()
@@ -98,6 +111,7 @@ def run(
     history: Annotated[
         str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
     ] = None,
+    dask: DaskOption = None,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
     from experiments import runner
@@ -108,13 +122,15 @@ def run(
     env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
     resolved = load(spec, overrides, history=history, default_history=env_history)
     runner.check_markets(resolved)
+    if dask:
+        runner.check_dask(dask)
     target = out_dir or Path("results") / resolved.spec.name
     tasks = runner.make_tasks(resolved)
     runner.prepare_out_dir(target, resolved)
     manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
     manifest.save()
     n_workers = workers or min(os.cpu_count() or 1, len(tasks))
-    failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers)
+    failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers, dask)
     manifest.finish()
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
@@ -126,19 +142,27 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_with_progress(name: str, tasks: list, target: Path, manifest, workers: int) -> int:
-    """Run the unfinished tasks under a progress bar; returns how many failed."""
+def _run_with_progress(
+    name: str, tasks: list, target: Path, manifest: Any, workers: int, dask: str | None = None
+) -> int:
+    """Run the unfinished tasks (locally or on dask) under a bar of runs done, running and
+    failed; returns how many failed."""
     from experiments import runner
 
-    with _progress() as bar:
+    with _progress(running=True) as bar:
         done = sum(runner.is_done(target / "runs", t) for t in tasks)
-        job = bar.add_task(name, total=len(tasks), completed=done, failed=0)
+        job = bar.add_task(name, total=len(tasks), completed=done, failed=0, running=0)
 
         def advance(task: runner.Task, outcome: dict) -> None:
             failed = bar.tasks[0].fields["failed"] + (outcome["status"] == "failed")
             bar.update(job, advance=1, failed=failed)
 
-        return runner.run_tasks(tasks, target / "runs", manifest, workers, advance)
+        def running(n: int) -> None:
+            bar.update(job, running=n)
+
+        return runner.run_tasks(
+            tasks, target / "runs", manifest, workers, advance, dask=dask, on_running=running
+        )
 
 
 def _history_path(option: str | None) -> str | None:

@@ -5,6 +5,11 @@ written atomically to ``runs/<scenario>/<replication>/`` (a temporary folder ren
 so an interrupted experiment is resumed by running the same command again: finished runs are
 skipped, unfinished ones rerun. A run that raises is recorded as failed, with its traceback, in
 ``manifest.json`` and the others go on.
+
+Two executors run the unfinished tasks: local processes (``local_results``) or a dask cluster
+(``dask_results``). Either way each worker writes its run folder under ``runs`` itself and only
+the outcome travels back, so with a remote dask scheduler ``runs`` must be on a filesystem that
+every worker sees at the same absolute path (a shared or network drive).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +36,11 @@ from experiments.spec import ResolvedSpec
 from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.rng import replication_seeds
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the address is called bad input
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,12 @@ def _safe_execute(task: Task, runs: Path) -> dict:
         return {"status": "failed", "error": traceback.format_exc()}
 
 
+def remove_stale(runs: Path) -> None:
+    """Remove the temporary folders of runs an interrupted experiment left half-written."""
+    for folder in runs.glob("*/.*.tmp-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def is_done(runs: Path, task: Task) -> bool:
     return (run_dir(runs, task) / "metrics.parquet").is_file()
 
@@ -90,6 +108,70 @@ def local_results(tasks: list[Task], runs: Path, workers: int) -> Iterator[tuple
         futures = {pool.submit(_safe_execute, t, runs): t for t in tasks}
         for future in as_completed(futures):
             yield futures[future], future.result()
+
+
+def connect(address: str) -> Client:
+    """A client of the dask scheduler at ``address``; an unreachable or malformed address is bad
+    input (``ConfigError`` naming it)."""
+    from distributed import Client
+    from distributed.comm import resolve_address
+
+    try:
+        resolve_address(address)  # a malformed address would leave a half-built Client behind
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, ValueError) as exc:  # TimeoutError and socket.gaierror are OSErrors
+        raise ConfigError(
+            f"--dask {address}: cannot connect to a dask scheduler there ({exc});"
+            " give a running scheduler's address such as tcp://host:8786, or 'local'"
+        ) from None
+
+
+def check_dask(address: str) -> None:
+    """Fail early (before anything is written) when a scheduler address cannot be reached."""
+    if address != "local":
+        connect(address).close()
+
+
+@contextmanager
+def dask_client(address: str) -> Iterator[Client]:
+    """A client of a new two-process local cluster (``"local"``) or of the scheduler at
+    ``address``; closed (with the local cluster) on exit."""
+    if address != "local":
+        with connect(address) as client:
+            yield client
+        return
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with cluster, Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+def dask_results(tasks: list[Task], runs: Path, address: str) -> Iterator[tuple[Task, dict]]:
+    """Run ``tasks`` on a dask cluster (``address`` or ``"local"``), yielding outcomes as they
+    finish. Workers write the run folders themselves: ``runs`` must be on a filesystem shared by
+    the workers at the same absolute path."""
+    if not tasks:
+        return
+    from distributed import as_completed as dask_completed
+
+    runs = runs.resolve()
+    with dask_client(address) as client:
+        futures = {client.submit(_safe_execute, t, runs, pure=False): t for t in tasks}
+        by_key = {f.key: t for f, t in futures.items()}
+        for future in dask_completed(list(futures), loop=client.loop):
+            yield by_key[future.key], _dask_outcome(future)
+
+
+def _dask_outcome(future: Future) -> dict:
+    """The task's own outcome, or a failure when the cluster lost it (a worker died)."""
+    if future.status == "finished":
+        return future.result()
+    exc = future.exception()
+    error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"status": "failed", "error": error}
 
 
 def package_version() -> str:
@@ -181,6 +263,7 @@ def gather_metrics(runs: Path, tasks: list[Task]) -> pd.DataFrame:
 
 
 ProgressHook = Callable[[Task, dict], None]
+RunningHook = Callable[[int], None]
 
 
 def run_tasks(
@@ -189,13 +272,24 @@ def run_tasks(
     manifest: Manifest,
     workers: int,
     on_result: ProgressHook | None = None,
+    dask: str | None = None,
+    on_running: RunningHook | None = None,
 ) -> int:
-    """Run the unfinished tasks; returns how many failed."""
-    failed = 0
+    """Run the unfinished tasks, locally or on the dask cluster at ``dask`` (an address or
+    ``"local"``); returns how many failed. ``on_running`` gets the number of runs submitted and
+    not finished: all remaining ones for dask, at most ``workers`` for local processes."""
+    remove_stale(runs)
     todo = [t for t in tasks if not is_done(runs, t)]
-    for task, outcome in local_results(todo, runs, workers):
+    slots = len(todo) if dask else max(workers, 1)
+    results = dask_results(todo, runs, dask) if dask else local_results(todo, runs, workers)
+    if on_running and todo:
+        on_running(min(slots, len(todo)))
+    failed = 0
+    for finished, (task, outcome) in enumerate(results, start=1):
         manifest.record(task, outcome)
         failed += outcome["status"] == "failed"
+        if on_running:
+            on_running(min(slots, len(todo) - finished))
         if on_result:
             on_result(task, outcome)
     return failed
