@@ -137,6 +137,26 @@ ADOPTION_END = FigureSpec(
     ),
 )
 
+IM_PATH = CurveSpec(
+    name="im_path",
+    title="End users' initial margin through the run",
+    caption="Total initial margin of all end users at each close, in $ "
+    "millions: how margin follows the market path (procyclicality)",
+    metric="end_user_im_total_usd",
+    entity_types=("all",),
+    ylabel="initial margin ($ millions)",
+    scale=MILLIONS,
+)
+SAVINGS_PATH = CurveSpec(
+    name="xm_savings_path",
+    title="Margin saved by cross-margining through the run",
+    caption="Standalone minus actual initial margin of all end users at each close, in $ millions",
+    metric="xm_savings_usd",
+    entity_types=("all",),
+    ylabel="saved ($ millions)",
+    scale=MILLIONS,
+)
+
 THEMES: tuple[Theme, ...] = (
     Theme(
         "Margin",
@@ -153,6 +173,11 @@ THEMES: tuple[Theme, ...] = (
         "Liquidity",
         "Cash that end users pre-fund, borrow and pay, and what happens when it runs short.",
         (LIQUIDITY_USD, STRESS_OUTCOMES),
+    ),
+    Theme(
+        "Risk",
+        "Margin along the market path: how requirements and XM savings move with volatility.",
+        (IM_PATH, SAVINGS_PATH),
     ),
     Theme(
         "Adoption",
