@@ -15,9 +15,7 @@ import contextlib
 import csv
 import http.client
 import io
-import os
 import re
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from experiments.files import write_atomic
 from sim.errors import ConfigError
 from sim.history import HistoryError, maturity_years, read_history
 
@@ -151,22 +150,17 @@ def combine(tables: list[YearTable]) -> list[list[str]]:
 
 
 def _write_checked(rows: list[list[str]], out: Path) -> None:
-    """Write ``rows`` to a temporary file beside ``out``, check it parses, then move it there."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(rows)
+    """Write ``rows`` atomically to ``out`` after checking that the file parses as a history."""
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows(rows)
+
+    def parses(tmp: Path) -> None:
         try:
-            read_history(Path(tmp))
+            read_history(tmp)
         except HistoryError as exc:
             raise ConfigError(f"{out}: the downloaded history does not parse: {exc}") from exc
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+
+    write_atomic(out, text.getvalue(), check=parses)
 
 
 def download_history(

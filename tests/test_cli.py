@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from tiny import TINY
+from tiny import write_tiny_spec
 
 CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
 
@@ -70,23 +69,7 @@ def test_list_and_validate_builtin(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_spec(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("spec")
-    base = {**TINY, "population": {"n_end_users": 12}, "calendar": {"business_days": 4}}
-    spec = {
-        "name": "tiny",
-        "question": "Does XM lower IM?",
-        "seed": 5,
-        "replications": 2,
-        "reference": "standalone",
-        "base": base,
-        "scenarios": {
-            "standalone": {"xm": {"enabled": False}},
-            "cross_margin": {"xm": {"enabled": True}},
-        },
-    }
-    path = folder / "tiny.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
+    return write_tiny_spec(tmp_path_factory.mktemp("spec"))
 
 
 def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):

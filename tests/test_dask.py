@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 from pandas.testing import assert_frame_equal
-from tiny import TINY
+from tiny import write_tiny_spec
 
 pytest.importorskip("distributed")
 
@@ -27,26 +27,6 @@ def start(*args: str, cwd: Path) -> subprocess.Popen:
 def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
     stdout, stderr = proc.communicate(timeout=180)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
-def write_tiny_spec(folder: Path) -> Path:
-    """The tiny world of ``tests/test_cli.py``: 2 scenarios x 2 replications."""
-    base = {**TINY, "population": {"n_end_users": 12}, "calendar": {"business_days": 4}}
-    spec = {
-        "name": "tiny",
-        "question": "Does XM lower IM?",
-        "seed": 5,
-        "replications": 2,
-        "reference": "standalone",
-        "base": base,
-        "scenarios": {
-            "standalone": {"xm": {"enabled": False}},
-            "cross_margin": {"xm": {"enabled": True}},
-        },
-    }
-    path = folder / "tiny.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
 
 
 @pytest.fixture(scope="module")

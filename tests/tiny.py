@@ -10,6 +10,10 @@ payments), and the CCPs' XM link is down on Monday 4 May from 18:00 to 18:10, so
 figures are lost and CME's 19:00 end-of-day cycle falls back to standalone margin.
 """
 
+from pathlib import Path
+
+import yaml
+
 TINY = {
     "calendar": {"business_days": 3},
     "market": {"lookback_days": 300},
@@ -71,3 +75,24 @@ TINY = {
     },
 }
 TINY_SEED = 11
+
+
+def write_tiny_spec(folder: Path) -> Path:
+    """A spec of the tiny world with 12 end users over 4 days: standalone vs cross_margin, 2
+    replications each; written to ``folder/tiny.yaml``."""
+    base = {**TINY, "population": {"n_end_users": 12}, "calendar": {"business_days": 4}}
+    spec = {
+        "name": "tiny",
+        "question": "Does XM lower IM?",
+        "seed": 5,
+        "replications": 2,
+        "reference": "standalone",
+        "base": base,
+        "scenarios": {
+            "standalone": {"xm": {"enabled": False}},
+            "cross_margin": {"xm": {"enabled": True}},
+        },
+    }
+    path = folder / "tiny.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
