@@ -22,30 +22,7 @@ slot (at once in its decision month, else at 06:00 ET on that month's first busi
 adopts at 06:00 ET on business day max(decision day + lead time, start day): never before
 ``live_date`` nor before its lead time has passed.
 
-Events (``run.log``; detail JSON with sorted keys, money in dollars, dates ISO, days business
-days unless said):
-
-- ``adoption_decision`` (entity user id, ref onboarding firm): ``type``, ``size``, ``firm``,
-  ``eligible`` (before consolidating), ``moved`` (legs to move), ``fixed_cost_usd``,
-  ``consolidation_cost_usd`` (0 if nothing moves), ``cost_usd``, ``standalone_im_usd``,
-  ``xm_im_usd``, ``annual_savings_usd``, ``cleared_share``, ``lead_days``, ``decided``,
-  ``ready`` (decision + lead time).
-- ``adoption_onboarding`` (same entity and ref): the decision's keys plus ``month`` (``YYYY-MM``
-  of the slot), ``started`` and ``queued_days``.
-- ``adopted`` (same): the decision's keys plus ``started``, ``adopted``, ``days_to_adopt`` (from
-  the decision) and ``days_from_live`` (calendar days).
-- ``adoption_counts`` (entity ``all``, ref date) on day 0, each evaluation day and the last day:
-  ``{type: {users, eligible, onboarding, queued, adopted, cost_paid_usd, im_saved_usd,
-  savings_realised_usd, by_size: {small|medium|large: {users, eligible, onboarding, queued,
-  adopted}}}}``. ``eligible``: users eligible under the rule given their current firms, plus
-  adopters (eligible by construction once consolidated), so adopted <= eligible always;
-  ``onboarding``: decided, not adopted; ``queued``: of those, waiting for a slot;
-  ``cost_paid_usd``: costs committed by deciders; ``im_saved_usd``: IM adopters save at the last
-  evaluation; ``savings_realised_usd``: adopters' cumulative funding savings to the count day
-  (the last count: to the end of the run). Size buckets: terciles of the cash-leg DV01.
-- ``market_share`` (entity firm id, ref ``start`` or ``end``): ``kind``, ``offers_xm`` and per
-  leg (``futures``, ``cash``) ``<leg>_users``, ``<leg>_share`` and ``<leg>_dv01_share``
-  (fractions of users and of DV01 at the firm).
+Events: see ``sim.adoption_metrics``, which turns them into metrics.
 """
 
 from __future__ import annotations
