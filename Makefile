@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test golden bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+golden: $(STAMP)
+	$(BIN)/python -m pytest tests/test_golden.py --update-golden
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider --rootdir=. -o testpaths=tests/benchmarks -o "python_files=bench_*.py"

@@ -1,0 +1,60 @@
+"""Every built-in study at a reduced size, run once per test session from the CLI.
+
+``tests/test_builtins.py`` checks each one's report and ``tests/test_golden.py`` compares each
+one's ``summary.csv`` with the saved copy in ``tests/golden/<name>/`` (``make golden`` rewrites
+those). The reduction: two replications, a dozen end users, three business days (an adoption
+study: 70 business days across the live date), short look-backs; scenario sizes (capacity)
+scaled down too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from experiments.cli import app
+from experiments.spec import read_spec
+from sim.config import deep_merge
+
+SMALL = {
+    "population": {"n_end_users": 12},
+    "market": {"lookback_days": 300},
+    "cme": {"lookback_days": 250},
+    "ficc": {"lookback_days": 250},
+}
+
+
+def is_adoption_study(raw: dict) -> bool:
+    return "adoption" in str(raw["base"].get("world", ""))
+
+
+def shrink(raw: dict) -> dict:
+    """The reduced spec of a built-in study (see the module docstring)."""
+    adoption = is_adoption_study(raw)
+    days = {"start": "2026-04-01", "business_days": 70} if adoption else {"business_days": 3}
+    base = deep_merge(raw["base"], {**SMALL, "calendar": days})
+    scenarios = {}
+    for name, override in (raw.get("scenarios") or {}).items():
+        users = ((override or {}).get("population") or {}).get("n_end_users")
+        extra = {"population": {"n_end_users": max(users // 25, 2)}} if users else {}
+        scenarios[name] = deep_merge(override or {}, extra)
+    return {**raw, "replications": 2, "base": base, "scenarios": scenarios}
+
+
+def run_builtin(name: str, folder: Path) -> Path:
+    """Run built-in study ``name`` reduced, in this process, without a history file; returns
+    its results folder."""
+    raw, _ = read_spec(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / f"{name}.yaml"
+    spec.write_text(yaml.safe_dump(shrink(raw)))
+    out = folder / "out"
+    result = CliRunner().invoke(
+        app,
+        ["run", str(spec), "--out", str(out), "--workers", "1"],
+        env={"CROSSMARGIN_HISTORY": ""},
+    )
+    assert result.exit_code == 0, result.output
+    return out
