@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sim.errors import LedgerError
-from sim.ledger import CASH
-from sim.model import Run
-from sim.rails import BOOK, settles_in_window
+from sim.run import Run
+from sim.settlement.ledger import CASH
+from sim.settlement.rails import BOOK, settles_in_window
 
 
 class Agent:

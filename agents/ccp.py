@@ -19,9 +19,8 @@ import numpy as np
 
 from agents.base import Agent
 from agents.ccp_accounts import AccountSettlement, AccountState, CcpBook, to_cents
-from sim.ccp_config import CcpConfig, CycleConfig
-from sim.config import XmConfig
-from sim.margin import XmLegs, xm_reduction
+from sim.config import CcpConfig, CycleConfig, XmConfig
+from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
     CycleStatement,
     PaymentSettled,
@@ -29,7 +28,7 @@ from sim.messages import (
     ReductionFactors,
     SubstitutionRequest,
 )
-from sim.model import Run
+from sim.run import Run
 
 
 class Ccp(AccountSettlement, Agent):

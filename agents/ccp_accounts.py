@@ -2,8 +2,9 @@
 
 Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as cash and Treasuries
 (valued at the CCP's haircut). Per account and cycle the CCP settles one net amount
-(``sim.collateral.shortfall``): variation margin only in cash, the rest of the requirement in
-cash or Treasuries; a shortfall is called, an excess paid out at the cycle's due time.
+(``sim.settlement.collateral.shortfall``): variation margin only in cash, the rest of the
+requirement in cash or Treasuries; a shortfall is called, an excess paid out at the cycle's due
+time.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.collateral import face_for_value, shortfall, value_cents
-from sim.ledger import SECURITIES
 from sim.messages import MarginCall
-from sim.rails import FUNDS
-from sim.rails import SECURITIES as SEC_RAIL
+from sim.settlement.collateral import face_for_value, shortfall, value_cents
+from sim.settlement.ledger import SECURITIES
+from sim.settlement.rails import FUNDS
+from sim.settlement.rails import SECURITIES as SEC_RAIL
 
 
 @dataclass

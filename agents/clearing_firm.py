@@ -19,12 +19,12 @@ import simpy
 
 from agents.base import Agent
 from agents.firm_payments import FirmPayments
-from sim.agent_config import FirmsConfig, OperationsConfig
 from sim.calendar import parse_clock
-from sim.collateral import Shortfall, shortfall, value_cents
-from sim.ledger import to_cents
+from sim.config import FirmsConfig, OperationsConfig
 from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
-from sim.model import Run
+from sim.run import Run
+from sim.settlement.collateral import Shortfall, shortfall, value_cents
+from sim.settlement.ledger import to_cents
 
 LEG_OF_CCP = {"cme": "futures", "ficc": "cash"}
 

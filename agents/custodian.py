@@ -15,11 +15,11 @@ from typing import ClassVar
 import pandas as pd
 
 from agents.base import Agent
-from sim.agent_config import CustodianConfig, OutageConfig
-from sim.ledger import CASH
+from sim.config import CustodianConfig, OutageConfig
 from sim.messages import PaymentInstruction, PaymentSettled
-from sim.model import Run
-from sim.rails import FUNDS_THIRD_PARTY, SECURITIES
+from sim.run import Run
+from sim.settlement.ledger import CASH
+from sim.settlement.rails import FUNDS_THIRD_PARTY, SECURITIES
 
 RAIL_OF = {CASH: FUNDS_THIRD_PARTY, "UST": SECURITIES}
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from agents.base import Agent
-from sim.agent_config import EndUserTypeConfig, OperationsConfig
 from sim.calendar import parse_clock
-from sim.collateral import face_for_value, value_cents
-from sim.ledger import CASH, SECURITIES
+from sim.config import EndUserTypeConfig, OperationsConfig
 from sim.messages import MarginCall, PaymentInstruction, PaymentSettled, PositionChange
-from sim.model import Run
+from sim.run import Run
+from sim.settlement.collateral import face_for_value, value_cents
+from sim.settlement.ledger import CASH, SECURITIES
 
 
 class EndUser(Agent):

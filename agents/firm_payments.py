@@ -3,11 +3,11 @@ and reimbursing itself, and returning customers' excess. A mixin of ``ClearingFi
 
 from __future__ import annotations
 
-from sim.collateral import face_for_value, value_cents
-from sim.ledger import CASH, SECURITIES
 from sim.messages import MarginCall, PaymentSettled, SubstitutionRequest
-from sim.rails import FUNDS
-from sim.rails import SECURITIES as SEC_RAIL
+from sim.settlement.collateral import face_for_value, value_cents
+from sim.settlement.ledger import CASH, SECURITIES
+from sim.settlement.rails import FUNDS
+from sim.settlement.rails import SECURITIES as SEC_RAIL
 
 
 class FirmPayments:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.backtest import REFERENCE_PORTFOLIOS, backtest, portfolio_exposures, summarise_backtest
 from sim.config import SimConfig
 from sim.errors import ConfigError
-from sim.market import complete_changes, synthetic_changes
+from sim.margin.backtest import (
+    REFERENCE_PORTFOLIOS,
+    backtest,
+    portfolio_exposures,
+    summarise_backtest,
+)
+from sim.market.history import complete_changes
+from sim.market.sources import synthetic_changes
 
 SYNTHETIC_TEST_DAYS = 750
 

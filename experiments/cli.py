@@ -183,7 +183,7 @@ def calibrate(
     ),
 ) -> None:
     """Fit the market model to a par-yield history (treasury.gov or FRED layout)."""
-    from sim.calibration import fit_history, save_model
+    from sim.market.calibration import fit_history, save_model
 
     params = fit_history([str(p) for p in csv])
     save_model(params, out_file)
@@ -199,12 +199,12 @@ def margin(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """CME and FICC standalone IM, each CCP's XM reduction factor, the applied reduction and the
-    cross-margined IM of one portfolio (default models of sim/config.py)."""
+    cross-margined IM of one portfolio (default models of sim/config/ccp.py)."""
     import json
 
     from sim.config import SimConfig
-    from sim.market import history_lookback
-    from sim.portfolio import load_portfolio, portfolio_margin
+    from sim.margin.portfolio import load_portfolio, portfolio_margin
+    from sim.market.sources import history_lookback
 
     cfg = SimConfig()
     path = _history_path(history)

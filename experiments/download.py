@@ -5,7 +5,7 @@ and tenor columns like ``"1 Mo"``, ``"1.5 Month"``, ``"10 Yr"``; recent years ad
 ``"4 Mo"`` and ``"1.5 Month"``). ``download_history`` fetches the years asked for and writes ONE
 CSV in the same layout: ``Date`` plus the union of the tenor columns in maturity order, rows
 newest first and unique by date, blank cells where a year lacks a column. The file is checked
-with ``sim.history.read_history`` before it is moved into place, so a failed download never
+with ``sim.market.history.read_history`` before it is moved into place, so a failed download never
 leaves a file (or a half-written one) at the output path. HTTP uses the standard library only.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from experiments.files import write_atomic
 from sim.errors import ConfigError
-from sim.history import HistoryError, maturity_years, read_history
+from sim.market.history import HistoryError, maturity_years, read_history
 
 TREASURY_URL = (
     "https://home.treasury.gov/resource-center/data-chart-center/interest-rates/"

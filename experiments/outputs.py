@@ -10,7 +10,7 @@ import yaml
 
 from experiments.analysis import summarise
 from experiments.files import write_atomic
-from experiments.report import write_report
+from experiments.report.page import write_report
 
 
 def write_outputs(out: Path, metrics: pd.DataFrame) -> Path:

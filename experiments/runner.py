@@ -1,4 +1,4 @@
-"""Runs an experiment: scenarios x replications, each one ``sim.model.run(config, seed)``.
+"""Runs an experiment: scenarios x replications, each one ``sim.run.run(config, seed, world)``.
 
 Replication k of every scenario uses the same seed (common random numbers). Each finished run is
 written atomically to ``runs/<scenario>/<replication>/`` (a temporary folder renamed at the end),
@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from experiments.files import write_atomic
+from agents.worlds import DEFAULT_WORLD, world_named
+from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
 from experiments.spec import ResolvedSpec
 from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.rng import replication_seeds
+from sim.run import run
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -49,6 +51,7 @@ class Task:
     replication: int
     seed: int
     config: SimConfig
+    world: str = DEFAULT_WORLD
 
     @property
     def run_id(self) -> str:
@@ -56,18 +59,18 @@ class Task:
 
 
 def run_dir(runs: Path, task: Task) -> Path:
-    return runs / task.scenario / str(task.replication)
+    return run_folder(runs.parent, task.scenario, task.replication)
 
 
 def execute(task: Task, runs: Path) -> dict:
     """Run one replication into a temporary folder and rename it into place when complete."""
-    from sim.model import run
 
     started = time.perf_counter()
     final = run_dir(runs, task)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    result = run(task.config, task.seed, out_dir=tmp)
+    result = run(task.config, task.seed, world_named(task.world), out_dir=tmp)
+    write_graphml(result.network, tmp / NETWORK_FILE)
     metrics = result.metrics
     metrics.insert(0, "seed", task.seed)
     metrics.insert(0, "replication", task.replication)
@@ -184,7 +187,7 @@ def package_version() -> str:
 def check_markets(resolved: ResolvedSpec) -> None:
     """Build the market of every scenario that reads a file (history or model), so that a bad
     file or replay window is reported as bad input before anything is written."""
-    from sim.market import build_market
+    from sim.market.path import build_market
     from sim.rng import Streams
 
     for cfg in resolved.configs.values():
@@ -196,7 +199,7 @@ def check_markets(resolved: ResolvedSpec) -> None:
 def make_tasks(resolved: ResolvedSpec) -> list[Task]:
     seeds = replication_seeds(resolved.spec.seed, resolved.spec.replications)
     return [
-        Task(name, k, seeds[k], cfg)
+        Task(name, k, seeds[k], cfg, resolved.spec.world)
         for name, cfg in resolved.configs.items()
         for k in range(resolved.spec.replications)
     ]
@@ -211,6 +214,7 @@ class Manifest:
         spec = resolved.spec
         self.data = {
             "experiment": spec.name,
+            "world": spec.world,
             "package_version": package_version(),
             "root_seed": spec.seed,
             "replications": spec.replications,

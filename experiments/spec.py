@@ -1,6 +1,7 @@
 """Experiment specs: YAML -> validated spec -> one frozen ``SimConfig`` per scenario.
 
-A spec names the experiment, states its question, gives a root seed, the replications, the
+A spec names the experiment, states its question, names the world its runs build (``world``,
+one of ``agents.worlds.WORLDS``; default ``clearing``), gives a root seed, the replications, the
 reference scenario, a ``base`` configuration (partial, merged onto the defaults) and named
 ``scenarios`` (partial overrides merged onto the base). Validation collects every error, each
 with its YAML path (e.g. ``scenarios.cross_margin.xm.cap``), before anything is written.
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agents.worlds import DEFAULT_WORLD, WORLDS
 from experiments.sweep import expand_sweep
 from sim.config import SimConfig, deep_merge, default_config_dict
 from sim.errors import ConfigError
@@ -39,6 +41,7 @@ class Spec(BaseModel):
     seed: int = Field(20260430, ge=0, lt=2**32)
     replications: int = Field(5, ge=1, le=10_000)
     reference: str
+    world: str = DEFAULT_WORLD
     headline_metrics: list[str] = Field(
         default_factory=lambda: ["end_user_im_usd", "xm_savings_usd", "prefunding_usd"]
     )
@@ -52,6 +55,13 @@ class Spec(BaseModel):
                 f"reference {self.reference!r} is not one of the scenarios {sorted(self.scenarios)}"
             )
         return self
+
+    @field_validator("world")
+    @classmethod
+    def _world_known(cls, v: str) -> str:
+        if v not in WORLDS:
+            raise ValueError(f"unknown world {v!r}; known worlds: {', '.join(WORLDS)}")
+        return v
 
 
 @dataclass(frozen=True)

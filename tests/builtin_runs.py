@@ -27,7 +27,7 @@ SMALL = {
 
 
 def is_adoption_study(raw: dict) -> bool:
-    return "adoption" in str(raw["base"].get("world", ""))
+    return raw.get("world") == "adoption"
 
 
 def shrink(raw: dict) -> dict:

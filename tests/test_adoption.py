@@ -1,7 +1,7 @@
-"""Adoption of customer cross-margining: the pure decision maths (``sim.adoption``), its config
-(``sim.adoption_config``) and a tiny adoption study (``agents.adoption_world``) whose invariants
-hold under every eligibility rule: nobody adopts before the live date or before its lead time,
-adopted <= eligible at every count, no firm starts more onboardings in a month than its
+"""Adoption of customer cross-margining: the pure decision maths (``sim.population.adoption``), its
+config (``sim.config.adoption``) and a tiny adoption study (``agents.worlds.adoption``) whose
+invariants hold under every eligibility rule: nobody adopts before the live date or before its lead
+time, adopted <= eligible at every count, no firm starts more onboardings in a month than its
 capacity, first come first served, consolidation moves the legs, and a seed fixes everything."""
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from agents.adoption_world import build_adoption_world
-from sim.adoption import (
+from agents.worlds.adoption import build_adoption_world
+from sim.config import AdoptionConfig, SimConfig, build_config
+from sim.margin.portfolio import leg_exposures, portfolio_margin
+from sim.population.adoption import (
     accrued_savings,
     adoption_cost,
     annual_savings,
@@ -30,10 +32,7 @@ from sim.adoption import (
     tally_by_type_and_size,
     user_ims,
 )
-from sim.adoption_config import AdoptionConfig
-from sim.config import SimConfig, build_config
-from sim.model import Run
-from sim.portfolio import leg_exposures, portfolio_margin
+from sim.run import Run
 
 D = dt.date
 
@@ -181,7 +180,6 @@ BASE = {
     "cme": {"lookback_days": 250},
     "ficc": {"lookback_days": 250},
     "population": {"n_end_users": 60},
-    "world": "agents.adoption_world:build_adoption_world",
 }
 SEED = 7
 

@@ -1,4 +1,5 @@
-"""Tests of sim.backtest: Kupiec POF, the Basel traffic light, reference books and the backtest.
+"""Tests of sim.margin.backtest: Kupiec POF, the Basel traffic light, reference books and the
+backtest.
 
 Every expected number is worked by hand in a comment or is a published figure (Basel Committee
 on Banking Supervision, 1996, backtesting framework, Table 1: n = 250 days at 99% coverage;
@@ -12,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.backtest import (
+from sim.margin.backtest import (
     REFERENCE_PORTFOLIOS,
     backtest,
     binomial_cdf,
@@ -21,8 +22,8 @@ from sim.backtest import (
     summarise_backtest,
     traffic_light,
 )
-from sim.instruments import CATALOG
-from sim.margin import VarModel
+from sim.margin.var import VarModel
+from sim.market.instruments import CATALOG
 
 TEN_YEAR = 3  # index of the 10Y key rate in (3M, 2Y, 5Y, 10Y, 30Y)
 

@@ -1,4 +1,5 @@
-"""Tests of sim.calibration: fitting pieces, JSON schema, the simulator, and the shipped model."""
+"""Tests of sim.market.calibration: fitting pieces, JSON schema, the simulator, and the shipped
+model."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from experiments.cli import app
-from sim.calibration import (
+from sim.market.calibration import (
     SHIPPED_MODEL,
     df_from_kurtosis,
     fit_history,
@@ -29,7 +30,7 @@ from sim.calibration import (
     transition_matrix,
     validate_model,
 )
-from sim.history import KEY_TENORS
+from sim.market.history import KEY_TENORS
 
 SCHEMA_KEYS = ["tenors", "units", "source", "regimes", "transition", "targets"]
 TARGET_KEYS = ["vol_bp", "corr", "q01_bp", "q99_bp", "kurtosis"]
@@ -216,7 +217,7 @@ def test_cli_writes_model(shipped: dict[str, Any], tmp_path: Path) -> None:
 def test_shipped_model_equals_refit(
     shared_history: Path, shipped: dict[str, Any], tmp_path: Path
 ) -> None:
-    """sim/market_model.json equals a refit of the shared file, written the same way.
+    """sim/market/market_model.json equals a refit of the shared file, written the same way.
 
     The shipped floats are rounded to 6 significant digits (up to 5e-6 relative from the raw
     fit), so the refit goes through ``save_model`` too and the two then agree within 1e-6.

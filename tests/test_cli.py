@@ -52,6 +52,19 @@ def test_run_bad_spec_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_unknown_world_exits_2_listing_the_worlds(tmp_path):
+    spec = tmp_path / "atlantis.yaml"
+    spec.write_text("name: w\nworld: atlantis\nreference: a\nscenarios: {a: {}}\n")
+    before = sorted(tmp_path.rglob("*"))
+    for command in (["validate", str(spec)], ["run", str(spec), "--out", str(tmp_path / "o")]):
+        result = cli(*command, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "world" in result.stderr and "'atlantis'" in result.stderr
+        assert "clearing" in result.stderr and "adoption" in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
 def test_unknown_spec_and_bad_yaml_exit_2(tmp_path):
     missing = cli("validate", "no_such_experiment", cwd=tmp_path)
     assert missing.returncode == 2 and "baseline" in missing.stderr

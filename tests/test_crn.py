@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 from tiny import TINY
 
-from agents.world import build_world
+from agents.worlds.clearing import build_world
 from sim.config import build_config, deep_merge
-from sim.model import Run
 from sim.rng import replication_seeds
+from sim.run import Run
 
 
 def _world(xm: dict, seed: int) -> Run:

@@ -16,7 +16,7 @@ import pytest
 
 from experiments.download import TREASURY_URL, download_history, parse_years
 from sim.errors import ConfigError
-from sim.history import read_history
+from sim.market.history import read_history
 
 Serve = Callable[[dict[int, str]], str]
 

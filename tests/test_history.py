@@ -1,4 +1,5 @@
-"""Tests of sim.history: both layouts, the missing-tenor rule, HistoryError, and the real file.
+"""Tests of sim.market.history: both layouts, the missing-tenor rule, HistoryError, and the real
+file.
 
 The CSVs here are written by the tests with made-up round numbers; the real treasury.gov file is
 only read from ../shared/data (or CROSSMARGIN_HISTORY) and the tests using it skip without it.
@@ -14,7 +15,7 @@ import pytest
 from conftest import HISTORY_NAME
 
 from sim.errors import ConfigError
-from sim.history import (
+from sim.market.history import (
     KEY_TENORS,
     HistoryError,
     daily_changes_bp,

@@ -1,4 +1,5 @@
-"""Tests of sim.instruments: key-rate interpolation, par DV01, published futures DV01s, sides.
+"""Tests of sim.market.instruments: key-rate interpolation, par DV01, published futures DV01s,
+sides.
 
 Key tenors are 0.25, 2, 5, 10, 30 years; weights interpolate linearly in maturity. Cash DV01 per
 dollar of face is the par-bond formula (1 - (1 + y/2)^(-2n)) / y * 1e-4 at y = 4%. Futures DV01s:
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.instruments import (
+from sim.market.instruments import (
     CATALOG,
     KEY_YEARS,
     dv01_matrix,

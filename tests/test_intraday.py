@@ -1,4 +1,5 @@
-"""Tests of sim.intraday: Brownian-bridge marks, the trading-day clock, the futures-cash basis.
+"""Tests of sim.market.intraday: Brownian-bridge marks, the trading-day clock, the futures-cash
+basis.
 
 Monte Carlo tolerances are stated as multiples of the estimator's standard error (SE) under the
 model, with fixed seeds: mean within 4 SE, covariance elements within 4 SE (SE of a sample
@@ -12,21 +13,19 @@ import math
 import numpy as np
 import pytest
 
-from sim.calibration import load_model
-from sim.instruments import CATALOG
-from sim.intraday import (
+from sim.market.basis import (
     FAMILIES,
     FAMILY_OF,
     BasisParams,
     ar1_filter,
     basis_pnl_usd,
     family_columns,
-    fraction_of_day,
-    intraday_marks,
-    intraday_paths,
     simulate_basis,
     stationary_sd_bp,
 )
+from sim.market.calibration import load_model
+from sim.market.instruments import CATALOG
+from sim.market.intraday import fraction_of_day, intraday_marks, intraday_paths
 
 PARAMS = load_model()
 

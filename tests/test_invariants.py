@@ -8,10 +8,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.world import build_world
+from agents.worlds.clearing import build_world
 from sim.config import build_config
-from sim.model import Run, run
-from sim.rails import settles_in_window
+from sim.run import Run, run
+from sim.settlement.rails import settles_in_window
 
 policies = st.sampled_from(["cash_first", "securities_first"])
 user_type = st.fixed_dictionaries(
@@ -113,8 +113,15 @@ def test_random_worlds_keep_the_invariants(overrides, seed):
     _check_windows(tables["payments"], the_run)
 
 
-def test_run_reports_conserved_total():
-    result = run(
-        build_config({"calendar": {"business_days": 2}, "population": {"n_end_users": 5}}), 3
-    )
-    assert result.info["ledger_total_cents"] > 0
+def test_run_reports_the_total_it_opened_with():
+    """The total cash a run reports at its end equals the total of the opening balances, read
+    before the first event, and every cash payment of the run was between two accounts."""
+    config = build_config({"calendar": {"business_days": 2}, "population": {"n_end_users": 5}})
+    the_run = Run(config, 3)
+    build_world(the_run)
+    opened = the_run.ledger.total()
+    assert opened == the_run.ledger.endowed() and opened > 0
+    result = run(config, 3, build_world)
+    assert result.info["ledger_total_cents"] == opened
+    payments = result.tables["payments"]
+    assert len(payments) and (payments["src_account"] != payments["dst_account"]).all()

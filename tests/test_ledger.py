@@ -1,4 +1,5 @@
-"""Tests of sim.ledger: exact cents, conservation, credit limits, bad input, to_cents rounding.
+"""Tests of sim.settlement.ledger: exact cents, conservation, credit limits, bad input, to_cents
+rounding.
 
 Invariants (DESIGN section 3): money enters only as an opening endowment, so the sum of balances
 equals the endowment after any sequence of transfers; no account ever goes beyond its credit
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import LedgerError
-from sim.ledger import Ledger, to_cents
+from sim.settlement.ledger import Ledger, to_cents
 
 
 @pytest.fixture

@@ -14,15 +14,8 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.margin import (
-    VarModel,
-    applied_reduction,
-    historical_var,
-    horizon_changes,
-    leg_requirements,
-    reduction_factor,
-    var_rank,
-)
+from sim.margin.var import VarModel, historical_var, horizon_changes, var_rank
+from sim.margin.xm import applied_reduction, leg_requirements, reduction_factor
 
 # DESIGN section 2: FICC 99% 3-day; CME 99% 2-day with speculator IM at 110% of maintenance.
 FICC = VarModel(confidence=0.99, mpor_days=3, lookback_days=1260)

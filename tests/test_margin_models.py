@@ -8,19 +8,19 @@ import numpy as np
 import pytest
 from tiny import TINY, TINY_SEED
 
+from agents.worlds.clearing import build_world
 from sim.config import SimConfig, build_config, deep_merge
-from sim.margin import (
+from sim.margin.portfolio import leg_exposures
+from sim.margin.var import (
     VarModel,
-    XmLegs,
     ewma_variance,
     filtered_changes,
     historical_var,
     stressed_window,
-    xm_reduction,
 )
-from sim.market import synthetic_changes
-from sim.model import run
-from sim.portfolio import leg_exposures
+from sim.margin.xm import XmLegs, xm_reduction
+from sim.market.sources import synthetic_changes
+from sim.run import run
 
 
 def test_ewma_variance_matches_the_recursion():
@@ -113,7 +113,7 @@ def test_late_partner_figures_fall_back_to_standalone():
     the late noon figures; FICC (calling at 08:30 with CME's figures from 19:00) still applies
     the reduction."""
     late = deep_merge(TINY, {"ficc": {"factor_publish_delay_minutes": 120}})
-    result = run(build_config(late), TINY_SEED)
+    result = run(build_config(late), TINY_SEED, build_world)
     events, daily = result.tables["events"], result.tables["accounts_daily"]
     fallbacks = events[events["kind"] == "xm_fallback"]
     assert set(fallbacks["entity"]) == {"cme"}
@@ -129,7 +129,7 @@ def test_late_partner_figures_fall_back_to_standalone():
 def test_joint_split_runs_in_the_simulation():
     # without TINY's XM link outage, which makes CME fall back on day 1
     cfg = build_config(deep_merge(TINY, {"xm": {"rule": "joint_split", "link_outages": []}}))
-    daily = run(cfg, TINY_SEED).tables["accounts_daily"]
+    daily = run(cfg, TINY_SEED, build_world).tables["accounts_daily"]
     xm = daily[daily["account"] == "customer_xm"]
     assert xm["reduction"].between(0, 0.8).all() and (xm["reduction"] > 0).any()
     # both CCPs apply the same reduction to each account each day
@@ -140,7 +140,7 @@ def test_ineligible_bills_keep_their_margin():
     """Repo on 10Y collateral is eligible: a DV01-neutral repo/TN book gets the 80% cap. Adding
     bills (not eligible, DESIGN.md section 2) adds FICC margin that XM does not reduce: the FICC
     XM requirement rises by exactly the bills' own contribution to the standalone IM."""
-    from sim.portfolio import portfolio_margin
+    from sim.margin.portfolio import portfolio_margin
 
     cfg, daily = SimConfig(), synthetic_changes(2520, seed=1)
     book = {"REPO10Y": 1e8, "TN": -929.0}

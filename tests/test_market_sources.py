@@ -9,7 +9,8 @@ import pytest
 
 from sim.config import MarketConfig
 from sim.errors import ConfigError
-from sim.market import build_market, complete_changes
+from sim.market.history import complete_changes
+from sim.market.path import build_market
 from sim.rng import Streams
 
 START = dt.date(2020, 2, 3)

@@ -1,9 +1,9 @@
-"""Tests of sim.network: the relationship graph, eligibility on it, concentration (HHI), exposure
-to a clearing firm's failure, market shares and GraphML export.
+"""Tests of sim.population.network: the relationship graph, eligibility on it, concentration (HHI),
+exposure to a clearing firm's failure, market shares and GraphML export.
 
 Invariants: DESIGN section 2 (customer XM only through one BD-FCM that offers it under the rule
-in force; the relaxed rules of sim.eligibility) and section 4 (relationships of end users with
-their futures FCM, cash BD and custodian). HHI values are computed by hand in the docstrings.
+in force; the relaxed rules of sim.population.eligibility) and section 4 (relationships of end users
+with their futures FCM, cash BD and custodian). HHI values are computed by hand in the docstrings.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import math
 import networkx as nx
 import pytest
 
-from sim import eligibility
+from experiments.files import write_graphml
 from sim.config import FirmsConfig, PopulationConfig
 from sim.errors import ConfigError
-from sim.network import (
+from sim.population import eligibility
+from sim.population.network import (
     build_network,
     concentration,
     eligible_users,
-    export_graphml,
     exposure_by_firm,
     exposure_to_failure,
     hhi,
@@ -29,7 +29,7 @@ from sim.network import (
     market_shares,
     shortest_path_lengths,
 )
-from sim.population import EndUserSpec, FirmSpec, Population, make_population
+from sim.population.population import EndUserSpec, FirmSpec, Population, make_population
 from sim.rng import Streams
 
 
@@ -258,7 +258,7 @@ def test_shortest_path_lengths(graph):
 
 def test_graphml_round_trip(pop, tmp_path):
     g = build_network(pop, {"aff": 2.5e6})
-    out = export_graphml(g, tmp_path / "sub" / "network.graphml")
+    out = write_graphml(g, tmp_path / "sub" / "network.graphml")
     assert [p.name for p in out.parent.iterdir()] == ["network.graphml"]  # no temp file left
     back = nx.read_graphml(out)
     assert back.number_of_nodes() == g.number_of_nodes()
@@ -273,9 +273,9 @@ def test_graphml_round_trip(pop, tmp_path):
 
 def test_graphml_overwrite_is_atomic(pop, tmp_path):
     path = tmp_path / "n.graphml"
-    export_graphml(build_network(pop), path)
+    write_graphml(build_network(pop), path)
     small = Population(FIRMS, (user("solo", "A", "A"),), ("cust1",))
-    export_graphml(build_network(small), path)
+    write_graphml(build_network(small), path)
     assert nx.read_graphml(path).number_of_nodes() == 2 + len(FIRMS) + 1 + 1
     assert [p.name for p in tmp_path.iterdir()] == ["n.graphml"]
 

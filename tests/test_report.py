@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from experiments.analysis import summarise
-from experiments.figures import figure_to_base64_png, im_by_user_type
-from experiments.figures_ops import THEMES
-from experiments.report import draw_themes, format_number, market_sources, write_report
+from experiments.report.figures import figure_to_base64_png, im_by_user_type
+from experiments.report.page import draw_themes, format_number, market_sources, write_report
+from experiments.report.themes import THEMES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUESTION = "How much IM does XM free for hedge funds & asset managers?"

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from sim.config import FirmsConfig, PopulationConfig
-from sim.eligibility import is_eligible
-from sim.instruments import CATALOG
-from sim.population import PAIRS, make_population
+from sim.market.instruments import CATALOG
+from sim.population.eligibility import is_eligible
+from sim.population.population import PAIRS, make_population
 from sim.rng import Streams, replication_seeds, stream_key
 
 # --- streams ------------------------------------------------------------------------------------
@@ -180,9 +180,10 @@ def test_portfolio_templates(pop):
 
 
 def test_basis_portfolio_sizes(pop):
-    """Hedge funds: cash DV01 lognormal around the $240k/bp median of sim/sizing.py (sigma 0.8;
-    s.e. of the log median about 1.25 * 0.8 / sqrt(900) = 0.033, tolerance +-15% ~ 4 s.e.);
-    futures DV01 / cash DV01 = hedge ratio 1.0 (sd 0.05; tolerance 0.02 on the median ~ 8 s.e.)."""
+    """Hedge funds: cash DV01 lognormal around the $240k/bp median of sim/population/sizing.py
+    (sigma 0.8; s.e. of the log median about 1.25 * 0.8 / sqrt(900) = 0.033, tolerance +-15% ~ 4
+    s.e.); futures DV01 / cash DV01 = hedge ratio 1.0 (sd 0.05; tolerance 0.02 on the median ~ 8
+    s.e.)."""
     cash_dv01, ratio = [], []
     for u in pop.users:
         if u.user_type != "hedge_fund":

@@ -1,10 +1,10 @@
-"""The population sized from public facts (sim/sizing.py)."""
+"""The population sized from public facts (sim/population/sizing.py)."""
 
 from __future__ import annotations
 
 from sim.config import build_config
-from sim.instruments import CATALOG
-from sim.population import make_population
+from sim.market.instruments import CATALOG
+from sim.population.population import make_population
 from sim.rng import Streams
 
 
@@ -21,9 +21,9 @@ def test_scale_sets_counts():
 
 def test_hedge_fund_basis_book_is_about_a_trillion():
     """At scale 1 the hedge funds' cash notes total about $1tn (the 2024-25 basis trade, DESIGN.md
-    section 2); the hand estimate in sim/sizing.py is $1.04tn. A lognormal with log-sd 0.8 over
-    ~1,215 funds has a relative standard error of the total of about sqrt(e^0.64 - 1) / sqrt(1215)
-    = 2.8%; the tolerance is the published range $0.8-1.3tn."""
+    section 2); the hand estimate in sim/population/sizing.py is $1.04tn. A lognormal with log-sd
+    0.8 over ~1,215 funds has a relative standard error of the total of about sqrt(e^0.64 - 1) /
+    sqrt(1215) = 2.8%; the tolerance is the published range $0.8-1.3tn."""
     cfg = build_config({"population": {"scale": 1.0}})
     pop = make_population(cfg.population, cfg.firms, Streams(7).get("population"))
     face = sum(

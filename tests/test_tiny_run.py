@@ -2,7 +2,7 @@
 hop (tests/tiny.py describes the world: 2 firms, 3 end users, 3 days, one custodian outage, one
 XM link outage).
 
-Every time follows from the default schedule by hand (sim/ccp_config.py, sim/agent_config.py):
+Every time follows from the default schedule by hand (sim/config/ccp.py, sim/config/operations.py):
 - FICC noon: run and call 12:00, due 13:00; FICC start of day: the 18:00 close run is called at
   08:30 the next business day, due 09:30. CME intraday: 13:30, due 14:30; CME end of day: 19:00,
   due 08:30 the next business day.
@@ -28,8 +28,9 @@ import pandas as pd
 import pytest
 from tiny import TINY, TINY_SEED
 
+from agents.worlds.clearing import build_world
 from sim.config import build_config
-from sim.model import run
+from sim.run import run
 
 # call_id, parent, level, ccp, cycle, payer, payee, account, cash_cents, im_cents, issued, due,
 # instructed, settled, status, prefunded_cents
@@ -139,7 +140,7 @@ def _et(minutes: float) -> str:
 
 @pytest.fixture(scope="module")
 def tiny():
-    return run(build_config(TINY), TINY_SEED)
+    return run(build_config(TINY), TINY_SEED, build_world)
 
 
 def _log(calls: pd.DataFrame) -> list[tuple]:
@@ -192,8 +193,8 @@ def test_late_payments_settle_when_the_custodian_is_back(tiny):
 
 
 def test_same_seed_same_tables():
-    a = run(build_config(TINY), TINY_SEED)
-    b = run(build_config(TINY), TINY_SEED)
+    a = run(build_config(TINY), TINY_SEED, build_world)
+    b = run(build_config(TINY), TINY_SEED, build_world)
     for name in a.tables:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
     pd.testing.assert_frame_equal(a.metrics, b.metrics)

@@ -27,7 +27,7 @@ def _wall_seconds(workers: int) -> float:
         Client(cluster) as client,
     ):
         runs = Path(out) / "runs"
-        client.run(lambda: __import__("agents.world"))  # warm the workers' imports
+        client.run(lambda: __import__("agents.worlds"))  # warm the workers' imports
         start = time.perf_counter()
         futures = [client.submit(_safe_execute, t, runs, pure=False) for t in tasks]
         outcomes = [f.result() for f in as_completed(futures)]

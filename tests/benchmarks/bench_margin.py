@@ -15,7 +15,8 @@ from dataclasses import replace
 import numpy as np
 
 from sim.config import SimConfig
-from sim.margin import horizon_changes, leg_requirements, var_rank
+from sim.margin.var import horizon_changes, var_rank
+from sim.margin.xm import leg_requirements
 
 N_ACCOUNTS, N_SCENARIOS, N_KEYS = 10_000, 2_500, 5
 

@@ -23,9 +23,9 @@ DAYS = int(os.environ.get("CROSSMARGIN_BENCH_DAYS", "250"))
 CHILD = """
 import json, sys, tempfile, time
 from pathlib import Path
-from agents.world import build_world
+from agents.worlds.clearing import build_world
 from sim.config import build_config
-from sim.model import Run
+from sim.run import Run
 days, users, firms = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
 cfg = build_config({"calendar": {"business_days": days}, "population": {"n_end_users": users},
                     "firms": firms, "xm": {"enabled": True}})

@@ -1,0 +1,204 @@
+"""Builds the agents of one run from its config and population, with opening balances.
+
+Rows of a CCP's book: every end user (both legs, so that XM accounts can be margined jointly),
+then the house book of every member firm (BD-FCMs and FCMs at CME, BD-FCMs and BDs at FICC).
+Accounts: ``customer`` or ``customer_xm``; ``house``, or ``house_xm`` for a BD-FCM's house book
+under the enhanced house cross-margining live since 2024 (unless the XM rule is ``none``).
+
+Opening state: every account has already posted, in cash, the initial margin of the day before
+the run; the firms hold the customers' house add-on in their segregated accounts; each end user
+holds ``cash_buffer_multiple`` x and ``securities_multiple`` x its *standalone* IM in cash and
+Treasuries (face) and a credit line of ``credit_line_multiple`` x, so that every scenario on the
+same seed starts from the same liquidity. With a ``leverage_appetite``, XM users first scale
+their positions up to re-use that share of the margin XM frees.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agents.ccp import Ccp
+from agents.ccp_accounts import CcpBook, to_cents
+from agents.clearing_firm import ClearingFirm
+from agents.custodian import Custodian
+from agents.end_user import EndUser
+from sim.margin.xm import xm_reduction
+from sim.market.basis import FAMILIES, FAMILY_OF
+from sim.market.instruments import CATALOG, dv01_matrix, side_mask
+from sim.population.eligibility import is_eligible
+from sim.run import Run
+from sim.settlement.ledger import to_cents as dollars_to_cents
+
+MEMBERS = {"cme": ("bd_fcm", "fcm"), "ficc": ("bd_fcm", "bd")}
+
+
+def exposures(books: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Futures-leg and cash-leg key-rate DV01 (dollars per bp, (n, 5)) and futures DV01 per
+    basis family ((n, F)) of each book of positions."""
+    symbols = sorted({s for b in books for s in b})
+    qty = np.array([[b.get(s, 0.0) for s in symbols] for b in books])
+    dv01, fut = dv01_matrix(symbols), side_mask(symbols, "futures")
+    family = np.zeros((len(symbols), len(FAMILIES)))
+    for j, s in enumerate(symbols):
+        if s in FAMILY_OF:
+            family[j, FAMILIES.index(FAMILY_OF[s])] = CATALOG[s].dv01_per_unit
+    return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut], qty @ family
+
+
+def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
+    pop, xm_rule = run.population, run.config.xm.rule
+    houses = [f for f in pop.firms if f.kind in MEMBERS[ccp_id]]
+    rows = [
+        (
+            u.user_id,
+            u.user_type,
+            u.futures_firm if ccp_id == "cme" else u.cash_firm,
+            "customer_xm" if x else "customer",
+            u.positions,
+        )
+        for u, x in zip(pop.users, xm_users, strict=True)
+    ]
+    for f in houses:
+        xm = f.kind == "bd_fcm" and xm_rule != "none"
+        rows.append(
+            (f.firm_id, "house", f.firm_id, "house_xm" if xm else "house", f.house_positions)
+        )
+    fut, cash, family = exposures([r[4] for r in rows])
+    users, types, firms, accounts, _ = zip(*rows, strict=True)
+    xm = np.array([a.endswith("_xm") for a in accounts])
+    return CcpBook(users, types, firms, accounts, fut, cash, family, xm)
+
+
+def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
+    """IM (dollars) per row at each CCP for the day before the run, and standalone IMs."""
+    sa_cme, legs_cme = cme.margin(-1)
+    sa_ficc, legs_ficc = ficc.margin(-1)
+    xm = run.config.xm
+    r_cme, r_ficc = np.zeros(len(sa_cme)), np.zeros(len(sa_ficc))
+    r = xm_reduction(xm.rule, xm.cap, legs_cme, legs_ficc)
+    r_cme[cme.xm_idx], r_ficc[ficc.xm_idx] = r, r
+    return {
+        "cme": sa_cme * (1 - r_cme),
+        "ficc": sa_ficc * (1 - r_ficc),
+        "sa_cme": sa_cme,
+        "sa_ficc": sa_ficc,
+    }
+
+
+def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
+    """XM users re-use ``leverage_appetite`` of the margin XM frees to scale their positions."""
+    n = len(run.population.users)
+    for i, u in enumerate(run.population.users):
+        appetite = run.config.population.types[u.user_type].leverage_appetite
+        freed = im["sa_cme"][i] + im["sa_ficc"][i] - im["cme"][i] - im["ficc"][i]
+        used = im["cme"][i] + im["ficc"][i]
+        if appetite > 0 and freed > 0 and used > 0 and i < n:
+            scale = 1.0 + appetite * freed / used
+            for ccp in ccps.values():
+                ccp.book.scale(u.user_id, "futures", scale)
+                ccp.book.scale(u.user_id, "cash", scale)
+            run.log("scale_up", u.user_id, "", f"x{scale:.4f}")
+
+
+def open_balances(
+    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict[str, np.ndarray]
+) -> None:
+    seg = dict.fromkeys(firms, 0)
+    for ccp_id, ccp in ccps.items():
+        cents = to_cents(im[ccp_id])
+        for (firm_id, account), idx in ccp.groups.items():
+            run.ledger.open(ccp.account_name(firm_id, account), int(cents[idx].sum()))
+            if account.startswith("house"):
+                continue
+            firm = firms[firm_id]
+            for i in idx:
+                user = ccp.book.users[i]
+                posted = round(int(cents[i]) * firm.multiplier(user))
+                firm.equity[(user, ccp_id)] = posted
+                seg[firm_id] += posted - int(cents[i])
+    for firm_id, firm in firms.items():
+        firm.open_segregated(seg[firm_id], 0)
+
+
+def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
+    """End users with their liquidity; returns their ledger accounts for the daily audit."""
+    cfg, audit = run.config, {}
+    for i, u in enumerate(run.population.users):
+        kind = cfg.population.types[u.user_type]
+        standalone = im["sa_cme"][i] + im["sa_ficc"][i]
+        run.ledger.open(
+            f"eu:{u.user_id}:cash",
+            dollars_to_cents(kind.cash_buffer_multiple * standalone),
+            dollars_to_cents(kind.credit_line_multiple * standalone),
+        )
+        run.ledger.open(
+            f"eu:{u.user_id}:sec", 0, 0, dollars_to_cents(kind.securities_multiple * standalone)
+        )
+        futures = [s for s in u.positions if s in FAMILY_OF]
+        family = FAMILIES.index(FAMILY_OF[futures[0]]) if futures else -1
+        cash_face = sum(q for s, q in u.positions.items() if CATALOG[s].side == "cash")
+        EndUser(
+            run,
+            u.user_id,
+            u.user_type,
+            u.custodian,
+            {"futures": u.futures_firm, "cash": u.cash_firm},
+            kind,
+            cfg.operations,
+            (family, cash_face),
+        )
+        audit[f"eu:{u.user_id}:cash"] = (u.user_id, u.user_type)
+        audit[f"eu:{u.user_id}:sec"] = (u.user_id, u.user_type)
+    return audit
+
+
+def build_world(run: Run) -> None:
+    """Create CCPs, firms, custodians and end users in ``run`` and start their processes."""
+    cfg, pop = run.config, run.population
+    run.ledger.open("external", 0, math.inf)
+    xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
+    rule = cfg.xm.eligibility
+    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
+    ccps = {
+        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
+        for c, p in (("cme", "ficc"), ("ficc", "cme"))
+    }
+    types = {u.user_id: u.user_type for u in pop.users}
+    haircuts = {c: ccp.cfg.haircut for c, ccp in ccps.items()}
+    firms = {
+        f.firm_id: ClearingFirm(
+            run, f.firm_id, f.kind, f.offers_xm, cfg.firms, cfg.operations, types, haircuts
+        )
+        for f in pop.firms
+    }
+    for name, custodian in cfg.operations.custodians.items():
+        Custodian(run, name, custodian, cfg.operations.outages)
+    im = opening_margin(ccps["cme"], ccps["ficc"], run)
+    audit = make_users(run, im)
+    if any(t.leverage_appetite > 0 for t in cfg.population.types.values()):
+        scale_up(run, ccps, im)
+        im = {
+            **opening_margin(ccps["cme"], ccps["ficc"], run),
+            "sa_cme": im["sa_cme"],
+            "sa_ficc": im["sa_ficc"],
+        }
+    open_balances(run, ccps, firms, im)
+    for ccp in ccps.values():
+        ccp.last_im = im[ccp.agent_id].copy()
+        ccp.last_standalone = im[f"sa_{ccp.agent_id}"].copy()
+        _, legs = ccp.margin(-1)
+        run.env.process(ccp.publish(-1, "close", legs))
+        ccp.start()
+    for f in firms.values():
+        audit[f.cash], audit[f.seg] = (f.agent_id, f.kind), (f.agent_id, f.kind)
+        f.customer_accounts = sorted(
+            (c, a)
+            for c, ccp in ccps.items()
+            for (firm, a) in ccp.groups
+            if firm == f.agent_id and not a.startswith("house")
+        )
+        if cfg.firms.substitution_clock:
+            run.env.process(f.substitutions(cfg.firms.substitution_clock))
+    run.env.process(run.daily_audit(audit))

@@ -1,0 +1,70 @@
+"""Time-series figures: a dated metric (e.g. the share of end users that adopted XM) per
+scenario, the mean over replications with its 95% t-interval as a band."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from experiments.report.figures import _SEABORN_MPL_WARNINGS, _t_interval, scenario_order
+
+
+@dataclass(frozen=True)
+class CurveSpec:
+    """Curves of the dated rows of ``metric`` for ``entity_types`` (one panel each), y values
+    divided by ``scale``; written as ``figures/<name>.png``."""
+
+    name: str
+    title: str
+    caption: str
+    metric: str
+    entity_types: tuple[str, ...]
+    ylabel: str
+    scale: float = 1.0
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric,)
+
+
+def _curve_cells(metrics: pd.DataFrame, spec: CurveSpec) -> pd.DataFrame:
+    rows = metrics[
+        (metrics["metric"] == spec.metric)
+        & metrics["date"].notna()
+        & metrics["entity_type"].isin(spec.entity_types)
+    ]
+    return rows.assign(y=rows["value"].astype("float64") / spec.scale)
+
+
+def curve_figure(metrics: pd.DataFrame, spec: CurveSpec, *, reference: str | None = None):
+    """The figure of ``spec``, or ``None`` without dated rows of its metric."""
+    cells = _curve_cells(metrics, spec)
+    if cells.empty:
+        return None
+    types = [t for t in spec.entity_types if t in set(cells["entity_type"])]
+    scenarios = [s for s in scenario_order(metrics, reference) if s in set(cells["scenario"])]
+    fig = Figure(figsize=(max(4.2 * len(types) + 2.0, 8.0), 4.2), layout="constrained")
+    for i, entity_type in enumerate(types):
+        ax = fig.add_subplot(1, len(types), i + 1)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
+            sns.lineplot(
+                data=cells[cells["entity_type"] == entity_type],
+                x="date",
+                y="y",
+                hue="scenario",
+                hue_order=scenarios,
+                errorbar=_t_interval,
+                ax=ax,
+                legend=i == len(types) - 1,
+            )
+        ax.set_title(entity_type.replace("_", " "))
+        ax.set_xlabel("")
+        ax.set_ylabel(spec.ylabel if i == 0 else "")
+        ax.tick_params(axis="x", labelrotation=30)
+    fig.suptitle(spec.title)
+    return fig

@@ -1,0 +1,193 @@
+"""The report's themes and the figures each shows: margin, latency and deadlines, liquidity, and
+throughput and capacity. Metric names and entity types are those of ``sim.metrics``; a theme or
+figure whose metrics have no data is left out of the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from experiments.report.curves import CurveSpec
+from experiments.report.figures import IM_BY_USER_TYPE, FigureSpec, Panel
+
+MILLIONS = 1e6
+PERCENT = 0.01
+HOPS: tuple[str, ...] = ("firm_desk", "end_user", "custodian", "customer_call", "ccp_settlement")
+LEVELS: tuple[str, ...] = ("ccp", "customer")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A section of the report: a heading, a line of explanation and its figures."""
+
+    title: str
+    intro: str
+    figures: tuple[FigureSpec | CurveSpec, ...]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(m for f in self.figures for m in f.metrics)
+
+
+IM_BY_ACCOUNT = FigureSpec(
+    name="im_by_account",
+    title="Average daily total initial margin by CCP and account kind",
+    caption="Average daily total initial margin of all end users by CCP and account kind "
+    "(<ccp>:<account kind>), in $ millions",
+    panels=(Panel("im_by_account_usd", "", "initial margin ($ millions)", MILLIONS),),
+)
+
+LATENCY = FigureSpec(
+    name="latency_by_hop",
+    title="Call latency by hop",
+    caption="Median and 95th-percentile minutes per hop: CCP call to customer call (firm desk), "
+    "customer call to payment instructed (end user), instructed to settled (custodian), "
+    "customer call to settled, and CCP call issued to paid (CCP settlement)",
+    panels=(
+        Panel("latency_p50_min", "median", "minutes", order=HOPS, xlabel="hop"),
+        Panel("latency_p95_min", "95th percentile", "minutes", order=HOPS, xlabel="hop"),
+    ),
+)
+
+DEADLINES = FigureSpec(
+    name="deadlines",
+    title="Missed deadlines and late calls",
+    caption="Calls settled late or defaulted, and the share of calls settled late, for CCP "
+    "calls to clearing members and firms' calls to customers",
+    panels=(
+        Panel(
+            "missed_deadlines", "missed deadlines", "calls per run", order=LEVELS, xlabel="level"
+        ),
+        Panel(
+            "calls_late_share", "late calls", "share of calls (%)", PERCENT, LEVELS, xlabel="level"
+        ),
+    ),
+)
+
+LIQUIDITY_USD = FigureSpec(
+    name="liquidity",
+    title="Pre-funding, credit drawn and liquidity need",
+    caption="Firms' own cash paid to CCPs for customer accounts before customers pay "
+    "(pre-funding, total per run), the peak daily total of credit drawn by end users, and the "
+    "peak daily total of customer margin payments, in $ millions",
+    panels=(
+        Panel("prefunding_usd", "pre-funding", "$ millions", MILLIONS),
+        Panel("credit_drawn_peak_usd", "peak credit drawn", "$ millions", MILLIONS),
+        Panel("peak_daily_liquidity_need_usd", "peak daily liquidity need", "$ millions", MILLIONS),
+    ),
+)
+
+STRESS_OUTCOMES = FigureSpec(
+    name="stress_outcomes",
+    title="Shortfalls, defaults and forced deleveraging",
+    caption="Liquidity shortfalls and customer defaults per run, and the face value of "
+    "positions sold in forced deleveraging, in $ millions",
+    panels=(
+        Panel("liquidity_shortfalls", "liquidity shortfalls", "count per run"),
+        Panel("customer_defaults", "customer defaults", "count per run"),
+        Panel("deleveraged_face_usd", "deleveraged face", "$ millions", MILLIONS),
+    ),
+)
+
+THROUGHPUT = FigureSpec(
+    name="throughput",
+    title="Peak hourly load",
+    caption="Most calls issued in one clock hour by level, and by the busiest single CCP or "
+    "clearing firm; most payments settled in one clock hour by rail; and the longest ops-desk "
+    "queue",
+    panels=(
+        Panel("calls_per_hour_peak", "calls", "per hour (peak)", order=LEVELS, xlabel="level"),
+        Panel(
+            "entity_calls_per_hour_peak", "calls by one entity", "per hour (peak)", xlabel="issuer"
+        ),
+        Panel("payments_per_hour_peak", "payments", "per hour (peak)", xlabel="rail"),
+        Panel("desk_queue_max", "desk queue", "calls waiting (max)"),
+    ),
+)
+
+ADOPTION_CURVES = CurveSpec(
+    name="adoption_curves",
+    title="Share of end users that adopted customer cross-margining",
+    caption="Share of end users that adopted XM, over the study's months, for all users and by "
+    "end-user type",
+    metric="adopted_share",
+    entity_types=("all", "hedge_fund", "asset_manager", "regional_bank"),
+    ylabel="adopted (%)",
+    scale=PERCENT,
+)
+ELIGIBLE_CURVES = CurveSpec(
+    name="eligible_curves",
+    title="Share of end users eligible for customer cross-margining",
+    caption="Share of end users eligible under the scenario's rule given their firms (adopters "
+    "included), for all users and by size tercile",
+    metric="eligible_share",
+    entity_types=("all", "size:small", "size:medium", "size:large"),
+    ylabel="eligible (%)",
+    scale=PERCENT,
+)
+ADOPTION_END = FigureSpec(
+    name="adoption_end",
+    title="Adoption at the end of the study",
+    caption="Shares of end users eligible, in onboarding and adopted at the end, by type; "
+    "time to adopt (business days from decision); consolidations",
+    panels=(
+        Panel("adopted_share", "adopted", "share of end users (%)", PERCENT, xlabel="type"),
+        Panel("eligible_share", "eligible", "share of end users (%)", PERCENT, xlabel="type"),
+        Panel("time_to_adopt_days", "time to adopt", "business days"),
+        Panel("consolidations", "consolidations", "end users per run"),
+    ),
+)
+
+IM_PATH = CurveSpec(
+    name="im_path",
+    title="End users' initial margin through the run",
+    caption="Total initial margin of all end users at each close, in $ "
+    "millions: how margin follows the market path (procyclicality)",
+    metric="end_user_im_total_usd",
+    entity_types=("all",),
+    ylabel="initial margin ($ millions)",
+    scale=MILLIONS,
+)
+SAVINGS_PATH = CurveSpec(
+    name="xm_savings_path",
+    title="Margin saved by cross-margining through the run",
+    caption="Standalone minus actual initial margin of all end users at each close, in $ millions",
+    metric="xm_savings_usd",
+    entity_types=("all",),
+    ylabel="saved ($ millions)",
+    scale=MILLIONS,
+)
+
+THEMES: tuple[Theme, ...] = (
+    Theme(
+        "Margin",
+        "Initial margin that end users post, by end-user type and by CCP account.",
+        (IM_BY_USER_TYPE, IM_BY_ACCOUNT),
+    ),
+    Theme(
+        "Latency and deadlines",
+        "How long each hop of a margin call takes and how many calls miss their deadline; "
+        "custodian delays and outages show here.",
+        (LATENCY, DEADLINES),
+    ),
+    Theme(
+        "Liquidity",
+        "Cash that end users pre-fund, borrow and pay, and what happens when it runs short.",
+        (LIQUIDITY_USD, STRESS_OUTCOMES),
+    ),
+    Theme(
+        "Risk",
+        "Margin along the market path: how requirements and XM savings move with volatility.",
+        (IM_PATH, SAVINGS_PATH),
+    ),
+    Theme(
+        "Adoption",
+        "Who is eligible under each rule, who adopts, how fast, and what consolidating costs.",
+        (ADOPTION_CURVES, ELIGIBLE_CURVES, ADOPTION_END),
+    ),
+    Theme(
+        "Throughput and capacity",
+        "Peak hourly calls and payments that firms and payment rails must handle, and desk queues.",
+        (THROUGHPUT,),
+    ),
+)
+FIGURE_NAMES: tuple[str, ...] = tuple(f.name for t in THEMES for f in t.figures)

@@ -1,0 +1,56 @@
+"""Validated, frozen configuration of one run, built once from a spec; errors name the field.
+
+What lives here: ``SimConfig`` (``simulation``) and its parts, one module per domain: calendar
+and XM policy (``simulation``), market model (``market``), CCPs (``ccp``), clearing firms
+(``firms``), end-user population (``population``), operations and custodians (``operations``),
+adoption studies (``adoption``); shared pieces (``base``).
+
+May import: ``sim`` core modules, and the domain constants and pure builders it validates
+against (``sim.market.instruments``, ``sim.margin.var``, ``sim.population.sizing``). Never
+``agents`` or ``experiments``. This package re-exports the public models, so
+``from sim.config import SimConfig`` is the usual import.
+"""
+
+from sim.config.adoption import AdoptionConfig
+from sim.config.base import Clock, Frozen, check_clock
+from sim.config.ccp import AdhocConfig, CcpConfig, CycleConfig, cme_default, ficc_default
+from sim.config.firms import FirmsConfig
+from sim.config.market import BasisConfig, MarketConfig
+from sim.config.operations import CustodianConfig, OperationsConfig, OutageConfig
+from sim.config.population import EndUserTypeConfig, PopulationConfig
+from sim.config.simulation import (
+    CalendarConfig,
+    LinkOutage,
+    SimConfig,
+    XmConfig,
+    build_config,
+    deep_merge,
+    default_config_dict,
+)
+
+__all__ = [
+    "AdhocConfig",
+    "AdoptionConfig",
+    "BasisConfig",
+    "CalendarConfig",
+    "CcpConfig",
+    "Clock",
+    "CustodianConfig",
+    "CycleConfig",
+    "EndUserTypeConfig",
+    "FirmsConfig",
+    "Frozen",
+    "LinkOutage",
+    "MarketConfig",
+    "OperationsConfig",
+    "OutageConfig",
+    "PopulationConfig",
+    "SimConfig",
+    "XmConfig",
+    "build_config",
+    "check_clock",
+    "cme_default",
+    "deep_merge",
+    "default_config_dict",
+    "ficc_default",
+]

@@ -1,0 +1,145 @@
+"""Configuration of a CCP: its margin model, its margin cycles and ad hoc calls, its haircut.
+
+A cycle takes positions and prices at ``run_clock`` on each business day (``mark``: the day's
+close, or the intraday mark at ``run_clock``), issues its calls at ``call_clock`` (on the next
+business day if ``call_next_day``), due at ``due_clock`` (next business day if
+``due_next_day``); payouts of accounts with excess are made at the due time. Defaults follow
+DESIGN.md section 2: CME intraday at 13:30 (banks confirm within the hour) and end of day in the
+evening (collected by 08:30 ET); FICC start of day (the evening run, called at 08:30 and due an
+hour later) and about noon, with hourly surveillance and ad hoc calls.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.calendar import parse_clock
+from sim.config.base import Clock, Frozen, check_clock
+from sim.margin.var import VarModel
+
+
+class CycleConfig(Frozen):
+    mark: Literal["close", "intraday"]
+    run_clock: Clock
+    call_clock: Clock
+    call_next_day: bool = False
+    due_clock: Clock
+    due_next_day: bool = False
+
+    _clocks = field_validator("run_clock", "call_clock", "due_clock")(check_clock)
+
+    @model_validator(mode="after")
+    def _order(self) -> CycleConfig:
+        run = parse_clock(self.run_clock)
+        call = parse_clock(self.call_clock) + 1440 * self.call_next_day
+        due = parse_clock(self.due_clock) + 1440 * self.due_next_day
+        if not run <= call < due:
+            raise ValueError(
+                "cycle times must satisfy run_clock <= call_clock < due_clock (counting *_next_day)"
+            )
+        return self
+
+
+class AdhocConfig(Frozen):
+    """Hourly surveillance: at each of ``clocks`` (on stressed days only, if ``only_stressed``:
+    volatile markets) an account whose unsettled loss since the last variation settlement
+    exceeds ``threshold`` times its standalone initial margin gets an ad hoc call for that loss,
+    due ``deadline_minutes`` later."""
+
+    enabled: bool = False
+    only_stressed: bool = True
+    clocks: list[Clock] = Field(default_factory=lambda: ["10:00", "11:00", "14:00", "15:00"])
+    threshold: float = Field(0.25, gt=0.0)
+    deadline_minutes: float = Field(60.0, gt=0.0)
+
+    @field_validator("clocks")
+    @classmethod
+    def _clock_list(cls, v: list[str]) -> list[str]:
+        return [check_clock(c) for c in v]
+
+
+class CcpConfig(Frozen):
+    """One CCP: margin model (see ``sim.margin.var.VarModel`` for the fields), cycles by name,
+    ad hoc calls, the haircut on Treasury collateral, and the operational tolerances:
+    ``late_tolerance_minutes`` after the due time before an unpaid call is a default;
+    ``factor_publish_delay_minutes`` before its XM figures reach the other CCP."""
+
+    confidence: float = Field(0.99, gt=0.5, lt=1.0)
+    mpor_days: int = Field(ge=1, le=20)
+    lookback_days: int = Field(ge=60, le=20000)
+    multiplier: float = Field(1.0, ge=1.0, le=10.0)
+    ewma_lambda: float | None = Field(None, gt=0.5, lt=1.0)
+    stress_weight: float = Field(0.0, ge=0.0, le=1.0)
+    stress_window_days: int = Field(250, ge=20, le=5000)
+    floor_bp: float = Field(0.0, ge=0.0, le=100.0)
+    apc_buffer: float = Field(0.0, ge=0.0, le=1.0)
+    cycles: dict[str, CycleConfig] = Field(min_length=1)
+    adhoc: AdhocConfig = Field(default_factory=AdhocConfig)
+    haircut: float = Field(0.02, ge=0.0, lt=1.0)
+    late_tolerance_minutes: float = Field(60.0, ge=0.0)
+    factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
+
+    def var_model(self) -> VarModel:
+        """The pure margin model of these parameters."""
+        return VarModel(
+            self.confidence,
+            self.mpor_days,
+            self.lookback_days,
+            self.multiplier,
+            self.ewma_lambda,
+            self.stress_weight,
+            self.stress_window_days,
+            self.floor_bp,
+            self.apc_buffer,
+        )
+
+    def intraday_clocks(self) -> set[str]:
+        clocks = {c.run_clock for c in self.cycles.values() if c.mark == "intraday"}
+        return clocks | (set(self.adhoc.clocks) if self.adhoc.enabled else set())
+
+
+def cme_default() -> CcpConfig:
+    return CcpConfig(
+        mpor_days=2,
+        lookback_days=2520,
+        multiplier=1.1,
+        ewma_lambda=0.97,
+        stress_weight=0.25,
+        cycles={
+            "intraday": CycleConfig(
+                mark="intraday", run_clock="13:30", call_clock="13:30", due_clock="14:30"
+            ),
+            "eod": CycleConfig(
+                mark="close",
+                run_clock="19:00",
+                call_clock="19:00",
+                due_clock="08:30",
+                due_next_day=True,
+            ),
+        },
+    )
+
+
+def ficc_default() -> CcpConfig:
+    return CcpConfig(
+        mpor_days=3,
+        lookback_days=1260,
+        stress_weight=0.5,
+        floor_bp=1.0,
+        cycles={
+            "noon": CycleConfig(
+                mark="intraday", run_clock="12:00", call_clock="12:00", due_clock="13:00"
+            ),
+            "sod": CycleConfig(
+                mark="close",
+                run_clock="18:00",
+                call_clock="08:30",
+                call_next_day=True,
+                due_clock="09:30",
+                due_next_day=True,
+            ),
+        },
+        adhoc=AdhocConfig(enabled=True),
+    )

@@ -1,0 +1,47 @@
+"""Configuration of the clearing firms. Money in US dollars, DV01 in dollars per bp, clock times
+``"HH:MM"`` ET, durations in minutes."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from sim.config.base import Clock, Frozen, check_clock
+
+
+class FirmsConfig(Frozen):
+    """Clearing firms. ``house_multiplier`` over the CCP requirement for customers, per end-user
+    type in ``house_multiplier_by_type`` where given. The operations desk has ``desk_staff``
+    people, each handling one customer call in ``handling_minutes``. ``house_dv01_usd``: the
+    DV01 of the largest firm's own (house) book, smaller firms in proportion to their size.
+    Every business day at ``substitution_clock`` (before CME's 12:00 cutoff for collateral
+    requests; ``null`` for never) a firm offers the CCPs the customers' Treasuries in its
+    segregated account in place of cash."""
+
+    n_bd_fcm: int = Field(6, ge=1)
+    n_fcm: int = Field(4, ge=0)
+    n_bd: int = Field(4, ge=0)
+    share_bd_fcm_offering_xm: float = Field(0.67, ge=0.0, le=1.0)
+    n_affiliated_pairs: int = Field(2, ge=0)
+    share_single_offering_xm: float = Field(0.5, ge=0.0, le=1.0)
+    own_liquidity_usd: float = Field(3e9, ge=0)
+    credit_line_usd: float = Field(1e9, ge=0)
+    house_multiplier: float = Field(1.0, ge=1.0, le=5.0)
+    house_multiplier_by_type: dict[str, float] = Field(default_factory=dict)
+    min_transfer_usd: float = Field(10_000.0, ge=0)
+    collateral_haircut: float = Field(0.03, ge=0.0, lt=1.0)
+    desk_staff: int = Field(4, ge=1)
+    handling_minutes: float = Field(2.0, ge=0.0)
+    house_dv01_usd: float = Field(200_000.0, ge=0.0)
+    substitution_clock: Clock | None = "11:30"
+
+    _substitution = field_validator("substitution_clock")(
+        lambda v: v if v is None else check_clock(v)
+    )
+
+    @field_validator("house_multiplier_by_type")
+    @classmethod
+    def _multipliers(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: m for k, m in v.items() if not 1.0 <= m <= 5.0}
+        if bad:
+            raise ValueError(f"multipliers must be in [1, 5], got {bad}")
+        return v

@@ -1,0 +1,94 @@
+"""Configuration of the end-user population by type. Money in US dollars, DV01 in dollars per
+bp."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from sim.config.base import Frozen
+
+
+class EndUserTypeConfig(Frozen):
+    """A population segment. ``template``: basis (long cash, short futures), overlay (long
+    futures on top of long cash), hedged_book (long cash partly hedged with short futures).
+    ``dv01_median_usd``: median cash-leg DV01 (dollars per bp), lognormal with ``dv01_sigma``;
+    ``hedge_ratio``: futures DV01 / cash DV01, normal with ``hedge_ratio_sd``. Liquidity:
+    ``cash_buffer_multiple`` x standalone IM in cash and ``securities_multiple`` x standalone IM
+    in unencumbered Treasuries (face), a committed credit line of ``credit_line_multiple`` x
+    standalone IM costing ``credit_spread_bp`` a year on what is drawn. ``payment_policy``: how
+    the IM part of a call is met. Short of liquidity, the user sells ``deleverage_fraction`` of
+    its positions. ``leverage_appetite``: the share of the margin XM frees that it re-uses to
+    scale its positions up."""
+
+    share: float = Field(gt=0)
+    template: Literal["basis", "overlay", "hedged_book"]
+    dv01_median_usd: float = Field(gt=0)
+    dv01_sigma: float = Field(0.8, ge=0)
+    hedge_ratio: float = Field(ge=0)
+    hedge_ratio_sd: float = Field(0.05, ge=0)
+    cash_buffer_multiple: float = Field(1.5, ge=0)
+    securities_multiple: float = Field(0.5, ge=0)
+    credit_line_multiple: float = Field(0.5, ge=0)
+    credit_spread_bp: float = Field(150.0, ge=0)
+    payment_policy: Literal["cash_first", "securities_first"] = "cash_first"
+    deleverage_fraction: float = Field(0.25, ge=0, le=1)
+    leverage_appetite: float = Field(0.0, ge=0, le=1)
+    p_same_bd_fcm: float = Field(0.4, ge=0, le=1)
+
+
+def _default_types() -> dict[str, EndUserTypeConfig]:
+    return {
+        "hedge_fund": EndUserTypeConfig(
+            share=0.45,
+            template="basis",
+            dv01_median_usd=240_000,
+            hedge_ratio=1.0,
+            cash_buffer_multiple=1.3,
+            securities_multiple=0.3,
+            credit_line_multiple=0.3,
+            p_same_bd_fcm=0.45,
+        ),
+        "asset_manager": EndUserTypeConfig(
+            share=0.35,
+            template="overlay",
+            dv01_median_usd=80_000,
+            hedge_ratio=0.3,
+            hedge_ratio_sd=0.1,
+            cash_buffer_multiple=2.0,
+            securities_multiple=1.0,
+            payment_policy="securities_first",
+            p_same_bd_fcm=0.35,
+        ),
+        "regional_bank": EndUserTypeConfig(
+            share=0.20,
+            template="hedged_book",
+            dv01_median_usd=30_000,
+            hedge_ratio=0.6,
+            hedge_ratio_sd=0.15,
+            cash_buffer_multiple=2.5,
+            securities_multiple=2.0,
+            credit_line_multiple=1.0,
+            credit_spread_bp=50.0,
+            payment_policy="securities_first",
+            p_same_bd_fcm=0.3,
+        ),
+    }
+
+
+class PopulationConfig(Frozen):
+    """End users by type. ``scale``, when set, sizes the population from public facts as that
+    share of the real market (``sim.sizing``) and then decides ``n_end_users`` and the firm
+    counts."""
+
+    n_end_users: int = Field(300, ge=1, le=1_000_000)
+    scale: float | None = Field(None, gt=0.0, le=10.0)
+    types: dict[str, EndUserTypeConfig] = Field(default_factory=_default_types)
+
+    @field_validator("types")
+    @classmethod
+    def _non_empty(cls, v: dict[str, EndUserTypeConfig]) -> dict[str, EndUserTypeConfig]:
+        if not v:
+            raise ValueError("must declare at least one end-user type")
+        return v

@@ -1,0 +1,117 @@
+"""Validated, frozen configuration of one run. Built once from a spec; errors name the field.
+
+Units: money in US dollars (``*_usd``), DV01 in dollars per bp, clock times ``"HH:MM"`` ET,
+durations in minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.config.adoption import AdoptionConfig
+from sim.config.base import Frozen
+from sim.config.ccp import CcpConfig, cme_default, ficc_default
+from sim.config.firms import FirmsConfig
+from sim.config.market import MarketConfig
+from sim.config.operations import OperationsConfig
+from sim.config.population import PopulationConfig
+from sim.population.sizing import scaled_counts
+
+
+class CalendarConfig(Frozen):
+    start: dt.date = dt.date(2026, 5, 1)
+    business_days: int = Field(60, ge=1, le=5000)
+
+
+class LinkOutage(Frozen):
+    """The CCPs' XM link is down from ``start`` (ET) for ``duration_minutes``: figures sent in
+    that time are lost, and cycles that need them fall back to standalone margin."""
+
+    start: dt.datetime
+    duration_minutes: float = Field(gt=0)
+
+
+class XmConfig(Frozen):
+    """Cross-margining policy: ``enabled`` switches XM accounts on for eligible end users;
+    ``rule`` is ``min_cap`` (each CCP's factor, the smaller applied, capped; DESIGN.md section 2),
+    ``joint_split`` (one joint requirement shared pro rata, capped) or ``none``;
+    ``eligibility``: who may cross-margin (``sim.population.eligibility``); ``link_outages``: times
+    when the CCPs cannot exchange XM figures."""
+
+    enabled: bool = False
+    rule: Literal["min_cap", "joint_split", "none"] = "min_cap"
+    cap: float = Field(0.80, ge=0.0, le=1.0)
+    eligibility: Literal["identical", "affiliate", "any_pair"] = "identical"
+    link_outages: list[LinkOutage] = Field(default_factory=list)
+
+
+class SimConfig(Frozen):
+    """Everything one replication needs (the world that uses it is passed to the run beside
+    it: ``sim.run.run``)."""
+
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    market: MarketConfig = Field(default_factory=MarketConfig)
+    cme: CcpConfig = Field(default_factory=cme_default)
+    ficc: CcpConfig = Field(default_factory=ficc_default)
+    xm: XmConfig = Field(default_factory=XmConfig)
+    firms: FirmsConfig = Field(default_factory=FirmsConfig)
+    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    operations: OperationsConfig = Field(default_factory=OperationsConfig)
+    adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scaled(cls, data: Any) -> Any:
+        """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``)."""
+        population = data.get("population") if isinstance(data, dict) else None
+        scale = population.get("scale") if isinstance(population, dict) else None
+        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+            return data
+        counts = scaled_counts(float(scale))
+        n_users = counts.pop("n_end_users")
+        return {
+            **data,
+            "population": {**population, "n_end_users": n_users},
+            "firms": {**(data.get("firms") or {}), **counts},
+        }
+
+    @model_validator(mode="after")
+    def _lookbacks(self) -> SimConfig:
+        longest = max(self.cme.lookback_days, self.ficc.lookback_days)
+        if self.market.lookback_days < longest:
+            raise ValueError(
+                f"market.lookback_days ({self.market.lookback_days}) must cover the longest"
+                f" margin look-back ({longest})"
+            )
+        return self
+
+    def intraday_clocks(self) -> list[str]:
+        """ET times at which intraday marks are needed: the spec's and every CCP's."""
+        clocks = set(self.market.intraday_clocks)
+        return sorted(clocks | self.cme.intraday_clocks() | self.ficc.intraday_clocks())
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Merge ``override`` into ``base`` recursively; a ``None`` value deletes the key."""
+    out = dict(base)
+    for key, value in override.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def default_config_dict() -> dict:
+    """Every field of ``SimConfig`` at its default, as plain JSON-compatible data."""
+    return SimConfig().model_dump(mode="json")
+
+
+def build_config(overrides: dict | None = None) -> SimConfig:
+    """A validated config: the defaults deep-merged with ``overrides`` (partial, nested)."""
+    return SimConfig.model_validate(deep_merge(default_config_dict(), overrides or {}))

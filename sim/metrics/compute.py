@@ -1,0 +1,131 @@
+"""Metrics of one run, from its tables, as a long table.
+
+Columns: ``date`` (NaT for run-level rows), ``entity``, ``entity_type``, ``metric``, ``value``.
+Run-level margin metrics (end users only; house books are excluded):
+
+- ``end_user_im_usd`` per end-user type and ``all``: average over run days of an end user's total
+  initial margin at both CCPs (dollars).
+- ``im_by_account_usd`` per ``<ccp>:<account kind>``: average daily total IM (dollars).
+- ``end_user_im_total_usd``: average daily sum of all end users' IM (dollars).
+- ``xm_savings_usd``: average daily standalone IM minus actual IM (dollars).
+- ``xm_accounts``, ``xm_mean_reduction``: XM customer accounts and their mean applied reduction.
+
+Operations metrics (``sim.metrics.operations``): call counts, late shares, defaults and missed
+deadlines per level; latency percentiles per hop (minutes); calls and payments per hour; desk
+queues; pre-funding, credit drawn and its cost, peak daily liquidity need, shortfalls, forced
+deleveraging, CCP liquidity advances and XM fallbacks. Network metrics:
+``hhi_end_users_futures``/``_cash`` and ``hhi_margin`` (0-10,000) and ``users_exposed_max_share``
+per CCP (the largest share of end users one firm's failure cuts off). Adoption metrics of adoption
+studies: ``sim.metrics.adoption``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
+date.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+
+from sim.metrics.adoption import adoption_rows
+from sim.metrics.operations import (
+    call_outcomes,
+    desk_rows,
+    latency_rows,
+    liquidity_rows,
+    throughput,
+)
+from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
+
+COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
+
+
+def _one(metric: str, value: float, entity_type: str = "all") -> dict:
+    return {
+        "date": pd.NaT,
+        "entity": "all",
+        "entity_type": entity_type,
+        "metric": metric,
+        "value": float(value),
+    }
+
+
+def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
+    per_user = daily.groupby(["entity", "entity_type"], observed=True)["im_usd"].sum() / n_days
+    by_type = per_user.groupby(level="entity_type", observed=True).mean()
+    rows = [_one("end_user_im_usd", v, str(k)) for k, v in by_type.items()]
+    rows.append(_one("end_user_im_usd", per_user.mean()))
+    by_account = daily.groupby(daily["ccp"] + ":" + daily["account"])["im_usd"].sum() / n_days
+    rows += [_one("im_by_account_usd", v, str(k)) for k, v in by_account.items()]
+    rows.append(_one("end_user_im_total_usd", daily["im_usd"].sum() / n_days))
+    saved = (daily["standalone_im_usd"] - daily["im_usd"]).sum() / n_days
+    rows.append(_one("xm_savings_usd", saved))
+    xm = daily[daily["account"] == "customer_xm"]
+    rows.append(_one("xm_accounts", xm["entity"].nunique()))
+    rows.append(_one("xm_mean_reduction", xm["reduction"].mean() if len(xm) else 0.0))
+    return rows
+
+
+def daily_rows(daily: pd.DataFrame, dates: list) -> list[dict]:
+    by_day = daily.groupby("date_index")
+    im = by_day["im_usd"].sum()
+    savings = by_day["standalone_im_usd"].sum() - im
+    rows = []
+    for metric, series in (("end_user_im_total_usd", im), ("xm_savings_usd", savings)):
+        rows += [
+            {
+                "date": pd.Timestamp(dates[int(d)]),
+                "entity": "all",
+                "entity_type": "all",
+                "metric": metric,
+                "value": float(v),
+            }
+            for d, v in series.items()
+        ]
+    return rows
+
+
+def network_rows(graph: nx.MultiDiGraph, daily: pd.DataFrame) -> list[dict]:
+    """Concentration (HHI of end users per firm on each leg, and of customer IM per firm when
+    the run margined: each user's mean daily IM is stored on its node as ``im_usd``) and the
+    largest share of end users a single firm's failure cuts off from each CCP (shortest-path
+    exposure on the relationship network at the start)."""
+    if len(daily):
+        set_margin(graph, daily.groupby("entity")["im_usd"].mean().to_dict())
+    rows = [_one(k, v) for k, v in concentration(graph).items()]
+    n = max(len(end_users(graph)), 1)
+    exposed = exposure_by_firm(graph)
+    for ccp in ("cme", "ficc"):
+        worst = max((len(e[ccp]) for e in exposed.values()), default=0)
+        rows.append(_one("users_exposed_max_share", worst / n, ccp))
+    return rows
+
+
+def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """The long metrics table of a finished run: margin and operations metrics of a clearing
+    run, adoption metrics of an adoption study (whichever tables have rows)."""
+    rows: list[dict] = []
+    daily = tables["accounts_daily"]
+    daily = daily[daily["entity_type"] != "house"]
+    if len(daily):
+        rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
+    if len(tables["calls"]):
+        spreads = {k: t.credit_spread_bp for k, t in run.config.population.types.items()}
+        ops = (
+            call_outcomes(tables["calls"])
+            + latency_rows(tables["calls"])
+            + throughput(tables["calls"], tables["payments"])
+            + desk_rows(tables["desk"])
+            + liquidity_rows(
+                tables["balances_daily"], tables["payments"], tables["events"], spreads
+            )
+        )
+        rows += [_one(m, v, e) for m, e, v in ops]
+    rows += network_rows(graph, daily)
+    dated, run_level = adoption_rows(tables["events"])
+    rows += [_one(m, v, e) for m, e, v in run_level]
+    rows += [
+        {"date": d, "entity": "all", "entity_type": e, "metric": m, "value": float(v)}
+        for d, e, m, v in dated
+    ]
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["date"] = pd.to_datetime(out["date"])
+    return out

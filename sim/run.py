@@ -1,0 +1,191 @@
+"""One replication: the run object that owns all state, and ``run(config, seed, world)``.
+
+``sim`` does not import ``agents``: the caller passes the world builder (a named world from
+``agents.worlds.WORLDS``, chosen by the spec), which receives the ``Run`` and creates the agents
+in it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.calendar import SimCalendar, parse_clock
+from sim.calls import CallBook
+from sim.config import SimConfig
+from sim.errors import CallStateError, LedgerError
+from sim.market.path import MarketPath, build_market
+from sim.metrics.compute import run_metrics
+from sim.population.network import build_network
+from sim.population.population import Population, make_population
+from sim.records import Recorder
+from sim.rng import Streams
+from sim.settlement.collateral import collateral_prices
+from sim.settlement.ledger import Ledger
+from sim.settlement.rails import rails
+
+SETTLEMENT_CLOCK = parse_clock("15:00")  # Treasury futures settlement (DESIGN.md section 2)
+
+
+World = Callable[["Run"], None]  # builds the agents of a run and starts their processes
+
+
+class Receiver(Protocol):
+    agent_id: str
+
+    def receive(self, message: Any) -> None: ...
+
+
+@dataclass
+class RunResult:
+    """Tables of one run (DataFrames), its long metrics table, its relationship network at the
+    start (end users' mean IM on their nodes) and facts about the run."""
+
+    tables: dict[str, pd.DataFrame]
+    metrics: pd.DataFrame
+    network: nx.MultiDiGraph
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Run:
+    """All state of one replication: clock, calendar, RNG streams, market, ledger, records."""
+
+    def __init__(self, config: SimConfig, seed: int, out_dir: Path | None = None) -> None:
+        self.config = config
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.calendar = SimCalendar(config.calendar.start, config.calendar.business_days)
+        self.ledger = Ledger()
+        self.recorder = Recorder(out_dir)
+        self.calls = CallBook(self.env, self.recorder)
+        self.rails = rails(config.operations.funds_third_party_cutoff)
+        self.market: MarketPath = build_market(
+            config.market,
+            config.calendar.business_days,
+            config.calendar.start,
+            self.streams.get,
+            config.intraday_clocks(),
+        )
+        shares = {name: c.share for name, c in config.operations.custodians.items()}
+        self.population: Population = make_population(
+            config.population,
+            config.firms,
+            self.streams.get("population"),
+            shares,
+            self.streams.get("population.affiliations"),
+        )
+        self.collateral_prices = collateral_prices(
+            self.market.changes_bp[self.market.lookback_days :]
+        )
+        self.basis_impact = np.zeros_like(self.market.basis_bp)
+        self._price_at: tuple[float, float] = (-1.0, 1.0)
+        self.agents: dict[str, Receiver] = {}
+        self._counters: dict[str, int] = defaultdict(int)
+
+    def xm_link_down(self, t: float) -> bool:
+        """Whether the CCPs' XM link is in an outage at minute ``t``."""
+        start = pd.Timestamp(self.calendar.start)
+        for outage in self.config.xm.link_outages:
+            t0 = (pd.Timestamp(outage.start) - start).total_seconds() / 60.0
+            if t0 <= t < t0 + outage.duration_minutes:
+                return True
+        return False
+
+    def collateral_price(self) -> float:
+        """Price per dollar of face of Treasury collateral at the last close (15:00 ET)."""
+        now = self.env.now
+        if self._price_at[0] == now:
+            return self._price_at[1]
+        day = self.calendar.day_index(now)
+        after_close = day >= 0 and now >= self.calendar.at(day, SETTLEMENT_CLOCK)
+        index = min(max(day + after_close, 0), len(self.collateral_prices) - 1)
+        self._price_at = (now, float(self.collateral_prices[index]))
+        return self._price_at[1]
+
+    def basis_level(self, day: int) -> np.ndarray:
+        """Futures-cash basis (bp) per family at the close of ``day``, with price impact."""
+        return self.market.basis_bp[day] + self.basis_impact[day]
+
+    def add_basis_impact(self, day: int, family: int, bp: float) -> None:
+        """Move the basis of ``family`` by ``bp`` from ``day`` on, decaying at the basis model's
+        mean reversion (forced selling feeds back into the market)."""
+        kappa = self.config.market.basis.kappa
+        steps = np.arange(self.basis_impact.shape[0] - day)
+        self.basis_impact[day:, family] += bp * (1.0 - kappa) ** steps
+
+    def next_id(self, prefix: str) -> str:
+        """A run-unique id such as ``C000001`` (never a class counter)."""
+        self._counters[prefix] += 1
+        return f"{prefix}{self._counters[prefix]:06d}"
+
+    def register(self, agent: Receiver) -> None:
+        if agent.agent_id in self.agents:
+            raise ValueError(f"agent id {agent.agent_id!r} registered twice")
+        self.agents[agent.agent_id] = agent
+
+    def send(self, to: str, message: Any) -> None:
+        """Deliver ``message`` to agent ``to`` now (zero latency; latencies are modelled by the
+        agents' own processes)."""
+        self.agents[to].receive(message)
+
+    def log(self, kind: str, entity: str, ref: str = "", detail: str = "") -> None:
+        self.recorder.add("events", (self.env.now, kind, entity, ref, detail))
+
+    def check_invariants(self) -> None:
+        """Cash and securities conserved to the cent, no account beyond its credit line, no
+        call left open."""
+        self.check_ledger()
+        if self.calls.open_calls():
+            raise CallStateError(f"{len(self.calls.open_calls())} calls never ended")
+
+    def check_ledger(self) -> None:
+        if not self.ledger.conserved():
+            raise LedgerError(f"cash or securities not conserved at minute {self.env.now}")
+        if self.ledger.below_limit():
+            raise LedgerError(f"accounts beyond their limits: {self.ledger.below_limit()}")
+
+    def daily_audit(self, accounts: dict[str, tuple[str, str]], clock: str = "23:00"):
+        """Every business day at ``clock``: check the ledger and record the balances of
+        ``accounts`` (ledger name -> (entity, entity type)) in ``balances_daily``."""
+        for day in range(self.calendar.n_days):
+            yield self.env.timeout(self.calendar.at(day, clock) - self.env.now)
+            self.check_ledger()
+            rows = [
+                (
+                    day,
+                    entity,
+                    kind,
+                    name,
+                    self.ledger.balance(name),
+                    self.ledger.balance(name, "UST"),
+                )
+                for name, (entity, kind) in accounts.items()
+            ]
+            self.recorder.add_many("balances_daily", rows)
+
+
+def run(config: SimConfig, seed: int, world: World, out_dir: Path | None = None) -> RunResult:
+    """Build ``world`` for ``config`` with root ``seed``, run it to the end and return its
+    tables. With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes."""
+    the_run = Run(config, seed, out_dir)
+    world(the_run)
+    the_run.env.run()
+    the_run.check_invariants()
+    tables = the_run.recorder.finish()
+    info = {
+        "seed": seed,
+        "market_source": the_run.market.source,
+        "ledger_total_cents": the_run.ledger.total(),
+        "sim_end_min": the_run.env.now,
+    }
+    network = build_network(the_run.population)
+    return RunResult(tables, run_metrics(tables, the_run, network), network, info)

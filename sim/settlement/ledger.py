@@ -1,0 +1,99 @@
+"""Ledger: named accounts holding integer amounts of two assets.
+
+``USD`` is cash in cents; ``UST`` is Treasury collateral in cents of face value (valued with a
+price and a haircut only where it is used: ``sim.settlement.collateral``). An asset enters the
+ledger only when an account is opened with a balance (an endowment) and never after; every later
+movement is a ``transfer`` from one account to another, so the sum of all balances of each asset is
+constant to the cent. A cash account may go negative only down to its credit limit (the ``external``
+market counterparty has an unlimited one); securities never go negative.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.errors import LedgerError
+
+CASH, SECURITIES = "USD", "UST"
+ASSETS = (CASH, SECURITIES)
+
+
+class Ledger:
+    """Accounts and transfers of one run. Balances and limits are integer cents."""
+
+    def __init__(self) -> None:
+        self._balance: dict[str, dict[str, int]] = {a: {} for a in ASSETS}
+        self._limit: dict[str, float] = {}
+        self._endowed = dict.fromkeys(ASSETS, 0)
+
+    def open(
+        self,
+        name: str,
+        balance_cents: int = 0,
+        credit_limit_cents: float = 0,
+        securities_cents: int = 0,
+    ) -> None:
+        """Open ``name`` with opening cash and securities; the credit limit may be ``math.inf``."""
+        if name in self._limit:
+            raise LedgerError(f"account {name!r} already open")
+        for value in (balance_cents, securities_cents):
+            if type(value) is not int:
+                raise LedgerError(f"opening balances of {name!r} must be int cents")
+        if balance_cents < -credit_limit_cents or securities_cents < 0:
+            raise LedgerError(f"opening balance of {name!r} below its limit")
+        self._balance[CASH][name] = balance_cents
+        self._balance[SECURITIES][name] = securities_cents
+        self._limit[name] = credit_limit_cents
+        self._endowed[CASH] += balance_cents
+        self._endowed[SECURITIES] += securities_cents
+
+    def balance(self, name: str, asset: str = CASH) -> int:
+        return self._balance[asset][name]
+
+    def available(self, name: str) -> float:
+        """Cash ``name`` can pay now: balance plus unused credit (may be ``inf``)."""
+        return self._balance[CASH][name] + self._limit[name]
+
+    def can_pay(self, name: str, amount_cents: int) -> bool:
+        return self.available(name) >= amount_cents
+
+    def transfer(self, src: str, dst: str, amount_cents: int, asset: str = CASH) -> None:
+        """Move ``amount_cents`` (a positive int) of ``asset`` from ``src`` to ``dst``."""
+        if type(amount_cents) is not int or amount_cents <= 0:
+            raise LedgerError(f"transfer amount must be positive int cents, got {amount_cents!r}")
+        book = self._balance[asset]
+        if src not in book or dst not in book:
+            raise LedgerError(f"unknown account {src if src not in book else dst!r}")
+        if src == dst:
+            raise LedgerError(f"transfer from {src!r} to itself")
+        floor = -self._limit[src] if asset == CASH else 0
+        if book[src] - amount_cents < floor:
+            raise LedgerError(
+                f"{src!r} cannot pay {amount_cents} cents of {asset}: balance {book[src]},"
+                f" limit {floor}"
+            )
+        book[src] -= amount_cents
+        book[dst] += amount_cents
+
+    def total(self, asset: str = CASH) -> int:
+        """Sum of all balances of ``asset``; equals ``endowed(asset)`` at all times."""
+        return sum(self._balance[asset].values())
+
+    def endowed(self, asset: str = CASH) -> int:
+        return self._endowed[asset]
+
+    def below_limit(self) -> list[str]:
+        """Accounts beyond their credit limit or with negative securities (always empty)."""
+        cash = [n for n, b in self._balance[CASH].items() if b < -self._limit[n]]
+        return cash + [n for n, b in self._balance[SECURITIES].items() if b < 0]
+
+    def conserved(self) -> bool:
+        return all(self.total(a) == self._endowed[a] for a in ASSETS)
+
+    def balances(self, asset: str = CASH) -> dict[str, int]:
+        return dict(self._balance[asset])
+
+
+def to_cents(dollars: float) -> int:
+    """Round float dollars to integer cents (half away from zero)."""
+    return int(math.copysign(math.floor(abs(dollars) * 100 + 0.5), dollars))
