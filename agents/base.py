@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sim.errors import LedgerError
+from sim.records import PaymentRecord
 from sim.run import Run
 from sim.settlement.ledger import CASH
 from sim.settlement.rails import BOOK, settles_in_window
@@ -59,20 +60,21 @@ class Agent:
             raise LedgerError(f"{self.agent_id}: {rail} is closed at minute {now}")
         self.run.ledger.transfer(src, dst, cents, asset)
         payer, payee = parties or (self.agent_id, dst)
-        row = (
-            self.run.next_id("P"),
-            call_id,
-            purpose,
-            payer,
-            payee,
-            src,
-            dst,
-            asset,
-            cents,
-            cents if value is None else value,
-            now if instructed is None else instructed,
-            now,
-            self.agent_id,
-            rail,
+        self.run.recorder.add(
+            PaymentRecord(
+                payment_id=self.run.next_id("P"),
+                call_id=call_id,
+                purpose=purpose,
+                payer=payer,
+                payee=payee,
+                src_account=src,
+                dst_account=dst,
+                asset=asset,
+                amount_cents=cents,
+                value_cents=cents if value is None else value,
+                instructed_min=now if instructed is None else instructed,
+                settled_min=now,
+                via=self.agent_id,
+                rail=rail,
+            )
         )
-        self.run.recorder.add("payments", row)

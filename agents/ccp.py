@@ -28,6 +28,7 @@ from sim.messages import (
     ReductionFactors,
     SubstitutionRequest,
 )
+from sim.records import AccountDayRecord
 from sim.run import Run
 
 
@@ -139,7 +140,7 @@ class Ccp(AccountSettlement, Agent):
         if self.cfg.factor_publish_delay_minutes:
             yield self.env.timeout(self.cfg.factor_publish_delay_minutes)
         if self.run.xm_link_down(self.env.now):
-            self.run.log("xm_link_down", self.agent_id, f"{day}:{mark}")
+            self.run.log("xm_link_down", self.agent_id, f"{day}:{mark}", date_index=day)
             return
         users = tuple(self.book.users[i] for i in self.xm_idx)
         message = ReductionFactors(
@@ -178,7 +179,7 @@ class Ccp(AccountSettlement, Agent):
         if theirs is None:
             late = sorted({(self.book.firms[i], self.book.accounts[i]) for i in self.xm_idx})
             for firm, account in late:
-                self.run.log("xm_fallback", self.agent_id, f"{firm}:{account}", f"day {day}")
+                self.run.log("xm_fallback", self.agent_id, f"{firm}:{account}", date_index=day)
             return reduction
         cme, ficc = (mine, theirs) if self.agent_id == "cme" else (theirs, mine)
         reduction[self.xm_idx] = xm_reduction(self.xm_cfg.rule, self.xm_cfg.cap, cme, ficc)
@@ -191,12 +192,10 @@ class Ccp(AccountSettlement, Agent):
         self.book.scale(msg.user, msg.leg, msg.scale)
 
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
-        b, n = self.book, len(self.book.users)
-        rows = zip(
-            [day] * n,
+        b = self.book
+        columns = zip(
             b.users,
             b.user_types,
-            [self.agent_id] * n,
             b.accounts,
             im.tolist(),
             standalone.tolist(),
@@ -204,7 +203,11 @@ class Ccp(AccountSettlement, Agent):
             reduction.tolist(),
             strict=True,
         )
-        self.run.recorder.add_many("accounts_daily", list(rows))
+        records = [
+            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r)
+            for user, kind, account, i, s, v, r in columns
+        ]
+        self.run.recorder.add_many(records)
 
     def settle_accounts(self, cycle, day, im, vm, due, rows=None) -> None:
         im_c, vm_c = to_cents(im), to_cents(vm)

@@ -127,7 +127,7 @@ class AccountSettlement:
             self.book_vm(name, vm)
         else:
             self.run.calls.default(call.call_id, self.env.now)
-            self.run.log("ccp_call_default", self.agent_id, call.call_id, call.payer)
+            self.run.log("ccp_call_default", self.agent_id, call.call_id, counterparty=call.payer)
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, due: float):
         yield self.env.timeout(max(due - self.env.now, 0.0))
@@ -187,4 +187,4 @@ class AccountSettlement:
             self.transfer(name, "external", own, "vm")
         if -vm - own:
             self.transfer(f"ccp:{self.agent_id}:liquidity", "external", -vm - own, "vm_advance")
-            self.run.log("ccp_liquidity", self.agent_id, name, str(-vm - own))
+            self.run.log("ccp_liquidity", self.agent_id, name, amount_cents=-vm - own)

@@ -22,6 +22,7 @@ from agents.firm_payments import FirmPayments
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
 from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
+from sim.records import DeskRecord
 from sim.run import Run
 from sim.settlement.collateral import Shortfall, shortfall, value_cents
 from sim.settlement.ledger import to_cents
@@ -92,7 +93,7 @@ class ClearingFirm(FirmPayments, Agent):
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
         with self.desk.request() as turn:
             self.run.recorder.add(
-                "desk", (self.env.now, self.agent_id, len(self.desk.queue), self.desk.count)
+                DeskRecord(self.env.now, self.agent_id, len(self.desk.queue), self.desk.count)
             )
             yield turn
             yield self.env.timeout(self.cfg.handling_minutes)
@@ -128,13 +129,13 @@ class ClearingFirm(FirmPayments, Agent):
         the customer's positions at the CCP of the call (both legs of an XM account)."""
         self.run.calls.default(call.call_id, self.env.now)
         self.called[(call.payer, call.ccp)] -= call.amount_cents
-        self.run.log("customer_default", self.agent_id, call.call_id, call.payer)
+        self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
         for leg in legs:
             self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
 
     def on_position(self, msg: PositionChange) -> None:
         """Forward a position change of a customer's leg to both CCPs and record it."""
-        self.run.log(msg.reason, self.agent_id, msg.user, f"{msg.leg} x{msg.scale:.4f}")
+        self.run.log(msg.reason, self.agent_id, msg.user, leg=msg.leg, scale=msg.scale)
         for ccp in ("cme", "ficc"):
             self.run.send(ccp, msg)

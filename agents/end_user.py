@@ -109,12 +109,15 @@ class EndUser(Agent):
     def deleverage(self, call: MarginCall) -> None:
         """Short of liquidity: sell ``deleverage_fraction`` of both legs; the call defaults."""
         fraction = self.kind.deleverage_fraction
-        self.run.log("liquidity_shortfall", self.agent_id, call.call_id, str(call.amount_cents))
+        self.run.log(
+            "liquidity_shortfall", self.agent_id, call.call_id, amount_cents=call.amount_cents
+        )
         if fraction <= 0:
             return
         for leg, firm in self.firms.items():
             self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
-        self.run.log("deleverage_sale", self.agent_id, call.call_id, str(fraction * self.cash_face))
+        sold = fraction * self.cash_face
+        self.run.log("deleverage_sale", self.agent_id, call.call_id, face_usd=sold)
         if self.family >= 0:
             day = max(self.run.calendar.day_index(self.env.now), 0)
             sold_bn = fraction * self.cash_face / 1e9

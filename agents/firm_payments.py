@@ -25,7 +25,7 @@ class FirmPayments:
         from_seg = 0 if house else min(cash, max(self.run.ledger.balance(self.seg), 0))
         own = cash - from_seg
         if own and not self.run.ledger.can_pay(self.cash, own):
-            self.run.log("firm_liquidity_shortfall", self.agent_id, call.call_id, str(own))
+            self.run.log("firm_liquidity_shortfall", self.agent_id, call.call_id, amount_cents=own)
             return
         if from_seg:
             self.transfer(self.seg, dst, from_seg, "ccp_call", call.call_id, rail=FUNDS)
@@ -92,7 +92,9 @@ class FirmPayments:
             self.called[key] -= call.amount_cents
             self.run.calls.settle(msg.call_id, msg.settled_min)
         else:
-            self.run.log("payment_after_default", self.agent_id, msg.call_id, msg.payer)
+            self.run.log(
+                "payment_after_default", self.agent_id, msg.call_id, counterparty=msg.payer
+            )
 
     def reimburse(self, cents: int, ref: str) -> None:
         back = min(self.prefund_outstanding, cents, self.run.ledger.balance(self.seg))

@@ -1,116 +1,335 @@
-"""Typed record buffers of one run, gathered into long tables and streamed to Parquet.
+"""Typed records of one run, gathered into long tables and streamed to Parquet.
 
-Every table has a fixed schema (column name -> Arrow type). Agents append plain tuples in schema
-order; the recorder keeps them in a buffer and, when it is given a directory, writes a Parquet row
-group whenever a buffer reaches ``batch_rows``, so memory stays flat however long the run.
-Times are stored as simulation minutes (``*_min``); ``SimCalendar.timestamp`` turns them into
-ET timestamps at the edge (reports, tests).
+Each table has one record type (a ``NamedTuple``) whose field annotations give the table's
+columns and Arrow types (``str`` string, ``float`` float64, ``int`` int64, ``bool`` bool,
+``datetime.date`` date32; ``X | None`` a nullable ``X``). Agents build records by field name
+and hand them to ``Recorder.add``; the recorder keeps each table's records in a buffer and, when
+it is given a directory, writes a Parquet row group whenever a buffer reaches ``batch_rows``, so
+memory stays flat however long the run. Times are simulation minutes (``*_min``);
+``SimCalendar.timestamp`` turns them into ET timestamps at the edge. Money is integer cents
+(``*_cents``) or float dollars (``*_usd``).
+
+The adoption tables (``adoption_*``, ``market_shares``) are written by adoption studies and
+read by ``sim.metrics.adoption``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import types
+import typing
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-S, F, INT = pa.string(), pa.float64(), pa.int64()
 
-SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
-    "calls": [
-        ("call_id", S),
-        ("parent_id", S),
-        ("level", S),
-        ("ccp", S),
-        ("cycle", S),
-        ("payer", S),
-        ("payee", S),
-        ("account", S),
-        ("cash_cents", INT),
-        ("im_cents", INT),
-        ("amount_cents", INT),
-        ("issued_min", F),
-        ("due_min", F),
-        ("final_min", F),
-        ("instructed_min", F),
-        ("settled_min", F),
-        ("status", S),
-        ("prefunded_cents", INT),
-    ],
-    "payments": [
-        ("payment_id", S),
-        ("call_id", S),
-        ("purpose", S),
-        ("payer", S),
-        ("payee", S),
-        ("src_account", S),
-        ("dst_account", S),
-        ("asset", S),
-        ("amount_cents", INT),
-        ("value_cents", INT),
-        ("instructed_min", F),
-        ("settled_min", F),
-        ("via", S),
-        ("rail", S),
-    ],
-    "accounts_daily": [
-        ("date_index", INT),
-        ("entity", S),
-        ("entity_type", S),
-        ("ccp", S),
-        ("account", S),
-        ("im_usd", F),
-        ("standalone_im_usd", F),
-        ("vm_usd", F),
-        ("reduction", F),
-    ],
-    "balances_daily": [
-        ("date_index", INT),
-        ("entity", S),
-        ("entity_type", S),
-        ("account", S),
-        ("cash_cents", INT),
-        ("securities_cents", INT),
-    ],
-    "desk": [("time_min", F), ("firm", S), ("queue", INT), ("busy", INT)],
-    "events": [("time_min", F), ("kind", S), ("entity", S), ("ref", S), ("detail", S)],
+class CallRecord(NamedTuple):
+    """A margin call when it ends (``sim.calls``): ``status`` on_time, late or defaulted;
+    ``settled_min`` NaN for a default, ``instructed_min`` NaN when no instruction was seen."""
+
+    call_id: str
+    parent_id: str
+    level: str
+    ccp: str
+    cycle: str
+    payer: str
+    payee: str
+    account: str
+    cash_cents: int
+    im_cents: int
+    amount_cents: int
+    issued_min: float
+    due_min: float
+    final_min: float
+    instructed_min: float
+    settled_min: float
+    status: str
+    prefunded_cents: int
+
+
+class PaymentRecord(NamedTuple):
+    """A settled movement of ``amount_cents`` of ``asset`` (USD cash or UST face), credited at
+    ``value_cents``; ``via`` the agent that executed it over ``rail``."""
+
+    payment_id: str
+    call_id: str
+    purpose: str
+    payer: str
+    payee: str
+    src_account: str
+    dst_account: str
+    asset: str
+    amount_cents: int
+    value_cents: int
+    instructed_min: float
+    settled_min: float
+    via: str
+    rail: str
+
+
+class AccountDayRecord(NamedTuple):
+    """One account's margin at a CCP's close cycle: IM after any XM reduction, standalone IM and
+    variation margin (dollars, + = gain), and the applied reduction (fraction)."""
+
+    date_index: int
+    entity: str
+    entity_type: str
+    ccp: str
+    account: str
+    im_usd: float
+    standalone_im_usd: float
+    vm_usd: float
+    reduction: float
+
+
+class BalanceDayRecord(NamedTuple):
+    """A ledger account's cash and securities (face) at the daily audit."""
+
+    date_index: int
+    entity: str
+    entity_type: str
+    account: str
+    cash_cents: int
+    securities_cents: int
+
+
+class DeskRecord(NamedTuple):
+    """A firm's operations desk when a customer call joins it: queue length and busy staff."""
+
+    time_min: float
+    firm: str
+    queue: int
+    busy: int
+
+
+class EventRecord(NamedTuple):
+    """Something that happened (``kind``) to ``entity``, about ``ref`` (a call, an account);
+    the typed facts that apply to the kind, null otherwise (see ``EVENT_KINDS``)."""
+
+    time_min: float
+    kind: str
+    entity: str
+    ref: str = ""
+    counterparty: str | None = None
+    date_index: int | None = None
+    leg: str | None = None
+    scale: float | None = None
+    amount_cents: int | None = None
+    face_usd: float | None = None
+
+
+EVENT_KINDS: dict[str, str] = {
+    "firm_liquidity_shortfall": "a firm cannot pay a CCP call (ref call; amount_cents short)",
+    "payment_after_default": "a customer paid after its call defaulted (counterparty payer)",
+    "ccp_call_default": "a firm missed a CCP call's final deadline (counterparty firm)",
+    "ccp_liquidity": "a CCP advanced VM beyond an account's cash (ref account; amount_cents)",
+    "customer_default": "a customer missed its call's final deadline (counterparty customer)",
+    "liquidation": "a firm closed a defaulted customer's leg (ref user; leg, scale)",
+    "deleverage": "a firm scaled a customer's leg on its request (ref user; leg, scale)",
+    "liquidity_shortfall": "an end user cannot pay a call (ref call; amount_cents)",
+    "deleverage_sale": "an end user sold cash against futures (ref call; face_usd sold)",
+    "scale_up": "an XM user re-used freed margin (scale of both legs)",
+    "xm_link_down": "XM figures lost in a link outage (ref day:mark)",
+    "xm_fallback": "an XM account margined standalone (ref firm:account; date_index)",
 }
 
 
+class FirmRecord(NamedTuple):
+    """A clearing firm of the population: kind (bd_fcm, fcm, bd), whether it offers customer
+    XM, its corporate family and size weight."""
+
+    firm: str
+    kind: str
+    offers_xm: bool
+    family: str
+    size_weight: float
+
+
+class RelationshipRecord(NamedTuple):
+    """Who clears what where: an end user's ``leg`` (futures or cash) at ``firm``, and its
+    custodian."""
+
+    user: str
+    user_type: str
+    leg: str
+    firm: str
+    custodian: str
+
+
+class AdoptionDecisionRecord(NamedTuple):
+    """An end user's decision to adopt XM, onboarding at ``firm``: its costs and IMs (dollars),
+    the legs it must move, the cleared share (fraction) and its dates."""
+
+    time_min: float
+    user: str
+    firm: str
+    user_type: str
+    size: str
+    eligible: bool
+    moves_futures: bool
+    moves_cash: bool
+    cleared_share: float
+    lead_days: int
+    decided: dt.date
+    ready: dt.date
+    fixed_cost_usd: float
+    consolidation_cost_usd: float
+    cost_usd: float
+    standalone_im_usd: float
+    xm_im_usd: float
+    annual_savings_usd: float
+
+
+class OnboardingRecord(NamedTuple):
+    """A firm starts onboarding ``user`` in the slot of ``month`` (YYYY-MM)."""
+
+    time_min: float
+    user: str
+    firm: str
+    month: str
+    started: dt.date
+    queued_days: int
+
+
+class AdoptionRecord(NamedTuple):
+    """``user`` goes live with XM at ``firm``; days from decision (business) and from the live
+    date (calendar); the legs it moved."""
+
+    time_min: float
+    user: str
+    firm: str
+    decided: dt.date
+    ready: dt.date
+    started: dt.date
+    adopted: dt.date
+    days_to_adopt: int
+    days_from_live: int
+    moves_futures: bool
+    moves_cash: bool
+
+
+class AdoptionCountRecord(NamedTuple):
+    """Counts of one end-user type (and size bucket, or ``all``) on a count date; money (dollars)
+    only on the ``all`` rows."""
+
+    date: dt.date
+    user_type: str
+    size: str
+    users: int
+    eligible: int
+    onboarding: int
+    queued: int
+    adopted: int
+    cost_paid_usd: float | None = None
+    im_saved_usd: float | None = None
+    savings_realised_usd: float | None = None
+
+
+class MarketShareRecord(NamedTuple):
+    """A firm's users and shares (fractions of users and of DV01) on one leg, at the ``start``
+    or ``end`` of an adoption study."""
+
+    when: str
+    firm: str
+    kind: str
+    offers_xm: bool
+    leg: str
+    users: int
+    share: float
+    dv01_share: float
+
+
+TABLES: dict[str, type] = {
+    "calls": CallRecord,
+    "payments": PaymentRecord,
+    "accounts_daily": AccountDayRecord,
+    "balances_daily": BalanceDayRecord,
+    "desk": DeskRecord,
+    "events": EventRecord,
+    "firms": FirmRecord,
+    "relationships": RelationshipRecord,
+    "adoption_decisions": AdoptionDecisionRecord,
+    "adoption_onboarding": OnboardingRecord,
+    "adoptions": AdoptionRecord,
+    "adoption_counts": AdoptionCountRecord,
+    "market_shares": MarketShareRecord,
+}
+TABLE_OF: dict[type, str] = {record: name for name, record in TABLES.items()}
+ARROW_TYPES: dict[type, pa.DataType] = {
+    str: pa.string(),
+    float: pa.float64(),
+    int: pa.int64(),
+    bool: pa.bool_(),
+    dt.date: pa.date32(),
+}
+
+
+def arrow_schema(record: type) -> pa.Schema:
+    """The Arrow schema of a record type, from its annotations (``X | None``: nullable X)."""
+    fields = []
+    for name, hint in typing.get_type_hints(record).items():
+        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else ()
+        base = next((a for a in args if a is not type(None)), hint)
+        fields.append(pa.field(name, ARROW_TYPES[base], nullable=bool(args)))
+    return pa.schema(fields)
+
+
+SCHEMAS: dict[str, pa.Schema] = {name: arrow_schema(record) for name, record in TABLES.items()}
+
+
 class Recorder:
-    """Buffers rows per table; flushes them to ``out_dir/<table>.parquet`` in row groups."""
+    """Buffers records per table; flushes them to ``out_dir/<table>.parquet`` in row groups."""
 
     def __init__(self, out_dir: Path | None = None, batch_rows: int = 50_000) -> None:
         self.out_dir = out_dir
         self.batch_rows = batch_rows
-        self._rows: dict[str, list[tuple]] = {name: [] for name in SCHEMAS}
+        self._rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
         self._writers: dict[str, pq.ParquetWriter] = {}
-        self._frames: dict[str, list[pd.DataFrame]] = {name: [] for name in SCHEMAS}
-        self.counts: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+        self._frames: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+        self.counts: dict[str, int] = dict.fromkeys(TABLES, 0)
         self._closed = False
 
-    def add(self, table: str, row: tuple) -> None:
+    def add(self, record: tuple) -> None:
+        """Append one record to its table (``TABLE_OF[type(record)]``)."""
+        try:
+            table = TABLE_OF[type(record)]
+        except KeyError:
+            raise TypeError(f"not a record type of any table: {type(record).__name__}") from None
         buf = self._rows[table]
-        buf.append(row)
+        buf.append(record)
         self.counts[table] += 1
         if len(buf) >= self.batch_rows:
             self._flush(table)
 
-    def add_many(self, table: str, rows: list[tuple]) -> None:
-        """Append several rows at once (one buffer check for the batch)."""
+    def add_many(self, records: list[tuple]) -> None:
+        """Append several records of one type at once (one buffer check for the batch)."""
+        if not records:
+            return
+        table = TABLE_OF[type(records[0])]
+        if any(type(r) is not TABLES[table] for r in records):
+            raise TypeError(f"add_many: records of more than one type for table {table}")
         buf = self._rows[table]
-        buf.extend(rows)
-        self.counts[table] += len(rows)
+        buf.extend(records)
+        self.counts[table] += len(records)
         if len(buf) >= self.batch_rows:
             self._flush(table)
 
     def _arrow(self, table: str) -> pa.Table:
-        schema = pa.schema(SCHEMAS[table])
+        schema = SCHEMAS[table]
         columns = list(zip(*self._rows[table], strict=True)) or [[] for _ in schema]
         return pa.Table.from_arrays(
             [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
         )
+
+    def _writer(self, table: str) -> pq.ParquetWriter:
+        if table not in self._writers:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            path = self.out_dir / f"{table}.parquet"
+            self._writers[table] = pq.ParquetWriter(path, SCHEMAS[table])
+        return self._writers[table]
 
     def _flush(self, table: str) -> None:
         if not self._rows[table]:
@@ -120,25 +339,15 @@ class Recorder:
         if self.out_dir is None:
             self._frames[table].append(arrow.to_pandas())
             return
-        if table not in self._writers:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            path = self.out_dir / f"{table}.parquet"
-            self._writers[table] = pq.ParquetWriter(path, arrow.schema)
-        self._writers[table].write_table(arrow)
+        self._writer(table).write_table(arrow)
 
     def close(self) -> None:
         """Flush everything and close the files (without reading the tables back)."""
-        for table in SCHEMAS:
-            if self.out_dir is None:
-                self._flush(table)
-                continue
-            if table not in self._writers:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                self._writers[table] = pq.ParquetWriter(
-                    self.out_dir / f"{table}.parquet", pa.schema(SCHEMAS[table])
-                )
+        for table in TABLES:
             self._flush(table)
-            self._writers.pop(table).close()
+            if self.out_dir is not None:
+                self._writer(table).close()
+                del self._writers[table]
         self._closed = True
 
     def finish(self) -> dict[str, pd.DataFrame]:
@@ -147,8 +356,8 @@ class Recorder:
         if not self._closed:
             self.close()
         if self.out_dir is not None:
-            return {t: pd.read_parquet(self.out_dir / f"{t}.parquet") for t in SCHEMAS}
+            return {t: pd.read_parquet(self.out_dir / f"{t}.parquet") for t in TABLES}
         return {
             t: pd.concat(self._frames[t] or [self._arrow(t).to_pandas()], ignore_index=True)
-            for t in SCHEMAS
+            for t in TABLES
         }

@@ -24,12 +24,17 @@ from sim.config import SimConfig
 from sim.errors import CallStateError, LedgerError
 from sim.market.path import MarketPath, build_market
 from sim.metrics.compute import run_metrics
-from sim.population.network import build_network
-from sim.population.population import Population, make_population
-from sim.records import Recorder
+from sim.population.network import network_from_tables
+from sim.population.population import (
+    Population,
+    firm_records,
+    make_population,
+    relationship_records,
+)
+from sim.records import BalanceDayRecord, EventRecord, Recorder
 from sim.rng import Streams
 from sim.settlement.collateral import collateral_prices
-from sim.settlement.ledger import Ledger
+from sim.settlement.ledger import SECURITIES, Ledger
 from sim.settlement.rails import rails
 
 SETTLEMENT_CLOCK = parse_clock("15:00")  # Treasury futures settlement (DESIGN.md section 2)
@@ -83,6 +88,8 @@ class Run:
             shares,
             self.streams.get("population.affiliations"),
         )
+        self.recorder.add_many(firm_records(self.population))
+        self.recorder.add_many(relationship_records(self.population))
         self.collateral_prices = collateral_prices(
             self.market.changes_bp[self.market.lookback_days :]
         )
@@ -137,8 +144,9 @@ class Run:
         agents' own processes)."""
         self.agents[to].receive(message)
 
-    def log(self, kind: str, entity: str, ref: str = "", detail: str = "") -> None:
-        self.recorder.add("events", (self.env.now, kind, entity, ref, detail))
+    def log(self, kind: str, entity: str, ref: str = "", **facts: Any) -> None:
+        """Record an event now; ``facts`` are the typed fields of ``EventRecord`` it has."""
+        self.recorder.add(EventRecord(self.env.now, kind, entity, ref, **facts))
 
     def check_invariants(self) -> None:
         """Cash and securities conserved to the cent, no account beyond its credit line, no
@@ -159,18 +167,12 @@ class Run:
         for day in range(self.calendar.n_days):
             yield self.env.timeout(self.calendar.at(day, clock) - self.env.now)
             self.check_ledger()
-            rows = [
-                (
-                    day,
-                    entity,
-                    kind,
-                    name,
-                    self.ledger.balance(name),
-                    self.ledger.balance(name, "UST"),
-                )
+            balance = self.ledger.balance
+            records = [
+                BalanceDayRecord(day, entity, kind, name, balance(name), balance(name, SECURITIES))
                 for name, (entity, kind) in accounts.items()
             ]
-            self.recorder.add_many("balances_daily", rows)
+            self.recorder.add_many(records)
 
 
 def run(config: SimConfig, seed: int, world: World, out_dir: Path | None = None) -> RunResult:
@@ -187,5 +189,5 @@ def run(config: SimConfig, seed: int, world: World, out_dir: Path | None = None)
         "ledger_total_cents": the_run.ledger.total(),
         "sim_end_min": the_run.env.now,
     }
-    network = build_network(the_run.population)
+    network = network_from_tables(tables["firms"], tables["relationships"])
     return RunResult(tables, run_metrics(tables, the_run, network), network, info)

@@ -7,7 +7,6 @@ capacity, first come first served, consolidation moves the legs, and a seed fixe
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
@@ -195,17 +194,15 @@ def study_config(rule: str = "identical", xm_rule: str = "min_cap", **adoption) 
     )
 
 
-def run_study(cfg: SimConfig, seed: int = SEED) -> tuple[Run, pd.DataFrame]:
+def run_study(cfg: SimConfig, seed: int = SEED) -> tuple[Run, dict[str, pd.DataFrame]]:
     the_run = Run(cfg, seed)
     build_adoption_world(the_run)
     the_run.env.run()
-    return the_run, the_run.recorder.finish()["events"]
+    return the_run, the_run.recorder.finish()
 
 
-def details(events: pd.DataFrame, kind: str) -> pd.DataFrame:
-    rows = events[events["kind"] == kind]
-    out = pd.DataFrame([json.loads(d) for d in rows["detail"]], index=rows.index)
-    return out.assign(entity=rows["entity"], ref=rows["ref"], time_min=rows["time_min"])
+def iso(dates: pd.Series) -> pd.Series:
+    return dates.map(lambda d: d.isoformat())
 
 
 @pytest.fixture(scope="module", params=["identical", "affiliate", "any_pair"])
@@ -214,95 +211,101 @@ def study(request):
 
 
 def test_the_study_is_not_vacuous(study):
-    _, events = study
-    decided, adopted = details(events, "adoption_decision"), details(events, "adopted")
+    _, tables = study
+    decided, adopted = tables["adoption_decisions"], tables["adoptions"]
     assert len(adopted) >= 3
-    assert (decided["moved"].str.len() > 0).any()  # some users consolidate
-    assert (decided["moved"].str.len() == 0).any()  # some are eligible already
-    started = details(events, "adoption_onboarding")
-    assert (started["queued_days"] > 0).any()  # the capacity binds
+    moves = decided["moves_futures"] | decided["moves_cash"]
+    assert moves.any()  # some users consolidate
+    assert (~moves).any()  # some are eligible already
+    assert (tables["adoption_onboarding"]["queued_days"] > 0).any()  # the capacity binds
 
 
 def test_nobody_adopts_before_live_or_lead_time(study):
-    the_run, events = study
-    live = AdoptionConfig().live_date.isoformat()
-    decided, adopted = details(events, "adoption_decision"), details(events, "adopted")
+    the_run, tables = study
+    live = AdoptionConfig().live_date
+    decided, adopted = tables["adoption_decisions"], tables["adoptions"]
     assert (decided["decided"] >= live).all()
     assert (adopted["adopted"] >= live).all()
-    index = {d.isoformat(): i for i, d in enumerate(the_run.calendar.days)}
+    index = {d: i for i, d in enumerate(the_run.calendar.days)}
     waited = adopted["adopted"].map(index) - adopted["decided"].map(index)
-    assert (waited >= adopted["lead_days"]).all()
+    lead = adopted["user"].map(decided.set_index("user")["lead_days"])
+    assert (waited >= lead).all()
     assert (waited == adopted["days_to_adopt"]).all()
     assert (adopted["adopted"] >= adopted["ready"]).all()
     assert (adopted["adopted"] >= adopted["started"]).all()
-    # event times agree with the dates (06:00 ET on the adoption day)
+    # record times agree with the dates (06:00 ET on the adoption day)
     stamps = adopted["time_min"].map(the_run.calendar.timestamp)
-    assert (stamps.dt.date.map(dt.date.isoformat) == adopted["adopted"]).all()
+    assert (stamps.dt.date == adopted["adopted"]).all()
     assert (stamps.dt.strftime("%H:%M") == "06:00").all()
 
 
 def test_adopted_never_exceeds_eligible(study):
-    _, events = study
-    counts = details(events, "adoption_counts")
-    assert len(counts) >= 8  # day 0, every month's first business day, the last day
-    for raw in events[events["kind"] == "adoption_counts"]["detail"]:
-        for cell in json.loads(raw).values():
-            for c in [cell, *cell["by_size"].values()]:
-                assert c["adopted"] <= c["eligible"] <= c["users"]
-                assert c["queued"] <= c["onboarding"]
-                assert c["onboarding"] + c["adopted"] <= c["users"]
+    _, tables = study
+    counts = tables["adoption_counts"]
+    assert counts["date"].nunique() >= 8  # day 0, every month's first business day, the last
+    assert (counts["adopted"] <= counts["eligible"]).all()
+    assert (counts["eligible"] <= counts["users"]).all()
+    assert (counts["queued"] <= counts["onboarding"]).all()
+    assert (counts["onboarding"] + counts["adopted"] <= counts["users"]).all()
 
 
-def test_counts_match_the_events(study):
-    _, events = study
-    last = json.loads(events[events["kind"] == "adoption_counts"]["detail"].iloc[-1])
-    adopted = details(events, "adopted")
-    decided = details(events, "adoption_decision")
-    for user_type, cell in last.items():
-        assert cell["adopted"] == (adopted["type"] == user_type).sum()
-        of_type = decided[decided["type"] == user_type]
-        assert cell["adopted"] + cell["onboarding"] == len(of_type)
-        assert cell["cost_paid_usd"] == pytest.approx(of_type["cost_usd"].sum(), abs=0.1)
-        assert (cell["savings_realised_usd"] > 0) == (cell["adopted"] > 0)
+def test_counts_match_the_records(study):
+    _, tables = study
+    counts = tables["adoption_counts"]
+    last = counts[(counts["date"] == counts["date"].max()) & (counts["size"] == "all")]
+    adopted = tables["adoptions"].merge(
+        tables["adoption_decisions"][["user", "user_type"]], on="user"
+    )
+    decided = tables["adoption_decisions"]
+    for cell in last.itertuples():
+        assert cell.adopted == (adopted["user_type"] == cell.user_type).sum()
+        of_type = decided[decided["user_type"] == cell.user_type]
+        assert cell.adopted + cell.onboarding == len(of_type)
+        assert cell.cost_paid_usd == pytest.approx(of_type["cost_usd"].sum(), abs=0.1)
+        assert (cell.savings_realised_usd > 0) == (cell.adopted > 0)
 
 
 def test_no_firm_onboards_beyond_capacity_first_come_first_served(study):
-    _, events = study
-    started = details(events, "adoption_onboarding")
+    _, tables = study
+    started = tables["adoption_onboarding"].merge(
+        tables["adoption_decisions"][["user", "decided"]], on="user"
+    )
     per_month = started.groupby(["firm", "month"]).size()
     assert per_month.max() <= CAPACITY
-    assert (started["month"] == started["started"].str[:7]).all()
+    assert (started["month"] == iso(started["started"]).str[:7]).all()
     for _, firm in started.groupby("firm"):
         ordered = firm.sort_values(["started", "time_min"])
         assert ordered["decided"].is_monotonic_increasing
 
 
 def test_consolidation_moves_the_legs(study):
-    the_run, events = study
-    shares = details(events, "market_share")
-    start, end = (shares[shares["ref"] == r].set_index("entity") for r in ("start", "end"))
-    expected = {leg: start[f"{leg}_users"].copy() for leg in ("futures", "cash")}
+    the_run, tables = study
+    shares = tables["market_shares"]
+    start, end = (shares[shares["when"] == w] for w in ("start", "end"))
     users = {u.user_id: u for u in the_run.population.users}
-    for _, row in details(events, "adopted").iterrows():
-        for leg in row["moved"]:
-            expected[leg][getattr(users[row["entity"]], f"{leg}_firm")] -= 1
-            expected[leg][row["firm"]] += 1
     for leg in ("futures", "cash"):
-        pd.testing.assert_series_equal(end[f"{leg}_users"], expected[leg], check_names=False)
-        assert end[f"{leg}_share"].sum() == pytest.approx(1.0, abs=1e-4)
-        assert end[f"{leg}_dv01_share"].sum() == pytest.approx(1.0, abs=1e-4)
+        expected = start[start["leg"] == leg].set_index("firm")["users"].copy()
+        for row in tables["adoptions"].itertuples():
+            if getattr(row, f"moves_{leg}"):
+                expected[getattr(users[row.user], f"{leg}_firm")] -= 1
+                expected[row.firm] += 1
+        at_end = end[end["leg"] == leg].set_index("firm")
+        pd.testing.assert_series_equal(at_end["users"], expected, check_names=False)
+        assert at_end["share"].sum() == pytest.approx(1.0, abs=1e-4)
+        assert at_end["dv01_share"].sum() == pytest.approx(1.0, abs=1e-4)
 
 
 def test_a_seed_fixes_the_study():
     cfg = study_config()
     _, first = run_study(cfg)
     _, again = run_study(cfg)
-    pd.testing.assert_frame_equal(first, again)
+    for name, table in first.items():
+        pd.testing.assert_frame_equal(table, again[name])
     _, other = run_study(cfg, SEED + 1)
-    assert not first.equals(other)
+    assert not first["adoption_decisions"].equals(other["adoption_decisions"])
 
 
 def test_nothing_to_save_nobody_adopts():
-    _, events = run_study(study_config(xm_rule="none"))
-    assert not events["kind"].isin(["adoption_decision", "adopted"]).any()
-    assert (events["kind"] == "adoption_counts").sum() >= 8
+    _, tables = run_study(study_config(xm_rule="none"))
+    assert tables["adoption_decisions"].empty and tables["adoptions"].empty
+    assert tables["adoption_counts"]["date"].nunique() >= 8

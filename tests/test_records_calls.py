@@ -18,7 +18,7 @@ import simpy
 from sim.calls import CallBook
 from sim.errors import CallStateError
 from sim.messages import MarginCall
-from sim.records import SCHEMAS, Recorder
+from sim.records import SCHEMAS, TABLES, EventRecord, FirmRecord, Recorder
 
 NAN = float("nan")
 
@@ -180,34 +180,45 @@ ROWS = {
     "accounts_daily": [],  # an empty table must still come back with its columns and types
     "balances_daily": [(0, "eu00001", "hedge_fund", "eu:eu00001:cash", -5, 0)],
     "desk": [(3.0, "fcm01", 2, 1)],
-    "events": [
-        (0.0, "start", "run", "", ""),
-        (30.0, "paid", "fcm01", "C1", "300000"),
-        (60.0, "call", "cme", "C2", ""),
-        (1440.0, "end", "run", "", "done"),
-    ],
 }
-
-PANDAS_KIND = {pa.string(): "O", pa.int64(): "i", pa.float64(): "f"}
+EVENTS = [
+    EventRecord(0.0, "start", "run"),
+    EventRecord(30.0, "paid", "fcm01", "C1", amount_cents=300000),
+    EventRecord(60.0, "call", "cme", "C2", counterparty="fcm01", date_index=2),
+    EventRecord(1440.0, "end", "run", scale=0.75, leg="futures"),
+]
+FIRMS = [FirmRecord("bd_fcm01", "bd_fcm", True, "bd_fcm01", 1.0)]
+# an empty table must still come back with its columns and types
+RECORDS = {
+    **{t: [TABLES[t]._make(row) for row in rows] for t, rows in ROWS.items()},
+    "events": EVENTS,
+    "firms": FIRMS,
+}
+COUNTS = {t: len(RECORDS.get(t, [])) for t in TABLES}
+# pandas dtype kinds per Arrow type (a nullable int column with nulls comes back as float)
+PANDAS_KIND = {pa.int64(): "i", pa.float64(): "f", pa.bool_(): "b", pa.date32(): "O"}
 
 
 def _record(recorder: Recorder) -> dict[str, pd.DataFrame]:
-    for table, rows in ROWS.items():
-        for row in rows:
-            recorder.add(table, row)
+    for records in RECORDS.values():
+        for record in records:
+            recorder.add(record)
     return recorder.finish()
 
 
 def _check_schema(frames: dict[str, pd.DataFrame]) -> None:
     for table, schema in SCHEMAS.items():
         df = frames[table]
-        assert list(df.columns) == [name for name, _ in schema]
-        assert len(df) == len(ROWS[table])
-        for name, typ in schema:
-            if typ == pa.string():
-                assert pd.api.types.is_string_dtype(df[name]), (table, name, df[name].dtype)
+        assert list(df.columns) == schema.names
+        assert len(df) == COUNTS[table]
+        for field in schema:
+            kind = df[field.name].dtype.kind
+            if field.type == pa.string():
+                assert pd.api.types.is_string_dtype(df[field.name]), (table, field.name, kind)
+            elif field.nullable and field.type == pa.int64():
+                assert kind in "if", (table, field.name, kind)
             else:
-                assert df[name].dtype.kind == PANDAS_KIND[typ], (table, name, df[name].dtype)
+                assert kind == PANDAS_KIND[field.type], (table, field.name, kind)
 
 
 def test_recorder_memory_and_parquet_give_same_tables(tmp_path):
@@ -223,14 +234,8 @@ def test_recorder_memory_and_parquet_give_same_tables(tmp_path):
         pd.testing.assert_frame_equal(memory[table], memory_small[table])
         pd.testing.assert_frame_equal(memory[table], disk[table])
     groups = {t: pq.ParquetFile(tmp_path / f"{t}.parquet").num_row_groups for t in SCHEMAS}
-    assert groups == {
-        "calls": 3,
-        "payments": 2,
-        "accounts_daily": 0,
-        "balances_daily": 1,
-        "desk": 1,
-        "events": 2,
-    }
+    assert groups == {t: -(-n // 2) for t, n in COUNTS.items()}  # ceil(rows / 2)
+    assert groups["calls"] == 3 and groups["accounts_daily"] == 0
     # values survive: big ints exactly, NaN as NaN, the ids in order
     calls = disk["calls"]
     assert list(calls["call_id"]) == ["C1", "C2", "C3", "C4", "C5"]
@@ -241,13 +246,25 @@ def test_recorder_memory_and_parquet_give_same_tables(tmp_path):
 def test_recorder_counts_rows(tmp_path):
     rec = Recorder(tmp_path, batch_rows=2)
     _record(rec)
-    assert rec.counts == {t: len(rows) for t, rows in ROWS.items()}
+    assert rec.counts == COUNTS
 
 
-def test_recorder_rejects_a_row_of_the_wrong_length():
+def test_recorder_takes_only_record_types():
     rec = Recorder(batch_rows=1)
-    with pytest.raises(ValueError):
-        rec.add("events", (0.0, "start", "run"))
+    with pytest.raises(TypeError, match="not a record type"):
+        rec.add((0.0, "start", "run"))
+    with pytest.raises(TypeError, match="more than one type"):
+        rec.add_many([EVENTS[0], FIRMS[0]])
+
+
+def test_schemas_follow_the_annotations():
+    """str -> string, float -> float64, int -> int64, bool -> bool, date -> date32, X | None a
+    nullable X."""
+    events = SCHEMAS["events"]
+    assert events.field("time_min").type == pa.float64() and not events.field("kind").nullable
+    assert events.field("amount_cents").type == pa.int64() and events.field("amount_cents").nullable
+    assert SCHEMAS["firms"].field("offers_xm").type == pa.bool_()
+    assert SCHEMAS["adoption_counts"].field("date").type == pa.date32()
 
 
 # --- call book ----------------------------------------------------------------------------------

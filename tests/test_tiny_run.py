@@ -177,7 +177,7 @@ def test_the_log_has_a_late_payment_a_prefunding_and_a_fallback(tiny):
     assert (calls["prefunded_cents"] > 0).any()
     fallbacks = events[events["kind"] == "xm_fallback"]
     assert set(fallbacks["entity"]) == {"cme"}
-    assert set(fallbacks["detail"]) == {"day 1"}
+    assert set(fallbacks["date_index"]) == {1}
     daily = tiny.tables["accounts_daily"]
     fell_back = daily[
         (daily["ccp"] == "cme") & (daily["date_index"] == 1) & (daily["account"] == "customer_xm")

@@ -22,13 +22,14 @@ once in its decision month, else at 06:00 ET on that month's first business day)
 ET on business day max(decision day + lead time, start day): never before ``live_date`` nor before
 its lead time has passed.
 
-Events: see ``sim.metrics.adoption``, which turns them into metrics.
+Tables (``sim.records``): ``adoption_decisions``, ``adoption_onboarding``, ``adoptions``,
+``adoption_counts`` (day 0, each evaluation day and the last day) and ``market_shares`` (start
+and end); ``sim.metrics.adoption`` turns them into metrics.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
@@ -45,6 +46,7 @@ from sim.population.adoption import (
     annual_savings,
     cleared_share,
     consolidation_target,
+    count_records,
     date_of,
     day_index,
     decide,
@@ -60,6 +62,12 @@ from sim.population.adoption import (
     user_ims,
     xm_exposures,
 )
+from sim.records import (
+    AdoptionDecisionRecord,
+    AdoptionRecord,
+    MarketShareRecord,
+    OnboardingRecord,
+)
 from sim.run import Run
 
 EVAL_CLOCK, ADOPT_CLOCK = "07:00", "06:00"
@@ -71,8 +79,8 @@ LEGS = ("futures", "cash")
 
 @dataclass(frozen=True, slots=True)
 class OnboardingRequest:
-    """A user's decision to adopt, sent to the desk of the firm that will onboard it; ``facts``
-    are the decision's event detail (key, value) pairs, repeated in the desk's events."""
+    """A user's decision to adopt, sent to the desk of the firm that will onboard it (day
+    indices are business days of the run)."""
 
     user: int
     user_id: str
@@ -80,7 +88,6 @@ class OnboardingRequest:
     decided_day: int
     lead_days: int
     moved: tuple[str, ...]
-    facts: tuple[tuple[str, object], ...]
 
     @property
     def ready_day(self) -> int:
@@ -165,13 +172,9 @@ def _draws(run: Run, cfg: AdoptionConfig, n: int) -> tuple[np.ndarray, ...]:
     return fixed, move, lead
 
 
-def _dumps(detail: dict) -> str:
-    return json.dumps(detail, sort_keys=True)
-
-
-def _money(**values: float) -> dict[str, float]:
-    """Dollar amounts rounded to the cent, as plain floats."""
-    return {k: round(float(v), 2) for k, v in values.items()}
+def _cents(dollars: float) -> float:
+    """Dollars rounded to the cent, as a plain float (the precision of the adoption tables)."""
+    return round(float(dollars), 2)
 
 
 class Adopters(Agent):
@@ -244,29 +247,29 @@ class Adopters(Agent):
         firm = self.firm_ids[int(self.fut[i] if eligible else b.target[i])]
         moved = () if eligible else self.legs_to_move(i, firm)
         lead = int(b.lead_days[i])
-        facts = {
-            "type": str(b.types[i]),
-            "size": SIZE_LABELS[b.size[i]],
-            "firm": firm,
-            "eligible": eligible,
-            "moved": list(moved),
-            "cleared_share": ims[2],
-            "lead_days": lead,
-            "decided": cal.date(day).isoformat(),
-            "ready": date_of(cal, day + lead).isoformat(),
-            **_money(
-                fixed_cost_usd=b.fixed_usd[i],
-                consolidation_cost_usd=cost - b.fixed_usd[i],
-                cost_usd=cost,
-                standalone_im_usd=ims[0][i],
-                xm_im_usd=ims[1][i],
-                annual_savings_usd=self.annual[i],
-            ),
-        }
+        decision = AdoptionDecisionRecord(
+            time_min=self.env.now,
+            user=b.ids[i],
+            firm=firm,
+            user_type=str(b.types[i]),
+            size=SIZE_LABELS[b.size[i]],
+            eligible=eligible,
+            moves_futures="futures" in moved,
+            moves_cash="cash" in moved,
+            cleared_share=ims[2],
+            lead_days=lead,
+            decided=cal.date(day),
+            ready=date_of(cal, day + lead),
+            fixed_cost_usd=_cents(b.fixed_usd[i]),
+            consolidation_cost_usd=_cents(cost - b.fixed_usd[i]),
+            cost_usd=_cents(cost),
+            standalone_im_usd=_cents(ims[0][i]),
+            xm_im_usd=_cents(ims[1][i]),
+            annual_savings_usd=_cents(self.annual[i]),
+        )
         self.status[i], self.cost_paid[i] = QUEUED, cost
-        self.run.log("adoption_decision", b.ids[i], firm, _dumps(facts))
-        req = OnboardingRequest(i, b.ids[i], firm, day, lead, moved, tuple(facts.items()))
-        self.run.send(desk_id(firm), req)
+        self.run.recorder.add(decision)
+        self.run.send(desk_id(firm), OnboardingRequest(i, b.ids[i], firm, day, lead, moved))
 
     def legs_to_move(self, i: int, firm: str) -> tuple[str, ...]:
         """The legs of user ``i`` not yet at ``firm``."""
@@ -285,7 +288,7 @@ class Adopters(Agent):
             self.cash[msg.user] = msg.firm
 
     def counts(self) -> dict[str, dict]:
-        """The ``adoption_counts`` detail (see the module docstring)."""
+        """Counts and money by type, with counts by size (``sim.population.adoption.tally``)."""
         adopted = self.status == ADOPTED
         flags = {
             "users": np.ones(len(self.status), dtype=bool),
@@ -303,17 +306,29 @@ class Adopters(Agent):
         return tally_by_type_and_size(self.book.types, sizes, flags, money)
 
     def record_counts(self, day: int) -> None:
-        ref = self.run.calendar.date(day).isoformat()
-        self.run.log("adoption_counts", "all", ref, _dumps(self.counts()))
+        """``adoption_counts`` rows of ``day``: per type (size ``all``, with money) and per
+        type and size bucket."""
+        self.run.recorder.add_many(count_records(self.run.calendar.date(day), self.counts()))
 
     def record_shares(self, ref: str) -> None:
         """``market_share`` events of every firm: users and DV01 by leg (``start``/``end``)."""
         firms = self.run.population.firms
         table = share_table((self.fut, self.cash), self.book.legs, len(firms))
-        for j, f in enumerate(firms):
-            detail = {"kind": f.kind, "offers_xm": f.offers_xm}
-            detail.update({name: column[j].item() for name, column in table.items()})
-            self.run.log("market_share", f.firm_id, ref, _dumps(detail))
+        records = [
+            MarketShareRecord(
+                ref,
+                f.firm_id,
+                f.kind,
+                f.offers_xm,
+                leg,
+                int(table[f"{leg}_users"][j]),
+                float(table[f"{leg}_share"][j]),
+                float(table[f"{leg}_dv01_share"][j]),
+            )
+            for j, f in enumerate(firms)
+            for leg in LEGS
+        ]
+        self.run.recorder.add_many(records)
 
 
 class AdoptionDesk(Agent):
@@ -359,12 +374,13 @@ class AdoptionDesk(Agent):
         self.adopt(req, start, day)
 
     def begin(self, req: OnboardingRequest, month: int, start: int) -> None:
-        extra = {
-            "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
-            "started": self.run.calendar.date(start).isoformat(),
-            "queued_days": start - req.decided_day,
-        }
-        self.log("adoption_onboarding", req, extra)
+        month_label = f"{month // 12:04d}-{month % 12 + 1:02d}"
+        started = self.run.calendar.date(start)
+        queued = start - req.decided_day
+        record = OnboardingRecord(
+            self.env.now, req.user_id, self.firm_id, month_label, started, queued
+        )
+        self.run.recorder.add(record)
         self.run.send(ADOPTERS_ID, OnboardingStarted(req.user, start))
 
     def adopt(self, req: OnboardingRequest, start: int, day: int) -> None:
@@ -372,17 +388,21 @@ class AdoptionDesk(Agent):
         adopted = cal.date(day)
         if adopted < self.live_date or day < req.ready_day:
             raise CrossmarginError(f"{req.user_id} adopting on {adopted}: before live or lead")
-        extra = {
-            "started": cal.date(start).isoformat(),
-            "adopted": adopted.isoformat(),
-            "days_to_adopt": day - req.decided_day,
-            "days_from_live": (adopted - self.live_date).days,
-        }
-        self.log("adopted", req, extra)
+        record = AdoptionRecord(
+            time_min=self.env.now,
+            user=req.user_id,
+            firm=self.firm_id,
+            decided=cal.date(req.decided_day),
+            ready=date_of(cal, req.ready_day),
+            started=cal.date(start),
+            adopted=adopted,
+            days_to_adopt=day - req.decided_day,
+            days_from_live=(adopted - self.live_date).days,
+            moves_futures="futures" in req.moved,
+            moves_cash="cash" in req.moved,
+        )
+        self.run.recorder.add(record)
         self.run.send(ADOPTERS_ID, Adopted(req.user, self.firm_index, day, req.moved))
-
-    def log(self, kind: str, req: OnboardingRequest, extra: dict) -> None:
-        self.run.log(kind, req.user_id, self.firm_id, _dumps({**dict(req.facts), **extra}))
 
 
 def build_adoption_world(run: Run) -> None:

@@ -99,7 +99,7 @@ def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
             for ccp in ccps.values():
                 ccp.book.scale(u.user_id, "futures", scale)
                 ccp.book.scale(u.user_id, "cash", scale)
-            run.log("scale_up", u.user_id, "", f"x{scale:.4f}")
+            run.log("scale_up", u.user_id, scale=scale)
 
 
 def open_balances(

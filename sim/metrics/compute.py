@@ -120,7 +120,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
         )
         rows += [_one(m, v, e) for m, e, v in ops]
     rows += network_rows(graph, daily)
-    dated, run_level = adoption_rows(tables["events"])
+    dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [
         {"date": d, "entity": "all", "entity_type": e, "metric": m, "value": float(v)}

@@ -128,7 +128,7 @@ def liquidity_rows(
     daily_drawn = drawn.groupby(users["date_index"]).sum()
     paid = payments[payments["purpose"] == "customer_call"]
     need = (paid["value_cents"] / 100.0).groupby(paid["settled_min"] // 1440).sum()
-    sales = events[events["kind"] == "deleverage_sale"]["detail"].astype(float)
+    sales = events.loc[events["kind"] == "deleverage_sale", "face_usd"]
     return [
         ("credit_drawn_peak_usd", "all", daily_drawn.max() if len(daily_drawn) else 0.0),
         ("credit_cost_usd", "all", cost),

@@ -24,6 +24,7 @@ from sim.margin.xm import xm_legs, xm_reduction
 from sim.market.instruments import dv01_matrix, eligible_mask, side_mask
 from sim.population.eligibility import eligible_pair
 from sim.population.population import EndUserSpec, FirmSpec
+from sim.records import AdoptionCountRecord
 
 SIZE_LABELS = ("small", "medium", "large")
 BUSINESS_DAYS_PER_YEAR = 252
@@ -247,3 +248,23 @@ def evaluation_days(days: list[dt.date], nth: int) -> list[int]:
     """Indices into ``days`` (business days, ascending) of each month's ``nth`` business day."""
     wanted = {nth_business_day(y, m, nth) for y, m in {(d.year, d.month) for d in days}}
     return [i for i, d in enumerate(days) if d in wanted]
+
+
+COUNT_FIELDS = ("users", "eligible", "onboarding", "queued", "adopted")
+MONEY_FIELDS = ("cost_paid_usd", "im_saved_usd", "savings_realised_usd")
+
+
+def count_records(date: dt.date, counts: dict[str, dict]) -> list[AdoptionCountRecord]:
+    """``adoption_counts`` rows from ``tally_by_type_and_size``: per type, size ``all`` with the
+    money (dollars), then per size bucket with counts only."""
+    rows = []
+    for user_type, cell in counts.items():
+        money = [cell[k] for k in MONEY_FIELDS]
+        rows.append(AdoptionCountRecord(date, user_type, "all", *_counts(cell), *money))
+        for size, by_size in cell.get("by_size", {}).items():
+            rows.append(AdoptionCountRecord(date, user_type, size, *_counts(by_size)))
+    return rows
+
+
+def _counts(cell: dict) -> list[int]:
+    return [int(cell.get(k, 0)) for k in COUNT_FIELDS]

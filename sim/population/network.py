@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
+import pandas as pd
 
 from sim.errors import ConfigError
 from sim.population.eligibility import CME_MEMBERS, FICC_MEMBERS, RULES, eligible_pair
@@ -129,6 +130,30 @@ def build_network(
     _add_users(graph, population)
     set_margin(graph, im_usd or {})
     return graph
+
+
+def network_from_tables(firms: pd.DataFrame, relationships: pd.DataFrame) -> nx.MultiDiGraph:
+    """The relationship graph of a run from its ``firms`` and ``relationships`` tables
+    (``sim.records``); specs rebuilt from the tables carry no positions."""
+    specs = tuple(
+        FirmSpec(r.firm, r.kind, bool(r.offers_xm), float(r.size_weight), {}, r.family)
+        for r in firms.itertuples(index=False)
+    )
+    legs = relationships.pivot(index="user", columns="leg", values="firm")
+    first = relationships.drop_duplicates("user").set_index("user")
+    users = tuple(
+        EndUserSpec(
+            u,
+            first.at[u, "user_type"],
+            legs.at[u, "futures"],
+            legs.at[u, "cash"],
+            first.at[u, "custodian"],
+            {},
+        )
+        for u in first.index
+    )
+    custodians = tuple(dict.fromkeys(first["custodian"]))
+    return build_network(Population(specs, users, custodians))
 
 
 def set_margin(graph: nx.MultiDiGraph, im_usd: Mapping[str, float]) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.config import EndUserTypeConfig, FirmsConfig, PopulationConfig
 from sim.market.instruments import CATALOG
+from sim.records import FirmRecord, RelationshipRecord
 
 # (cash symbol, futures symbol) pairs by template
 PAIRS = {
@@ -169,3 +170,20 @@ def make_population(
             EndUserSpec(f"eu{i + 1:05d}", names[k], fut, cash, custodian, _portfolio(t, rng))
         )
     return Population(firms, tuple(users), custodians)
+
+
+def firm_records(population: Population) -> list[FirmRecord]:
+    """The ``firms`` table of a population."""
+    return [
+        FirmRecord(f.firm_id, f.kind, f.offers_xm, f.family_id, float(f.size_weight))
+        for f in population.firms
+    ]
+
+
+def relationship_records(population: Population) -> list[RelationshipRecord]:
+    """The ``relationships`` table: each end user's futures and cash legs with their firms."""
+    return [
+        RelationshipRecord(u.user_id, u.user_type, leg, firm, u.custodian)
+        for u in population.users
+        for leg, firm in (("futures", u.futures_firm), ("cash", u.cash_firm))
+    ]
