@@ -9,9 +9,9 @@ from sim.errors import ConfigError
 from sim.margin.backtest import (
     REFERENCE_PORTFOLIOS,
     backtest,
-    portfolio_exposures,
     summarise_backtest,
 )
+from sim.margin.exposure import book_exposures
 from sim.market.history import complete_changes
 from sim.market.sources import synthetic_changes
 
@@ -40,7 +40,7 @@ def run_backtests(path: str | None, date_from: str | None, date_to: str | None):
     lookback = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
     daily, start, source = _history(path, date_from, date_to, lookback)
     names = list(REFERENCE_PORTFOLIOS)
-    exposures = portfolio_exposures(REFERENCE_PORTFOLIOS)
+    exposures = book_exposures(list(REFERENCE_PORTFOLIOS.values())).total
     rows = []
     for model, c in (("cme", cfg.cme), ("ficc", cfg.ficc)):
         result = backtest(daily, exposures, c.var_model(), start=start)

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from agents.worlds.adoption import build_adoption_world
 from sim.config import AdoptionConfig, SimConfig, build_config
-from sim.margin.portfolio import leg_exposures, portfolio_margin
+from sim.margin.exposure import book_exposures
+from sim.margin.portfolio import portfolio_margin
 from sim.population.adoption import (
     accrued_savings,
     adoption_cost,
@@ -138,7 +139,8 @@ def test_user_ims_agree_with_portfolio_margin():
     daily = np.random.default_rng(3).standard_normal((300, 5)) * 5.0
     positions = {"UST10Y": 100_000_000.0, "TN": -900.0}
     pm = portfolio_margin(positions, daily, cfg)
-    fut, cash = leg_exposures(positions, eligible_only=True)
+    books = book_exposures([positions], eligible_only=True)
+    fut, cash = books.futures, books.cash
     models = (cfg.cme.var_model(), cfg.ficc.var_model())
     standalone, xm = user_ims(*models, cfg.xm.rule, cfg.xm.cap, (fut, cash), daily)
     assert standalone[0] == pytest.approx(pm.im_cme + pm.im_ficc)

@@ -18,10 +18,10 @@ from sim.margin.backtest import (
     backtest,
     binomial_cdf,
     kupiec_pof,
-    portfolio_exposures,
     summarise_backtest,
     traffic_light,
 )
+from sim.margin.exposure import book_exposures
 from sim.margin.var import VarModel
 from sim.market.instruments import CATALOG
 
@@ -113,7 +113,7 @@ def test_basis_portfolio_is_dv01_neutral_to_one_contract():
     one TN contract's $88/bp."""
     book = REFERENCE_PORTFOLIOS["basis"]
     assert book == {"UST10Y": 100e6, "TN": -929.0}
-    exposure = portfolio_exposures({"basis": book})[0]
+    exposure = book_exposures([book]).total[0]
     assert abs(exposure.sum()) < CATALOG["TN"].dv01_per_unit
     assert exposure.sum() == pytest.approx(5.17, abs=0.01)
 
@@ -122,7 +122,7 @@ def test_outright_and_curve_portfolios():
     """Outright: 1,000 TY at $64 = $64,000/bp (hand). Curve: short $100m 10Y ($81,757/bp) and
     long 2Y of the same DV01, so key-rate DV01 +81,757 on 2Y and -81,757 on 10Y, total 0."""
     assert REFERENCE_PORTFOLIOS["outright"] == {"TY": 1000.0}
-    exp = portfolio_exposures(REFERENCE_PORTFOLIOS)
+    exp = book_exposures(list(REFERENCE_PORTFOLIOS.values())).total
     assert exp.shape == (3, 5)
     assert exp[0].sum() == pytest.approx(64_000.0)
     assert REFERENCE_PORTFOLIOS["curve"]["UST10Y"] == -100e6

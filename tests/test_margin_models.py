@@ -10,7 +10,7 @@ from tiny import TINY, TINY_SEED
 
 from agents.worlds.clearing import build_world
 from sim.config import SimConfig, build_config, deep_merge
-from sim.margin.portfolio import leg_exposures
+from sim.margin.exposure import book_exposures
 from sim.margin.var import (
     VarModel,
     ewma_variance,
@@ -101,7 +101,7 @@ def test_cme_im_per_contract_near_published_levels(symbol, published):
     volatility while the model is fitted to 1990-2021."""
     cfg = SimConfig()
     daily = synthetic_changes(cfg.cme.lookback_days, seed=0)
-    fut, _ = leg_exposures({symbol: 1.0})
+    fut = book_exposures([{symbol: 1.0}]).futures
     im = cfg.cme.var_model().requirement(fut, daily)[0]
     assert published / 2 <= im <= published * 2
 

@@ -39,6 +39,7 @@ import numpy as np
 from agents.base import Agent
 from sim.config import AdoptionConfig
 from sim.errors import CrossmarginError
+from sim.margin.exposure import book_exposures
 from sim.population.adoption import (
     SIZE_LABELS,
     accrued_savings,
@@ -60,7 +61,6 @@ from sim.population.adoption import (
     size_buckets,
     tally_by_type_and_size,
     user_ims,
-    xm_exposures,
 )
 from sim.records import (
     AdoptionDecisionRecord,
@@ -139,7 +139,8 @@ def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) 
     """Draw the heterogeneous costs and lead times (streams ``adoption.fixed_cost``,
     ``adoption.consolidation_cost``, ``adoption.lead_time``) and derive the static arrays."""
     pop, n = run.population, len(run.population.users)
-    legs = xm_exposures(pop.users)
+    exposure = book_exposures([u.positions for u in pop.users], eligible_only=True)
+    legs = (exposure.futures, exposure.cash)
     offers = np.array([f.kind == "bd_fcm" and f.offers_xm for f in pop.firms])
     weights = np.array([f.size_weight for f in pop.firms])
     target, moves = consolidation_target(fut, cash, offers, weights)

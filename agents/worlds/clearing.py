@@ -24,27 +24,15 @@ from agents.ccp_accounts import CcpBook, to_cents
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
+from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
-from sim.market.instruments import CATALOG, dv01_matrix, side_mask
+from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
 from sim.run import Run
 from sim.settlement.ledger import to_cents as dollars_to_cents
 
 MEMBERS = {"cme": ("bd_fcm", "fcm"), "ficc": ("bd_fcm", "bd")}
-
-
-def exposures(books: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Futures-leg and cash-leg key-rate DV01 (dollars per bp, (n, 5)) and futures DV01 per
-    basis family ((n, F)) of each book of positions."""
-    symbols = sorted({s for b in books for s in b})
-    qty = np.array([[b.get(s, 0.0) for s in symbols] for b in books])
-    dv01, fut = dv01_matrix(symbols), side_mask(symbols, "futures")
-    family = np.zeros((len(symbols), len(FAMILIES)))
-    for j, s in enumerate(symbols):
-        if s in FAMILY_OF:
-            family[j, FAMILIES.index(FAMILY_OF[s])] = CATALOG[s].dv01_per_unit
-    return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut], qty @ family
 
 
 def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
@@ -65,10 +53,12 @@ def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
         rows.append(
             (f.firm_id, "house", f.firm_id, "house_xm" if xm else "house", f.house_positions)
         )
-    fut, cash, family = exposures([r[4] for r in rows])
+    exposure = book_exposures([r[4] for r in rows])
     users, types, firms, accounts, _ = zip(*rows, strict=True)
     xm = np.array([a.endswith("_xm") for a in accounts])
-    return CcpBook(users, types, firms, accounts, fut, cash, family, xm)
+    return CcpBook(
+        users, types, firms, accounts, exposure.futures, exposure.cash, exposure.family, xm
+    )
 
 
 def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:

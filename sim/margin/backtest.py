@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from sim.margin.var import VarModel, horizon_changes
-from sim.market.instruments import CATALOG, dv01_matrix
+from sim.market.instruments import CATALOG
 
 GREEN_BELOW = 0.95  # Basel (1996): green while P(X <= x) < 95%
 YELLOW_BELOW = 0.9999  # Basel (1996): yellow while P(X <= x) < 99.99%, red from there
@@ -108,16 +108,6 @@ def _reference_portfolios() -> dict[str, dict[str, float]]:
 REFERENCE_PORTFOLIOS: dict[str, dict[str, float]] = _reference_portfolios()
 """``outright``: long 1,000 TY; ``basis``: long $100m UST10Y, short TN DV01-neutral (whole
 contracts); ``curve``: 2s10s steepener, long UST2Y and short $100m UST10Y of equal DV01."""
-
-
-def portfolio_exposures(portfolios: dict[str, dict[str, float]]) -> np.ndarray:
-    """Key-rate DV01 (dollars per bp) of each portfolio, shape (portfolios, 5), in dict order."""
-    rows = []
-    for positions in portfolios.values():
-        symbols = list(positions)
-        units = np.array([positions[s] for s in symbols], dtype=float)
-        rows.append(units @ dv01_matrix(symbols))
-    return np.array(rows).reshape(len(rows), 5)
 
 
 def _check_history(daily_bp: np.ndarray, mpor_days: int, lookback_days: int, start: int) -> None:

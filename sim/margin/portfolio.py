@@ -17,8 +17,9 @@ import yaml
 
 from sim.config import SimConfig
 from sim.errors import ConfigError
+from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_legs, xm_reduction
-from sim.market.instruments import CATALOG, dv01_matrix, eligible_mask, side_mask
+from sim.market.instruments import CATALOG
 
 
 @dataclass(frozen=True)
@@ -56,19 +57,6 @@ def load_portfolio(path: Path) -> dict[str, float]:
     return {str(k): float(v) for k, v in positions.items()}
 
 
-def leg_exposures(
-    positions: dict[str, float], eligible_only: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Futures-leg and cash-leg key-rate DV01 (dollars per bp), shape (1, 5) each; with
-    ``eligible_only`` just the instruments eligible for cross-margining."""
-    symbols = sorted(positions)
-    qty = np.array([[positions[s] for s in symbols]])
-    if eligible_only:
-        qty = qty * eligible_mask(symbols)
-    dv01, fut = dv01_matrix(symbols), side_mask(symbols, "futures")
-    return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut]
-
-
 def portfolio_margin(
     positions: dict[str, float], daily_bp: np.ndarray, cfg: SimConfig
 ) -> PortfolioMargin:
@@ -77,10 +65,12 @@ def portfolio_margin(
     standalone IM less the reduction times the standalone IM of its eligible leg (ineligible
     positions, e.g. bills, keep their full margin). Dollars, on the history ``daily_bp``."""
     cme_model, ficc_model = cfg.cme.var_model(), cfg.ficc.var_model()
-    fut, cash = leg_exposures(positions)
+    books = book_exposures([positions])
+    fut, cash = books.futures, books.cash
     im_cme = float(cme_model.requirement(fut, daily_bp)[0])
     im_ficc = float(ficc_model.requirement(cash, daily_bp)[0])
-    fut_xm, cash_xm = leg_exposures(positions, eligible_only=True)
+    eligible = book_exposures([positions], eligible_only=True)
+    fut_xm, cash_xm = eligible.futures, eligible.cash
     cme = xm_legs(cme_model, fut_xm, cash_xm, daily_bp)
     ficc = xm_legs(ficc_model, fut_xm, cash_xm, daily_bp)
     r = float(xm_reduction(cfg.xm.rule, cfg.xm.cap, cme, ficc)[0])

@@ -21,23 +21,13 @@ import numpy as np
 from sim.calendar import SimCalendar, business_days
 from sim.margin.var import VarModel
 from sim.margin.xm import xm_legs, xm_reduction
-from sim.market.instruments import dv01_matrix, eligible_mask, side_mask
 from sim.population.eligibility import eligible_pair
-from sim.population.population import EndUserSpec, FirmSpec
+from sim.population.population import FirmSpec
 from sim.records import AdoptionCountRecord
 
 SIZE_LABELS = ("small", "medium", "large")
 BUSINESS_DAYS_PER_YEAR = 252
 BP = 1e-4
-
-
-def xm_exposures(users: tuple[EndUserSpec, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Key-rate DV01 (dollars per bp, (n, 5)) of each user's XM-eligible futures and cash legs."""
-    symbols = sorted({s for u in users for s in u.positions})
-    qty = np.array([[u.positions.get(s, 0.0) for s in symbols] for u in users])
-    qty = qty * eligible_mask(symbols)
-    dv01, fut = dv01_matrix(symbols), side_mask(symbols, "futures")
-    return qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut]
 
 
 def eligibility_matrix(firms: tuple[FirmSpec, ...], rule: str) -> np.ndarray:
