@@ -120,10 +120,6 @@ class SimCalendar:
         self._offset = np.array([(d - start).days * MINUTES_PER_DAY for d in self.days])
         self._starts = [float(x) for x in self._offset]  # plain floats: fast per-event lookups
 
-    def day_start(self, i: int) -> float:
-        """Simulation minute of 00:00 ET on business day ``i``."""
-        return self._starts[i]
-
     def at(self, i: int, clock: str | int) -> float:
         """Simulation minute of an ET clock time (``"HH:MM"`` or minutes) on business day ``i``."""
         minutes = parse_clock(clock) if isinstance(clock, str) else clock

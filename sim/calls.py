@@ -79,9 +79,6 @@ class CallBook:
         self._open[call.call_id] = _OpenCall(call, paid)
         return paid
 
-    def get(self, call_id: str) -> MarginCall:
-        return self._open[call_id].call
-
     def is_open(self, call_id: str) -> bool:
         return call_id in self._open
 

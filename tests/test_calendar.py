@@ -188,9 +188,9 @@ def cal():
     return SimCalendar(D(2026, 5, 21), 5)
 
 
-def test_days_and_day_start(cal):
+def test_days_and_their_first_minute(cal):
     assert cal.days[:4] == [D(2026, 5, 21), D(2026, 5, 22), D(2026, 5, 26), D(2026, 5, 27)]
-    assert [cal.day_start(i) for i in range(4)] == [0.0, 1440.0, 7200.0, 8640.0]
+    assert [cal.at(i, 0) for i in range(4)] == [0.0, 1440.0, 7200.0, 8640.0]
     assert cal.date(2) == D(2026, 5, 26)
     # 30 spare business days beyond the run
     assert len(cal.days) == 5 + 30
@@ -246,7 +246,7 @@ def test_next_business_time_when_start_is_not_a_business_day():
     """Start Sat 23 May 2026: business day 0 is Tue 26 May at minute 3 * 1440 = 4320, so minute 0
     (Sat 00:00) moves to Tue 08:00 = 4320 + 480."""
     cal = SimCalendar(D(2026, 5, 23), 3)
-    assert cal.day_start(0) == 4320.0
+    assert cal.at(0, "00:00") == 4320.0
     assert cal.next_business_time(0.0, OPEN, CLOSE) == 4800.0
 
 

@@ -19,7 +19,6 @@ from sim.market.basis import (
     BasisParams,
     ar1_filter,
     basis_pnl_usd,
-    family_columns,
     simulate_basis,
     stationary_sd_bp,
 )
@@ -157,8 +156,6 @@ def test_families_cover_every_treasury_future() -> None:
     futures = {s for s, i in CATALOG.items() if i.side == "futures" and s not in ("SR3", "ZQ")}
     assert set(FAMILY_OF) == futures
     assert set(FAMILY_OF.values()) == set(FAMILIES)
-    cols = family_columns(["TU", "Z3N", "FV", "TY", "TN", "TWE", "US", "UB", "SR3", "UST10Y"])
-    assert cols.tolist() == [0, 0, 1, 2, 2, 3, 3, 3, -1, -1]
 
 
 def test_ar1_filter_matches_the_recursion_across_blocks() -> None:

@@ -1,7 +1,6 @@
 """The HTML report: self-contained, escaped, with the question, market data, headline and one
 section of embedded figures per theme that has data."""
 
-import base64
 import re
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pandas as pd
 import pytest
 
 from experiments.analysis import summarise
-from experiments.report.figures import figure_to_base64_png, im_by_user_type
+from experiments.report.figures import figure_to_png_bytes, im_by_user_type
 from experiments.report.page import draw_themes, format_number, market_sources, write_report
 from experiments.report.themes import THEMES
 
@@ -160,13 +159,13 @@ def test_report_is_self_contained_and_escaped(report_html: tuple[Path, str]) -> 
 
 
 def test_figure_encodes_to_png() -> None:
-    encoded = figure_to_base64_png(im_by_user_type(_metrics(), reference="separate"))
-    assert base64.b64decode(encoded).startswith(PNG_SIGNATURE)
+    png = figure_to_png_bytes(im_by_user_type(_metrics(), reference="separate"))
+    assert png.startswith(PNG_SIGNATURE)
 
 
 def test_figure_without_rows_still_renders() -> None:
     empty = _metrics().iloc[0:0]
-    assert base64.b64decode(figure_to_base64_png(im_by_user_type(empty))).startswith(PNG_SIGNATURE)
+    assert figure_to_png_bytes(im_by_user_type(empty)).startswith(PNG_SIGNATURE)
 
 
 @pytest.mark.parametrize(

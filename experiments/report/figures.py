@@ -8,7 +8,6 @@ t-interval error bars across replications from the run-level rows of the long me
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import warnings
@@ -199,8 +198,3 @@ def figure_to_png_bytes(fig: Figure, *, dpi: int = 120) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-def figure_to_base64_png(fig: Figure, *, dpi: int = 120) -> str:
-    """``fig`` as base64-encoded PNG text (without the ``data:`` prefix)."""
-    return base64.b64encode(figure_to_png_bytes(fig, dpi=dpi)).decode("ascii")

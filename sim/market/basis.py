@@ -18,7 +18,6 @@ project ships no daily futures-cash basis data); see ``BasisParams``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,11 +141,6 @@ def stationary_sd_bp(params: BasisParams, regime: int) -> float:
     if params.kappa == 0.0:
         return float("inf")
     return float(params.vol_bp[regime] / np.sqrt(1.0 - (1.0 - params.kappa) ** 2))
-
-
-def family_columns(symbols: Sequence[str]) -> np.ndarray:
-    """Index into ``FAMILIES`` of each symbol's basis factor, -1 for instruments without one."""
-    return np.array([FAMILIES.index(FAMILY_OF[s]) if s in FAMILY_OF else -1 for s in symbols])
 
 
 def basis_pnl_usd(futures_dv01_usd: np.ndarray, basis_change_bp: np.ndarray) -> np.ndarray:

@@ -54,11 +54,6 @@ class MarketPath:
         """Key-rate change (bp) from the previous close to the close of run day ``day``."""
         return self.changes_bp[self.lookback_days + day]
 
-    def curve(self, day: int) -> np.ndarray:
-        """Par yields (percent) at the close of run day ``day``."""
-        run = self.changes_bp[self.lookback_days : self.lookback_days + day + 1]
-        return self.start_curve_pct + run.sum(axis=0) / 100.0
-
     def intraday(self, day: int, clock: str) -> np.ndarray:
         """Key-rate change (bp) from the previous close to ``clock`` ET on run day ``day``."""
         return self.intraday_bp[day, self.intraday_clocks.index(clock)]
