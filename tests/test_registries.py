@@ -9,7 +9,17 @@ import math
 import pandas as pd
 import pytest
 
-from experiments.spec import builtin_names
+from experiments.spec import builtin_names, load
+from sim.config import default_config_dict
+from sim.config.assumptions import (
+    ASSUMPTION,
+    ASSUMPTIONS,
+    UNDECLARED,
+    assumptions_table,
+    entry_for,
+    leaves,
+    uncovered,
+)
 from sim.metrics.registry import METRICS, check_metrics, describe, metric_problems
 
 RUN_LEVEL = pd.NaT
@@ -79,3 +89,57 @@ def test_check_metrics_rejects_an_undeclared_name():
 def test_check_metrics_rejects_bad_values_and_scopes(row, message):
     with pytest.raises(ValueError, match=message):
         check_metrics(_frame(row))
+
+
+# --- assumptions -------------------------------------------------------------------------------
+
+
+def test_every_default_parameter_has_exactly_one_most_specific_entry():
+    paths = list(leaves(default_config_dict()))
+    assert uncovered(default_config_dict()) == []
+    for path in paths:
+        ranks = sorted((a.specificity for a in ASSUMPTIONS if a.covers(path)), reverse=True)
+        assert len(ranks) == 1 or ranks[0] > ranks[1], path
+
+
+def test_no_dead_entries():
+    """Every entry is the one that applies to at least one parameter of the defaults."""
+    used = {entry_for(path).pattern for path in leaves(default_config_dict())}
+    assert [a.pattern for a in ASSUMPTIONS if a.pattern not in used] == []
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_parameter_of_a_builtin_study_is_covered(name):
+    resolved = load(name)
+    configs = [resolved.base, *(c.model_dump(mode="json") for c in resolved.configs.values())]
+    assert [uncovered(c) for c in configs] == [[]] * len(configs)
+
+
+def test_sources_are_read_where_published_and_assumptions_say_so():
+    rows = {r.parameter: r for r in assumptions_table(default_config_dict())}
+    # published: CME 2-day close-out, FICC 3-day horizon, Fedwire Funds third-party cutoff 18:45
+    assert rows["cme.mpor_days"].value == 2 and "SPAN 2" in rows["cme.mpor_days"].source
+    assert rows["ficc.mpor_days"].value == 3 and "FICC" in rows["ficc.mpor_days"].source
+    assert rows["operations.funds_third_party_cutoff"].value == "18:45"
+    assert "Fedwire" in rows["operations.funds_third_party_cutoff"].source
+    assert rows["adoption.live_date"].value == "2026-04-30"  # DESIGN.md section 2 timeline
+    custodian = rows["operations.custodians.bny_like.cash_median_minutes"]
+    assert custodian.source == ASSUMPTION  # custodian times are not public
+    assert not any(r.set_in_spec for r in rows.values())
+
+
+def test_table_reads_values_from_the_config_and_flags_what_it_cannot_place():
+    config = default_config_dict()  # the values set below are inputs read back, not facts
+    config["cme"]["mpor_days"] = 3
+    config["population"]["types"]["pension_fund"] = {"credit_spread_bp": 80.0}
+    config["firms"]["house_multiplier_by_type"] = {"hedge_fund": 1.2}
+    rows = {r.parameter: r for r in assumptions_table(config)}
+    mpor = rows["cme.mpor_days"]
+    assert (mpor.value, mpor.default, mpor.set_in_spec) == (3, 2, True)
+    assert rows["population.types.pension_fund.credit_spread_bp"].source == ASSUMPTION
+    assert rows["firms.house_multiplier_by_type.hedge_fund"].value == 1.2
+    config["cme"]["colour"] = "blue"
+    with pytest.raises(ValueError, match=r"\['cme.colour'\]"):
+        assumptions_table(config)
+    flagged = {r.parameter: r.source for r in assumptions_table(config, strict=False)}
+    assert flagged["cme.colour"] == UNDECLARED
