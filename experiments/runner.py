@@ -33,6 +33,7 @@ import pandas as pd
 
 from agents.worlds import DEFAULT_WORLD, world_named
 from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
+from experiments.provenance import provenance
 from experiments.spec import ResolvedSpec
 from sim.config import SimConfig
 from sim.errors import ConfigError
@@ -222,6 +223,7 @@ class Manifest:
             "started": old.get("started") or _now(),
             "finished": None,
             "runs": old.get("runs", {}),
+            "provenance": provenance(resolved.configs.values(), package_version()),
         }
 
     def record(self, task: Task, outcome: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,6 +98,18 @@ def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
     assert a == (tmp_path / "b" / "summary.csv").read_text()
     for name in ("spec.yaml", "manifest.json", "metrics.parquet", "report.html"):
         assert (tmp_path / "a" / name).is_file()
+    provenance = json.loads((tmp_path / "a" / "manifest.json").read_text())["provenance"]
+    assert set(provenance) == {
+        "code_version",
+        "dependencies",
+        "python",
+        "platform",
+        "machine",
+        "history_files",
+    }
+    assert set(provenance["code_version"]) == {"package", "git"}
+    assert {"numpy", "pandas", "simpy", "pyarrow"} <= set(provenance["dependencies"])
+    assert provenance["history_files"] == "synthetic look-back (no history file)"
     for table in ("calls", "payments", "accounts_daily", "events"):
         assert (tmp_path / "a" / "runs" / "cross_margin" / "1" / f"{table}.parquet").is_file()
     summary = pd.read_csv(tmp_path / "a" / "summary.csv")

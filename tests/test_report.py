@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from experiments.analysis import summarise
 from experiments.report.figures import figure_to_png_bytes, im_by_user_type
 from experiments.report.page import draw_themes, format_number, market_sources, write_report
 from experiments.report.themes import THEMES
+from sim.config import build_config
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUESTION = "How much IM does XM free for hedge funds & asset managers?"
@@ -28,6 +30,13 @@ OPS_ROWS = [
     ("prefunding_usd", "all", 25e6),
     ("liquidity_shortfalls", "all", 2.0),
 ]
+# the resolved spec: 20 business days instead of the default 60, XM on in scenario ``xm``
+SPEC_YAML = "name: <script>alert(1)</script>\nreplications: 3\n" + yaml.safe_dump(
+    {
+        "base": build_config({"calendar": {"business_days": 20}}).model_dump(mode="json"),
+        "scenarios": {"separate": {}, "xm": {"xm": {"enabled": True}}},
+    }
+)
 OPS_FIGURES = ["im_by_account", "latency_by_hop", "deadlines", "liquidity", "stress_outcomes"]
 
 
@@ -74,7 +83,7 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     (out / "figures" / "throughput.png").write_bytes(b"stale")
     path = write_report(
         out,
-        spec_yaml="name: <script>alert(1)</script>\nreplications: 3\n",
+        spec_yaml=SPEC_YAML,
         manifest=_manifest(),
         metrics=metrics,
         summary=summarise(metrics, "separate"),
@@ -128,6 +137,24 @@ def test_report_shows_market_data_under_the_question(report_html: tuple[Path, st
     )
     assert html.index("&amp; asset managers?") < line < html.index("Headline: paired")
     assert html.count("Market data:") == 1
+
+
+def test_tables_show_each_metric_unit_with_its_meaning_on_hover(report_html) -> None:
+    _, html = report_html
+    assert html.count("<th>Unit</th>") == 2  # the headline and the all-results tables
+    assert '<td title="An end user&#x27;s initial margin at both CCPs' in html
+    assert ">end_user_im_usd</td><td>USD</td>" in html
+    assert ">latency_p95_min</td><td>minutes</td>" in html
+
+
+def test_report_lists_assumptions_with_values_and_sources(report_html) -> None:
+    _, html = report_html
+    section = html.index("<h2>Assumptions</h2>")
+    assert html.index("<h2>All results</h2>") < section < html.index("<h2>Resolved spec</h2>")
+    # CME's 2-day close-out (DESIGN.md section 2), read from the spec, with its source
+    assert "<td>cme.mpor_days</td><td>2</td><td>CME futures close-out" in html
+    assert "<td>calendar.business_days</td><td>20 (default 60)</td><td>assumption</td>" in html
+    assert "<td>xm</td><td>xm.enabled</td><td>true</td>" in html  # a scenario override
 
 
 def test_market_sources_are_distinct_and_optional() -> None:

@@ -18,10 +18,12 @@ import pandas as pd
 
 from experiments.analysis import headline
 from experiments.files import NETWORK_FILE, run_folder, write_atomic
+from experiments.report.assumptions import assumptions_section
 from experiments.report.curves import CurveSpec, curve_figure
 from experiments.report.figures import figure_to_png_bytes, metric_figure
 from experiments.report.network import network_figure
 from experiments.report.themes import FIGURE_NAMES, THEMES, Theme
+from sim.metrics.registry import METRICS
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
@@ -123,18 +125,29 @@ def _label(value: object) -> str:
     return MISSING if value is None or pd.isna(value) else str(value)
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, bool]]]) -> str:
-    """An HTML table; each cell is (text, is_numeric); all text is escaped here."""
+Cell = tuple[str, bool] | tuple[str, bool, str]
+
+
+def _td(cell: Cell) -> str:
+    """A table cell from (text, is_numeric) or (text, is_numeric, hover title), escaped."""
+    text, num, *title = cell
+    hover = f' title="{escape(title[0])}"' if title and title[0] else ""
+    css = ' class="num"' if num else ""
+    return f"<td{css}{hover}>{escape(text)}</td>"
+
+
+def _metric_cells(name: object) -> list[Cell]:
+    """A metric's name (its meaning on hover) and unit, from ``sim.metrics.registry``."""
+    metric = METRICS.get(str(name))
+    if metric is None:
+        return [(_label(name), False), (MISSING, False)]
+    return [(metric.name, False, metric.meaning), (metric.unit, False)]
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """An HTML table of ``_td`` cells; all text is escaped here."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{escape(t)}</td>' if num else f"<td>{escape(t)}</td>"
-            for t, num in row
-        )
-        + "</tr>"
-        for row in rows
-    )
+    body = "\n".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
@@ -162,11 +175,11 @@ def _interval(low: object, high: object) -> str:
     return f"{format_number(low)} to {format_number(high)}"
 
 
-def _headline_rows(rows: pd.DataFrame) -> list[list[tuple[str, bool]]]:
+def _headline_rows(rows: pd.DataFrame) -> list[list[Cell]]:
     return [
         [
             (_label(r.scenario), False),
-            (_label(r.metric), False),
+            *_metric_cells(r.metric),
             (_label(r.entity_type), False),
             (format_number(r.ref_mean), True),
             (format_number(r.mean), True),
@@ -205,6 +218,7 @@ def _headline_section(
     headers = [
         "Scenario",
         "Metric",
+        "Unit",
         "Entity type",
         f"Mean ({reference})",
         "Mean (scenario)",
@@ -230,11 +244,11 @@ def _theme_section(theme: ReportTheme) -> str:
     return f'<h2>{escape(theme.title)}</h2>\n<p class="note">{escape(theme.intro)}</p>\n{figures}'
 
 
-def _summary_rows(summary: pd.DataFrame) -> list[list[tuple[str, bool]]]:
+def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
     return [
         [
             (_label(r.scenario), False),
-            (_label(r.metric), False),
+            *_metric_cells(r.metric),
             (_label(r.entity_type), False),
             (format_number(r.mean), True),
             (_interval(r.ci_low, r.ci_high), True),
@@ -251,6 +265,7 @@ def _summary_section(summary: pd.DataFrame, reference: str) -> str:
     headers = [
         "Scenario",
         "Metric",
+        "Unit",
         "Entity type",
         "Mean",
         "95% CI",
@@ -289,6 +304,7 @@ def render_report(
         _headline_section(summary, question, reference, metrics, sources),
         *(_theme_section(t) for t in themes),
         _summary_section(summary, reference),
+        assumptions_section(spec_yaml, _table),
         _provenance_section(spec_yaml, manifest),
     ]
     body = "\n".join(f"<section>\n{s}\n</section>" for s in sections)

@@ -33,6 +33,7 @@ from sim.metrics.operations import (
     liquidity_rows,
     throughput,
 )
+from sim.metrics.registry import check_metrics
 from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
 
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
@@ -128,4 +129,4 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     ]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
-    return out
+    return check_metrics(out)

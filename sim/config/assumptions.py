@@ -1,0 +1,241 @@
+"""Where every model parameter comes from: a published source, or the literal ``"assumption"``.
+
+``ASSUMPTIONS`` holds one ``Assumption`` per parameter path of the configuration
+(``SimConfig().model_dump(mode="json")`` flattened to dotted paths such as ``cme.mpor_days``):
+its ``pattern`` and its ``source``. Values are never copied here: ``assumptions_table`` reads
+them from the configuration it is given and the defaults from ``default_config_dict()``.
+
+Patterns: ``*`` stands for any one key (``population.types.*.credit_spread_bp`` covers every
+end-user type, declared in the defaults or in a spec), and a pattern also covers every path
+below it (``cme.cycles.intraday`` covers that cycle's fields, ``adoption.funding_spread_bp`` each
+type's spread, an empty mapping too). Where several patterns cover a path the most specific
+wins: the one with a literal key where the other has ``*``, at the first segment where they
+differ, else the longer one. Sources cite DESIGN.md sections 2 and 7; anything behavioural
+without a source (latencies, response times, staff, costs, lead times, spreads, buffers,
+deleverage fractions, model refinements) is ``"assumption"``; switches a scenario sets say
+``"scenario choice"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.config.simulation import default_config_dict
+
+ASSUMPTION = "assumption"
+UNDECLARED = "not declared in sim.config.assumptions"
+_DESIGN = "DESIGN.md section 2"
+_FICC_RISK = "DTCC FICC market risk, dtcc.com/managing-risk/market-risk-management/ficc-market-risk"
+_SPAN2 = (
+    "CME SPAN 2 methodology, cmegroup.com/clearing/risk-management/span-overview/"
+    "span-2-methodology.html"
+)
+_TIMELINES = (
+    "CME transaction timelines, cmegroup.com/clearing/operations-and-deliveries/"
+    "transaction-timelines.html"
+)
+_SIZING = "sim/population/sizing.py"
+_MANDATE = "SEC Treasury clearing rule compliance dates, extended 25 Feb 2025, FR 2025-03350"
+_CME_LOOKBACK = f"CME: at least 10 years of history, 2,520 business days ({_SPAN2}; {_DESIGN})"
+_FIRMS = (
+    f"{_SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
+    f" netting members, {_DESIGN}) in the default's 6:4:4 proportion"
+)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """The source of the parameters at ``pattern`` (dotted path; ``*`` for any one key)."""
+
+    pattern: str
+    source: str = ASSUMPTION
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.pattern.split("."))
+
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` is the pattern or lies below it."""
+        parts = path.split(".")
+        mine = self.segments
+        return len(parts) >= len(mine) and all(
+            s in ("*", p) for s, p in zip(mine, parts, strict=False)
+        )
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        """Greater is more specific: literal keys before ``*``, then longer patterns."""
+        return tuple(0 if s == "*" else 1 for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One parameter of a configuration: dotted ``parameter``, its ``value``, its ``source``
+    (``"assumption"``, a source text, or ``UNDECLARED``), the ``default`` configuration's value
+    there (None where the defaults have no such parameter) and whether the value differs from
+    it (``set_in_spec``)."""
+
+    parameter: str
+    value: Any
+    source: str
+    default: Any = None
+    set_in_spec: bool = False
+
+
+def register(*groups: Assumption | list[Assumption]) -> tuple[Assumption, ...]:
+    """The registry of the given entries (single or lists); ``ValueError`` on a repeated
+    pattern."""
+    flat = [a for g in groups for a in ([g] if isinstance(g, Assumption) else g)]
+    patterns = [a.pattern for a in flat]
+    twice = sorted({p for p in patterns if patterns.count(p) > 1})
+    if twice:
+        raise ValueError(f"assumption patterns declared twice: {twice}")
+    return tuple(flat)
+
+
+def each(prefix: str, names: str, source: str = ASSUMPTION) -> list[Assumption]:
+    """One entry ``<prefix>.<name>`` with ``source`` per blank-separated name of ``names``."""
+    return [Assumption(f"{prefix}.{name}", source) for name in names.split()]
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = register(
+    each("calendar", "start business_days"),
+    # market model
+    Assumption("market.start_curve_pct"),
+    Assumption("market.lookback_days", f"covers the longest margin look-back, {_CME_LOOKBACK}"),
+    Assumption("market.model_file", "market model fitted to Treasury par-yield history, shipped"
+               " as sim/market/market_model.json (DESIGN.md section 5); a path replaces it"),
+    Assumption("market.history_file", "data input: a Treasury par-yield history (treasury.gov or"
+               " FRED layout); unset: a synthetic look-back from the market model (DESIGN.md"
+               " section 5)"),
+    Assumption("market.replay_from", "scenario choice: replay the history from this date"),
+    Assumption("market.intraday_clocks", f"marks for FICC's intraday run about 12:00 ET and"
+               f" CME's 13:30 ET intraday cycle ({_DESIGN} clock)"),
+    each("market.basis", "kappa vol_calm_bp vol_stressed_bp family_corr price_impact_bp_per_bn"),
+    # CME
+    Assumption("cme.confidence", f"CME historical VaR at 99% ({_SPAN2}; {_DESIGN})"),
+    Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"
+               f" choice ({_SPAN2}; {_DESIGN})"),
+    Assumption("cme.lookback_days", _CME_LOOKBACK),
+    Assumption("cme.multiplier", "an FCM collects at least 110% of maintenance margin from"
+               f" speculative customers (CME; {_DESIGN})"),
+    Assumption("cme.cycles.intraday", "CME intraday variation and margin at 13:30 ET (12:30 CT),"
+               f" banks confirm within 1 hour ({_TIMELINES}; {_DESIGN} clock)"),
+    Assumption("cme.cycles.eod", "CME end-of-day run in the evening, collected by 08:30 ET"
+               " (07:30 CT): CME settlement cycles (cmegroup.com/articles/2023/"
+               f"101-overview-settlement.html; {_DESIGN} clock); the 19:00 run an assumption"),
+    each("cme.adhoc", "enabled only_stressed clocks threshold deadline_minutes"),
+    # FICC
+    Assumption("ficc.confidence", f"FICC GSD VaR at 99% ({_FICC_RISK}; {_DESIGN})"),
+    Assumption("ficc.mpor_days", f"FICC GSD 3-day liquidation horizon ({_FICC_RISK}; {_DESIGN})"),
+    each("ficc", "lookback_days multiplier"),
+    Assumption("ficc.cycles.noon", f"FICC intraday run and call about 12:00 ET ({_FICC_RISK};"
+               f" {_DESIGN} clock); the 1-hour deadline an assumption"),
+    Assumption("ficc.cycles.sod", "FICC start-of-day run on the positions of end-of-day"
+               f" processing (from 18:00 ET), due 1 hour after the call ({_FICC_RISK}; {_DESIGN}"
+               " clock, deadline default 1 hour); the 08:30 call an assumption"),
+    each("ficc.adhoc", "enabled clocks", f"FICC hourly surveillance and ad hoc intraday calls"
+         f" ({_FICC_RISK}; {_DESIGN})"),
+    each("ficc.adhoc", "only_stressed threshold deadline_minutes"),
+    *(each(ccp, "ewma_lambda stress_weight stress_window_days floor_bp apc_buffer haircut"
+           " late_tolerance_minutes factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    # cross-margining policy
+    Assumption("xm.enabled", "scenario choice: customer XM on, or off (separate margining)"),
+    Assumption("xm.rule", "min_cap: each CCP computes its reduction factor, both apply the"
+               f" smaller, capped (SR-FICC-2025-025, CFTC proposed order 90 FR 58525; {_DESIGN};"
+               " switchable)"),
+    Assumption("xm.cap", "80% cap on savings (a CFTC sample portfolio falls from $343.24m to"
+               " $68.65m): secondary summaries of the CFTC proposed order 90 FR 58525"
+               " (DESIGN.md sections 2 and 7)"),
+    Assumption("xm.eligibility", "identical BD-FCM rule: one entity registered as BD and FCM and"
+               " a member of both CCPs clears both legs (SR-FICC-2025-025; CME FAQ on the"
+               f" arrangement's expansion; {_DESIGN})"),
+    Assumption("xm.link_outages", "scenario choice: times the CCPs' XM link is down"),
+    # clearing firms
+    each("firms", "n_bd_fcm n_fcm n_bd", _FIRMS),
+    each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"
+         " own_liquidity_usd credit_line_usd house_multiplier house_multiplier_by_type"
+         " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"),
+    Assumption("firms.substitution_clock", "before CME's 12:00 ET (11:00 CT) deadline for"
+               f" collateral deposit and withdrawal requests ({_TIMELINES}; {_DESIGN} clock);"
+               " 11:30 itself an assumption"),
+    # end-user population
+    Assumption("population.n_end_users", f"{_SIZING}: 2,700 end users at population scale 1"
+               " (FICC sponsored members about 2,400 in 2024 to 3,000 in 2026;"
+               f" {_DESIGN}); the default 300 is scale about 0.11"),
+    Assumption("population.scale", "scenario choice: when set, the counts follow public facts"
+               f" ({_SIZING})"),
+    Assumption("population.types.*.template", "DESIGN.md section 4: hedge funds run basis"
+               " trades, asset managers duration overlays, regional banks hedged books"),
+    Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"
+               " and 1,215 hedge funds at scale 1, about $1tn of basis notes, the 2024-25"
+               f" basis-trade size ({_DESIGN}; tests/test_sizing.py)"),
+    each("population.types.*", "share dv01_median_usd dv01_sigma hedge_ratio hedge_ratio_sd"
+         " cash_buffer_multiple securities_multiple credit_line_multiple credit_spread_bp"
+         " payment_policy deleverage_fraction leverage_appetite p_same_bd_fcm"),
+    # operations
+    each("operations", "user_open user_close user_response_mean_minutes customer_due_clock"
+         " customer_min_notice_minutes grace_business_days firm_pay_lead_minutes"),
+    each("operations.custodians.*", "share cash_median_minutes cash_sigma"
+         " securities_median_minutes securities_sigma"),
+    Assumption("operations.outages", "scenario choice: custodian outages"),
+    Assumption("operations.funds_third_party_cutoff", "Fedwire Funds third-party cutoff 18:45"
+               " ET: Federal Reserve, Fedwire Funds Service hours (federalreserve.gov/"
+               f"paymentsystems/fedfunds_about.htm; {_DESIGN})"),
+    # adoption studies
+    Assumption("adoption.live_date", "customer XM reported live 30 Apr 2026, after SEC approval"
+               f" on 15 Apr 2026 and a CFTC order ({_DESIGN} timeline)"),
+    Assumption("adoption.cash_mandate_date", "SEC Treasury clearing mandate for cash trades by"
+               f" 31 Dec 2026 ({_MANDATE}; {_DESIGN} timeline)"),
+    Assumption("adoption.repo_mandate_date", "SEC Treasury clearing mandate for repo by"
+               f" 30 Jun 2027 ({_MANDATE}; {_DESIGN} timeline)"),
+    each("adoption", "cleared_share_before cleared_share_after_cash cleared_share_after_repo"
+         " evaluation_day_of_month funding_spread_bp default_funding_spread_bp"
+         " fixed_cost_median_usd fixed_cost_sigma consolidation_cost_median_usd"
+         " consolidation_cost_sigma lead_time_median_days lead_time_sigma payback_years"
+         " onboarding_per_firm_per_month"),
+)  # fmt: skip
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, Mapping) and node:
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}" if path else str(key))
+    elif path:
+        yield path, node
+
+
+def leaves(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The leaves of a configuration (JSON-like mappings) by dotted path; a list and an empty
+    mapping are leaves too (``operations.outages``, ``firms.house_multiplier_by_type``)."""
+    return dict(_walk(config, ""))
+
+
+def entry_for(path: str) -> Assumption | None:
+    """The most specific entry covering ``path`` (see the module docstring), None if none does."""
+    covering = [a for a in ASSUMPTIONS if a.covers(path)]
+    return max(covering, key=lambda a: a.specificity, default=None)
+
+
+def uncovered(config: Mapping[str, Any]) -> list[str]:
+    """Parameter paths of ``config`` that no entry covers."""
+    return [path for path in leaves(config) if entry_for(path) is None]
+
+
+def assumptions_table(config: Mapping[str, Any], strict: bool = True) -> list[Row]:
+    """One ``Row`` per leaf of ``config`` (a resolved configuration as JSON-like data, e.g. a
+    spec's ``base``), in its order. A leaf no entry covers raises ``ValueError`` naming them
+    all, or with ``strict=False`` gets the source ``UNDECLARED``."""
+    missing = uncovered(config)
+    if strict and missing:
+        raise ValueError(f"parameters not declared in sim.config.assumptions: {missing}")
+    defaults = leaves(default_config_dict())
+    rows = []
+    for path, value in leaves(config).items():
+        entry = entry_for(path)
+        default = defaults.get(path)
+        changed = path not in defaults or value != default
+        rows.append(Row(path, value, entry.source if entry else UNDECLARED, default, changed))
+    return rows

@@ -1,0 +1,253 @@
+"""What every metric a run emits means: its unit, scope, valid range and a one-line meaning.
+
+``METRICS`` maps each concrete metric name of the long metrics table (``sim.metrics.compute``,
+``sim.metrics.operations``, ``sim.metrics.adoption``, and the network concentration of
+``sim.population.network.concentration``) to a ``Metric``. To add one, add a ``Metric(...)`` line
+to the ``declare(...)`` call below (names built with f-strings are declared once per concrete
+name). ``check_metrics`` raises ``ValueError`` for a table that emits a name not declared here,
+a value outside its range, a NaN where the metric is always defined, or a row of the wrong scope.
+
+Scope says which rows a metric has in the long table: ``per run`` (run-level rows, ``date``
+NaT), ``per day`` (dated rows) or ``per run and per day`` (both). Breakdowns (by end-user type,
+CCP account, hop, level, rail, ...) are in ``entity_type`` and named in the meaning.
+Ranges are closed, ``(low, high)``, with ``math.inf`` where open; they hold for every value but
+NaN, which only metrics with ``may_be_nan`` (undefined, e.g. an HHI with nothing to share) emit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+USD = "USD"
+COUNT = "count"
+FRACTION = "fraction"
+MINUTES = "minutes"
+HHI = "HHI 0-10000"
+BUSINESS_DAYS = "business days"
+CALENDAR_DAYS = "calendar days"
+CALLS_PER_HOUR = "calls per hour"
+PAYMENTS_PER_HOUR = "payments per hour"
+
+PER_RUN = "per run"
+PER_DAY = "per day"
+PER_RUN_AND_DAY = "per run and per day"
+SCOPES = (PER_RUN, PER_DAY, PER_RUN_AND_DAY)
+INF = math.inf
+HOPS = "hop (ccp_settlement, firm_desk, end_user, custodian, customer_call)"
+LEVELS = "level (ccp: CCP to firm, customer: firm to end user)"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric's declaration: ``name`` as in the table, ``unit``, ``scope`` (one of
+    ``SCOPES``), valid range ``low``..``high`` (closed; ``math.inf`` where open), ``meaning``
+    (one line) and ``may_be_nan`` (whether a value can be undefined, NaN)."""
+
+    name: str
+    unit: str
+    scope: str
+    low: float
+    high: float
+    meaning: str
+    may_be_nan: bool = False
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"metric {self.name}: scope {self.scope!r}, allowed {SCOPES}")
+        if not self.low <= self.high:
+            raise ValueError(f"metric {self.name}: low {self.low} above high {self.high}")
+
+    @property
+    def range_text(self) -> str:
+        """The valid range for messages, e.g. ``0 to inf``."""
+        return f"{self.low:g} to {self.high:g}"
+
+
+def declare(*metrics: Metric | Iterable[Metric]) -> dict[str, Metric]:
+    """The registry of ``metrics`` (single ones or iterables of them) by name; ``ValueError``
+    when a name is declared twice."""
+    flat = [m for item in metrics for m in ([item] if isinstance(item, Metric) else item)]
+    names = [m.name for m in flat]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"metrics declared twice: {twice}")
+    return {m.name: m for m in flat}
+
+
+def _adoption_shares() -> list[Metric]:
+    what = {
+        "eligible": "eligible for customer XM under the rule given their firms (adopters too)",
+        "onboarding": "that decided to adopt and are not live yet",
+        "adopted": "live on customer XM",
+    }
+    return [
+        Metric(
+            f"{state}_share",
+            FRACTION,
+            PER_RUN_AND_DAY,
+            0.0,
+            1.0,
+            f"Share of end users {text}, per type, size tercile and all (dated: each count; "
+            "run-level: the last)",
+        )
+        for state, text in what.items()
+    ]
+
+
+METRICS: dict[str, Metric] = declare(
+    # margin (sim.metrics.compute)
+    Metric("end_user_im_usd", USD, PER_RUN, 0.0, INF,
+           "An end user's initial margin at both CCPs, averaged over run days and over the users"
+           " of the type (entity type) or all"),
+    Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF,
+           "Total initial margin of end users per CCP account kind (<ccp>:<account>), averaged"
+           " over run days"),
+    Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
+           "All end users' initial margin at both CCPs (run-level: mean over days; dated: the"
+           " day's)"),
+    Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
+           "End users' standalone minus actual initial margin (run-level: mean over days; dated:"
+           " the day's)"),
+    Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
+    Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
+           "Mean reduction factor applied to customer XM accounts over account-days (0 without"
+           " any)"),
+    # network (sim.metrics.compute, sim.population.network)
+    (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
+            f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
+            " (NaN without end users)", may_be_nan=True) for leg in ("futures", "cash")),
+    Metric("hhi_margin", HHI, PER_RUN, 0.0, 10_000.0,
+           "Herfindahl index of customer initial margin per clearing firm, both legs (NaN"
+           " without margin)", may_be_nan=True),
+    Metric("users_exposed_max_share", FRACTION, PER_RUN, 0.0, 1.0,
+           "Largest share of end users one firm's failure cuts off from the CCP (entity type)"),
+    # operations (sim.metrics.operations)
+    Metric("calls", COUNT, PER_RUN, 0.0, INF, f"Margin calls issued, per {LEVELS}"),
+    Metric("calls_late_share", FRACTION, PER_RUN, 0.0, 1.0,
+           "Share of calls paid after their deadline, per level (0 without calls)"),
+    Metric("calls_defaulted", COUNT, PER_RUN, 0.0, INF, "Calls that ended defaulted, per level"),
+    Metric("missed_deadlines", COUNT, PER_RUN, 0.0, INF,
+           "Calls paid late or defaulted, per level"),
+    Metric("adhoc_calls", COUNT, PER_RUN, 0.0, INF, "Ad hoc (surveillance) calls of the CCPs"),
+    Metric("prefunding_usd", USD, PER_RUN, 0.0, INF,
+           "Money clearing firms advanced to the CCPs for customers not yet paid"),
+    (Metric(f"latency_p{q}_min", MINUTES, PER_RUN, 0.0, INF,
+            f"{label} of a call's minutes per {HOPS} (0 without calls)")
+     for q, label in (("50", "Median"), ("95", "95th percentile"))),
+    Metric("entity_calls_per_hour_peak", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
+           "Most calls one CCP (ccp) or one clearing firm (firm) issued in a clock hour"),
+    Metric("entity_payments_per_hour_peak", PAYMENTS_PER_HOUR, PER_RUN, 0.0, INF,
+           "Most payments one CCP, firm or custodian handled in a clock hour"),
+    Metric("calls_per_hour_peak", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
+           "Most calls issued in a clock hour, all issuers of the level"),
+    Metric("calls_per_hour_mean", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
+           "Mean calls issued per clock hour with any, per level"),
+    Metric("payments_per_hour_peak", PAYMENTS_PER_HOUR, PER_RUN, 0.0, INF,
+           "Most payments settled in a clock hour, per rail"),
+    Metric("desk_queue_max", COUNT, PER_RUN, 0.0, INF,
+           "Longest queue of customer calls waiting at a firm's operations desk"),
+    Metric("desk_queue_mean", COUNT, PER_RUN, 0.0, INF,
+           "Mean queue a customer call found at a firm's operations desk"),
+    Metric("credit_drawn_peak_usd", USD, PER_RUN, 0.0, INF,
+           "Largest daily total of credit end users drew"),
+    Metric("credit_cost_usd", USD, PER_RUN, 0.0, INF,
+           "Cost of the credit end users drew, at each type's spread (act/360 per business day)"),
+    Metric("peak_daily_liquidity_need_usd", USD, PER_RUN, 0.0, INF,
+           "Largest value of customer call payments settled in one day"),
+    Metric("liquidity_shortfalls", COUNT, PER_RUN, 0.0, INF,
+           "Calls an end user could not meet from its liquidity"),
+    Metric("deleveraged_face_usd", USD, PER_RUN, 0.0, INF,
+           "Face value of cash positions end users sold in forced deleveraging"),
+    Metric("customer_defaults", COUNT, PER_RUN, 0.0, INF,
+           "Customer calls a clearing firm declared defaulted"),
+    Metric("ccp_liquidity_advances", COUNT, PER_RUN, 0.0, INF,
+           "Variation margin losses a CCP advanced from its liquidity facility"),
+    Metric("xm_fallbacks", COUNT, PER_RUN, 0.0, INF,
+           "XM firm accounts and cycles margined standalone because the other CCP's figures"
+           " were missing"),
+    # adoption studies (sim.metrics.adoption)
+    _adoption_shares(),
+    Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,
+           "Mean business days from an adopter's decision to going live (0 without adopters)"),
+    Metric("days_from_live", CALENDAR_DAYS, PER_RUN, 0.0, INF,
+           "Mean calendar days from the live date to an adopter going live (0 without"
+           " adopters)"),
+    Metric("consolidations", COUNT, PER_RUN, 0.0, INF, "Adopters that moved a leg to a firm"),
+    Metric("adoption_cost_usd", USD, PER_RUN, 0.0, INF,
+           "Adoption costs committed by end users that decided, at the last count"),
+    Metric("im_saved_usd", USD, PER_RUN, 0.0, INF,
+           "Initial margin adopters save, at the last evaluation"),
+    Metric("savings_realised_usd", USD, PER_RUN, 0.0, INF,
+           "Adopters' cumulative funding savings to the end of the run"),
+    (Metric(f"hhi_users_{leg}_{when}", HHI, PER_RUN, 0.0, 10_000.0,
+            f"Herfindahl index of end users per clearing firm on the {leg} leg at the {when}"
+            " of an adoption study (0 without users)")
+     for leg in ("futures", "cash") for when in ("start", "end")),
+)  # fmt: skip
+
+
+def describe(name: str) -> Metric:
+    """The declaration of metric ``name``; ``KeyError`` naming the closest declared names."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        stem = name.split("_")[0]
+        near = sorted(m for m in METRICS if m.startswith(stem)) or sorted(METRICS)[:5]
+        raise KeyError(
+            f"metric {name!r} is not declared in sim.metrics.registry.METRICS"
+            f" (similar: {', '.join(near)}); declare it there with its unit, scope and range"
+        ) from None
+
+
+def _examples(rows: pd.DataFrame) -> str:
+    """A few offending rows as ``value (entity_type)`` for a message."""
+    shown = [f"{v!r} ({t})" for v, t in zip(rows["value"], rows["entity_type"], strict=True)]
+    return ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+
+
+def _problems_of(metric: Metric, rows: pd.DataFrame) -> list[str]:
+    """What is wrong with ``rows`` of one declared metric: values out of range, NaN where it is
+    always defined, run-level or dated rows its scope does not have."""
+    values = pd.to_numeric(rows["value"], errors="coerce").astype("float64")
+    nan, dated = values.isna(), rows["date"].notna()
+    outside = ~nan & ((values < metric.low) | (values > metric.high))
+    head = f"{metric.name} ({metric.unit}, {metric.scope}, valid {metric.range_text})"
+    found = []
+    if outside.any():
+        found.append(f"{head}: out of range: {_examples(rows.loc[outside])}")
+    if nan.any() and not metric.may_be_nan:
+        found.append(f"{head}: NaN in {int(nan.sum())} row(s), but it is never undefined")
+    if metric.scope == PER_RUN and dated.any():
+        found.append(f"{head}: {int(dated.sum())} dated row(s), but it is run-level only")
+    if metric.scope == PER_DAY and not dated.all():
+        found.append(f"{head}: {int((~dated).sum())} run-level row(s), but it is dated only")
+    return found
+
+
+def metric_problems(frame: pd.DataFrame) -> list[str]:
+    """Every problem of a long metrics table (columns ``date``, ``entity``, ``entity_type``,
+    ``metric``, ``value``; more are ignored) against ``METRICS``, one message each."""
+    names = frame["metric"].astype("string")
+    undeclared = sorted(set(names.dropna()) - set(METRICS))
+    found = []
+    if undeclared:
+        found.append(
+            f"undeclared metrics {undeclared}: declare each in sim.metrics.registry.METRICS"
+        )
+    declared = frame.loc[names.isin(list(METRICS)).fillna(False).to_numpy(bool)]
+    for name, rows in declared.groupby("metric", sort=True):
+        found += _problems_of(METRICS[str(name)], rows)
+    return found
+
+
+def check_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` unchanged if every metric in it is declared, in range and of its scope (see
+    ``metric_problems``); else ``ValueError`` listing every problem."""
+    found = metric_problems(frame)
+    if found:
+        raise ValueError("metrics table fails sim.metrics.registry:\n  " + "\n  ".join(found))
+    return frame
