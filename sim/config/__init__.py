@@ -3,7 +3,8 @@
 What lives here: ``SimConfig`` (``simulation``) and its parts, one module per domain: calendar
 and XM policy (``simulation``), market model (``market``), CCPs (``ccp``), clearing firms
 (``firms``), end-user population (``population``), operations and custodians (``operations``),
-adoption studies (``adoption``); shared pieces (``base``).
+adoption studies (``adoption``); shared pieces (``base``); and the assumptions registry, the
+source of every parameter or the word "assumption" (``assumptions``), which the report prints.
 
 May import: ``sim`` core modules, and the domain constants and pure builders it validates
 against (``sim.market.instruments``, ``sim.margin.var``, ``sim.population.sizing``). Never
