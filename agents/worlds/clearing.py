@@ -97,9 +97,9 @@ def open_balances(
 ) -> None:
     seg = dict.fromkeys(firms, 0)
     for ccp_id, ccp in ccps.items():
+        ccp.open_with(im[ccp_id], im[f"sa_{ccp_id}"])
         cents = to_cents(im[ccp_id])
         for (firm_id, account), idx in ccp.groups.items():
-            run.ledger.open(ccp.account_name(firm_id, account), int(cents[idx].sum()))
             if account.startswith("house"):
                 continue
             firm = firms[firm_id]
@@ -176,10 +176,6 @@ def build_world(run: Run) -> None:
         }
     open_balances(run, ccps, firms, im)
     for ccp in ccps.values():
-        ccp.last_im = im[ccp.agent_id].copy()
-        ccp.last_standalone = im[f"sa_{ccp.agent_id}"].copy()
-        _, legs = ccp.margin(-1)
-        run.env.process(ccp.publish(-1, "close", legs))
         ccp.start()
     for f in firms.values():
         audit[f.cash], audit[f.seg] = (f.agent_id, f.kind), (f.agent_id, f.kind)
