@@ -92,24 +92,19 @@ def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
             run.log("scale_up", u.user_id, scale=scale)
 
 
-def open_balances(
-    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict[str, np.ndarray]
-) -> None:
-    seg = dict.fromkeys(firms, 0)
+def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict) -> None:
+    """Every account has posted in cash the IM of the day before the run (``im``: dollars per
+    row at each CCP, ``sa_<ccp>`` the standalone IMs); customers have posted the house
+    requirement on it at their firms."""
+    posted: dict[str, list[tuple[str, str, int]]] = {firm_id: [] for firm_id in firms}
     for ccp_id, ccp in ccps.items():
         ccp.open_with(im[ccp_id], im[f"sa_{ccp_id}"])
         cents = to_cents(im[ccp_id])
         for (firm_id, account), idx in ccp.groups.items():
-            if account.startswith("house"):
-                continue
-            firm = firms[firm_id]
-            for i in idx:
-                user = ccp.book.users[i]
-                posted = round(int(cents[i]) * firm.multiplier(user))
-                firm.equity[(user, ccp_id)] = posted
-                seg[firm_id] += posted - int(cents[i])
+            if not account.startswith("house"):
+                posted[firm_id] += [(ccp.book.users[i], ccp_id, int(cents[i])) for i in idx]
     for firm_id, firm in firms.items():
-        firm.open_segregated(seg[firm_id], 0)
+        firm.open_customers(posted[firm_id])
 
 
 def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
@@ -144,47 +139,86 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]
     return audit
 
 
-def build_world(run: Run) -> None:
-    """Create CCPs, firms, custodians and end users in ``run`` and start their processes."""
+def make_ccps(run: Run) -> dict[str, Ccp]:
+    """CME and FICC, each the other's XM partner; XM accounts for the eligible end users when
+    XM is on."""
     cfg, pop = run.config, run.population
-    run.ledger.open("external", 0, math.inf)
     xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
     rule = cfg.xm.eligibility
     xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
-    ccps = {
+    return {
         c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
         for c, p in (("cme", "ficc"), ("ficc", "cme"))
     }
+
+
+def customer_accounts(ccps: dict[str, Ccp], firm_id: str) -> list[tuple[str, str]]:
+    """The (CCP, account) customer accounts ``firm_id`` clears."""
+    return sorted(
+        (c, account)
+        for c, ccp in ccps.items()
+        for (firm, account) in ccp.groups
+        if firm == firm_id and not account.startswith("house")
+    )
+
+
+def make_firms(run: Run, ccps: dict[str, Ccp]) -> dict[str, ClearingFirm]:
+    cfg, pop = run.config, run.population
     types = {u.user_id: u.user_type for u in pop.users}
     haircuts = {c: ccp.cfg.haircut for c, ccp in ccps.items()}
-    firms = {
+    return {
         f.firm_id: ClearingFirm(
-            run, f.firm_id, f.kind, f.offers_xm, cfg.firms, cfg.operations, types, haircuts
+            run,
+            f.firm_id,
+            f.kind,
+            f.offers_xm,
+            cfg.firms,
+            cfg.operations,
+            types,
+            haircuts,
+            customer_accounts(ccps, f.firm_id),
         )
         for f in pop.firms
     }
-    for name, custodian in cfg.operations.custodians.items():
-        Custodian(run, name, custodian, cfg.operations.outages)
-    im = opening_margin(ccps["cme"], ccps["ficc"], run)
-    audit = make_users(run, im)
-    if any(t.leverage_appetite > 0 for t in cfg.population.types.values()):
-        scale_up(run, ccps, im)
-        im = {
-            **opening_margin(ccps["cme"], ccps["ficc"], run),
-            "sa_cme": im["sa_cme"],
-            "sa_ficc": im["sa_ficc"],
-        }
-    open_balances(run, ccps, firms, im)
+
+
+def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np.ndarray]:
+    """With a leverage appetite, XM users scale up (``scale_up``) and the opening IMs are those
+    of the scaled positions; the standalone IMs stay those the users' liquidity was sized on."""
+    if not any(t.leverage_appetite > 0 for t in run.config.population.types.values()):
+        return im
+    scale_up(run, ccps, im)
+    return {
+        **opening_margin(ccps["cme"], ccps["ficc"], run),
+        "sa_cme": im["sa_cme"],
+        "sa_ficc": im["sa_ficc"],
+    }
+
+
+def start_world(
+    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], audit: dict
+) -> None:
+    """Start the CCPs' and firms' processes and the daily audit of ``audit`` and the firms'
+    accounts."""
     for ccp in ccps.values():
         ccp.start()
-    for f in firms.values():
-        audit[f.cash], audit[f.seg] = (f.agent_id, f.kind), (f.agent_id, f.kind)
-        f.customer_accounts = sorted(
-            (c, a)
-            for c, ccp in ccps.items()
-            for (firm, a) in ccp.groups
-            if firm == f.agent_id and not a.startswith("house")
-        )
-        if cfg.firms.substitution_clock:
-            run.env.process(f.substitutions(cfg.firms.substitution_clock))
+    for firm in firms.values():
+        for account in firm.ledger_accounts:
+            audit[account] = (firm.agent_id, firm.kind)
+        firm.start()
     run.env.process(run.daily_audit(audit))
+
+
+def build_world(run: Run) -> None:
+    """Create CCPs, firms, custodians and end users in ``run`` and start their processes."""
+    run.ledger.open("external", 0, math.inf)
+    ccps = make_ccps(run)
+    firms = make_firms(run, ccps)
+    ops = run.config.operations
+    for name, custodian in ops.custodians.items():
+        Custodian(run, name, custodian, ops.outages)
+    im = opening_margin(ccps["cme"], ccps["ficc"], run)
+    audit = make_users(run, im)
+    im = reuse_freed_margin(run, ccps, im)
+    open_balances(ccps, firms, im)
+    start_world(run, ccps, firms, audit)
