@@ -201,13 +201,11 @@ def make_end_user(
 ) -> EndUser:
     """End user ``u1`` of ``user_type`` at custodian ``cust``, futures at ``fcm1`` and cash at
     ``bd1``, with (cash, credit line, Treasuries face) in cents."""
-    cash, credit, securities = liquidity
-    fake.ledger.open("eu:u1:cash", cash, credit)
-    fake.ledger.open("eu:u1:sec", 0, 0, securities)
     kind = fake.config.population.types[user_type]
     firms = {"futures": "fcm1", "cash": "bd1"}
-    ops = fake.config.operations
-    return EndUser(fake, "u1", user_type, "cust", firms, kind, ops, basis)
+    user = EndUser(fake, "u1", user_type, "cust", firms, kind, fake.config.operations, basis)
+    user.open_liquidity(*liquidity)
+    return user
 
 
 def make_firm(

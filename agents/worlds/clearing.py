@@ -29,6 +29,7 @@ from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
 from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
+from sim.population.population import EndUserSpec
 from sim.run import Run
 from sim.settlement.ledger import to_cents as dollars_to_cents
 
@@ -107,35 +108,29 @@ def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict
         firm.open_customers(posted[firm_id])
 
 
+def basis_position(user: EndUserSpec) -> tuple[int, float]:
+    """The basis family of the user's first futures position (-1: none), and the face (USD) of
+    its cash positions."""
+    futures = [s for s in user.positions if s in FAMILY_OF]
+    family = FAMILIES.index(FAMILY_OF[futures[0]]) if futures else -1
+    return family, sum(q for s, q in user.positions.items() if CATALOG[s].side == "cash")
+
+
 def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
-    """End users with their liquidity; returns their ledger accounts for the daily audit."""
+    """End users with their liquidity in multiples of their standalone IM; returns their ledger
+    accounts for the daily audit."""
     cfg, audit = run.config, {}
     for i, u in enumerate(run.population.users):
         kind = cfg.population.types[u.user_type]
+        firms = {"futures": u.futures_firm, "cash": u.cash_firm}
+        user = EndUser(
+            run, u.user_id, u.user_type, u.custodian, firms, kind, cfg.operations, basis_position(u)
+        )
         standalone = im["sa_cme"][i] + im["sa_ficc"][i]
-        run.ledger.open(
-            f"eu:{u.user_id}:cash",
-            dollars_to_cents(kind.cash_buffer_multiple * standalone),
-            dollars_to_cents(kind.credit_line_multiple * standalone),
-        )
-        run.ledger.open(
-            f"eu:{u.user_id}:sec", 0, 0, dollars_to_cents(kind.securities_multiple * standalone)
-        )
-        futures = [s for s in u.positions if s in FAMILY_OF]
-        family = FAMILIES.index(FAMILY_OF[futures[0]]) if futures else -1
-        cash_face = sum(q for s, q in u.positions.items() if CATALOG[s].side == "cash")
-        EndUser(
-            run,
-            u.user_id,
-            u.user_type,
-            u.custodian,
-            {"futures": u.futures_firm, "cash": u.cash_firm},
-            kind,
-            cfg.operations,
-            (family, cash_face),
-        )
-        audit[f"eu:{u.user_id}:cash"] = (u.user_id, u.user_type)
-        audit[f"eu:{u.user_id}:sec"] = (u.user_id, u.user_type)
+        multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
+        user.open_liquidity(*(dollars_to_cents(m * standalone) for m in multiples))
+        for account in (user.cash, user.securities):
+            audit[account] = (u.user_id, u.user_type)
     return audit
 
 
