@@ -3,6 +3,7 @@ movements that respect the payment rails' windows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sim.errors import LedgerError
@@ -10,6 +11,45 @@ from sim.records import PaymentRecord
 from sim.run import Run
 from sim.settlement.ledger import CASH
 from sim.settlement.rails import BOOK, settles_in_window
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One movement an agent executes: ``cents`` of ``asset`` from ``src`` to ``dst`` over
+    ``rail`` for ``purpose`` (and the call ``call_id`` it pays, if any), credited at ``value``
+    cents (default ``cents``), instructed at minute ``instructed`` (default: when it settles),
+    between ``parties`` (payer, payee; default: the executing agent and ``dst``)."""
+
+    src: str
+    dst: str
+    cents: int
+    purpose: str
+    call_id: str = ""
+    asset: str = CASH
+    rail: str = BOOK
+    value: int | None = None
+    instructed: float | None = None
+    parties: tuple[str, str] | None = None
+
+    def record(self, payment_id: str, settled: float, via: str) -> PaymentRecord:
+        """The payment as settled at minute ``settled`` by agent ``via``."""
+        payer, payee = self.parties or (via, self.dst)
+        return PaymentRecord(
+            payment_id=payment_id,
+            call_id=self.call_id,
+            purpose=self.purpose,
+            payer=payer,
+            payee=payee,
+            src_account=self.src,
+            dst_account=self.dst,
+            asset=self.asset,
+            amount_cents=self.cents,
+            value_cents=self.cents if self.value is None else self.value,
+            instructed_min=settled if self.instructed is None else self.instructed,
+            settled_min=settled,
+            via=via,
+            rail=self.rail,
+        )
 
 
 class Agent:
@@ -53,28 +93,17 @@ class Agent:
         instructed: float | None = None,
         parties: tuple[str, str] | None = None,
     ) -> None:
-        """Move ``cents`` of ``asset`` now on this agent's authority over ``rail`` and record
-        the payment; a rail outside its window is a bug, not a delay."""
-        now = self.env.now
-        if not settles_in_window(self.run.calendar, self.run.rails, rail, now):
-            raise LedgerError(f"{self.agent_id}: {rail} is closed at minute {now}")
-        self.run.ledger.transfer(src, dst, cents, asset)
-        payer, payee = parties or (self.agent_id, dst)
-        self.run.recorder.add(
-            PaymentRecord(
-                payment_id=self.run.next_id("P"),
-                call_id=call_id,
-                purpose=purpose,
-                payer=payer,
-                payee=payee,
-                src_account=src,
-                dst_account=dst,
-                asset=asset,
-                amount_cents=cents,
-                value_cents=cents if value is None else value,
-                instructed_min=now if instructed is None else instructed,
-                settled_min=now,
-                via=self.agent_id,
-                rail=rail,
-            )
+        """Move ``cents`` of ``asset`` now on this agent's authority (``Payment`` says what the
+        arguments mean)."""
+        self.settle_payment(
+            Payment(src, dst, cents, purpose, call_id, asset, rail, value, instructed, parties)
         )
+
+    def settle_payment(self, payment: Payment) -> None:
+        """Settle ``payment`` now and record it; a rail outside its window is a bug, not a
+        delay."""
+        now = self.env.now
+        if not settles_in_window(self.run.calendar, self.run.rails, payment.rail, now):
+            raise LedgerError(f"{self.agent_id}: {payment.rail} is closed at minute {now}")
+        self.run.ledger.transfer(payment.src, payment.dst, payment.cents, payment.asset)
+        self.run.recorder.add(payment.record(self.run.next_id("P"), now, self.agent_id))

@@ -7,8 +7,9 @@ initial margin of every account in one vectorised margin run; for XM accounts it
 to the other CCP. At ``call_clock`` it applies the XM rule with the partner's figures for the
 same prices (same-day close for a close cycle; same day or previous close for an intraday one),
 or margins the account standalone and records a fallback, and settles one net amount per
-member account (``agents.ccp_accounts``). With ad hoc calls enabled, at each surveillance clock
-an account whose unsettled loss exceeds a threshold share of its IM is called for that loss.
+member account through the ``MemberAccounts`` it owns (``agents.ccp_accounts``). With ad hoc
+calls enabled, at each surveillance clock an account whose unsettled loss exceeds a threshold
+share of its IM is called for that loss.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from agents.base import Agent
-from agents.ccp_accounts import AccountSettlement, AccountState, CcpBook, to_cents
+from agents.ccp_accounts import CcpBook, MemberAccounts, to_cents
 from sim.config import CcpConfig, CycleConfig, XmConfig
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
@@ -32,7 +33,7 @@ from sim.records import AccountDayRecord
 from sim.run import Run
 
 
-class Ccp(AccountSettlement, Agent):
+class Ccp(Agent):
     handlers: ClassVar[dict[type, str]] = {
         ReductionFactors: "on_factors",
         PaymentSettled: "on_payment",
@@ -48,7 +49,9 @@ class Ccp(AccountSettlement, Agent):
         self.model = cfg.var_model()
         self.groups = book.groups()
         self.partner_legs: dict[tuple[int, str], XmLegs] = {}
-        self.accounts_state = {self.account_name(*k): AccountState() for k in self.groups}
+        self.accounts = MemberAccounts(
+            run, self, self.groups, cfg.haircut, cfg.late_tolerance_minutes
+        )
         self.xm_idx = np.flatnonzero(book.xm)
         n = len(book.users)
         self.settled = np.zeros((n, book.futures_exp.shape[1]))
@@ -61,9 +64,6 @@ class Ccp(AccountSettlement, Agent):
     @property
     def own_exp(self) -> np.ndarray:
         return self.book.futures_exp if self.agent_id == "cme" else self.book.cash_exp
-
-    def collateral_price(self) -> float:
-        return self.run.collateral_price()
 
     def margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
         """Standalone IM (dollars) of every account, and the IMs of the futures leg, cash leg and
@@ -93,7 +93,19 @@ class Ccp(AccountSettlement, Agent):
             self.settled_basis[:] = level
         return vm
 
+    def open_with(self, im: np.ndarray, standalone: np.ndarray) -> None:
+        """Open the run: every member account has posted in cash the IM (dollars per row)
+        ``im`` of the day before, the last cycle's IMs after and before any XM reduction."""
+        cents = to_cents(im)
+        for (firm, account), idx in self.groups.items():
+            self.accounts.open(firm, account, int(cents[idx].sum()))
+        self.last_im, self.last_standalone = im.copy(), standalone.copy()
+
     def start(self) -> None:
+        """Send the partner the XM figures of the close before the run, then run the cycles
+        and the surveillance."""
+        _, legs = self.margin(-1)
+        self.env.process(self.publish(-1, "close", legs))
         for name, cycle in self.cfg.cycles.items():
             self.env.process(self.cycle_loop(name, cycle))
         if self.cfg.adhoc.enabled:
@@ -191,6 +203,9 @@ class Ccp(AccountSettlement, Agent):
     def on_position(self, msg: PositionChange) -> None:
         self.book.scale(msg.user, msg.leg, msg.scale)
 
+    def on_substitution(self, msg: SubstitutionRequest) -> None:
+        self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
+
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
         b = self.book
         columns = zip(
@@ -218,7 +233,8 @@ class Ccp(AccountSettlement, Agent):
                 if not len(idx):
                     continue
             im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
-            call, payout = self.settle(cycle, firm, account, int(vm_c[idx].sum()), im_sum, due)
+            vm_sum = int(vm_c[idx].sum())
+            call, payout = self.accounts.settle(cycle, firm, account, vm_sum, im_sum, due)
             statement = CycleStatement(
                 self.run.next_id("Y"),
                 self.agent_id,

@@ -1,4 +1,4 @@
-"""A CCP's book of customer and house positions, and the settlement of its members' accounts.
+"""A CCP's book of customer and house positions, and its members' accounts (``MemberAccounts``).
 
 Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as cash and Treasuries
 (valued at the CCP's haircut). Per account and cycle the CCP settles one net amount
@@ -9,12 +9,15 @@ time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.base import Agent
 from sim.messages import MarginCall
-from sim.settlement.collateral import face_for_value, shortfall, value_cents
+from sim.run import Run
+from sim.settlement.collateral import Shortfall, face_for_value, shortfall, value_cents
 from sim.settlement.ledger import SECURITIES
 from sim.settlement.rails import FUNDS
 from sim.settlement.rails import SECURITIES as SEC_RAIL
@@ -73,43 +76,57 @@ def to_cents(dollars: np.ndarray) -> np.ndarray:
     return np.rint(dollars * 100.0).astype(np.int64)
 
 
-class AccountSettlement:
-    """Mixin of ``Ccp``: calls, payments, variation booking and payouts of member accounts."""
+class MemberAccounts:
+    """The member accounts of one CCP: the collateral each clearing-firm account holds there
+    (ledger account ``ccp:<ccp>:<firm>:<account>``), what is in flight for it, and its calls,
+    payouts, variation booking and collateral substitutions.
 
-    def account_name(self, firm: str, account: str) -> str:
-        return f"ccp:{self.agent_id}:{firm}:{account}"
+    Money moves on the authority of ``ccp`` (the agent's ``transfer`` and ``until_open``);
+    Treasuries count at ``haircut``; a call still unpaid ``late_tolerance`` minutes after its due
+    time defaults.
+    """
 
-    def payout_account(self, firm: str, account: str) -> str:
+    def __init__(
+        self,
+        run: Run,
+        ccp: Agent,
+        keys: Iterable[tuple[str, str]],
+        haircut: float,
+        late_tolerance: float,
+    ) -> None:
+        self.run, self.env, self.ccp = run, run.env, ccp
+        self.ccp_id = ccp.agent_id
+        self.haircut, self.late_tolerance = haircut, late_tolerance
+        self.state = {self.name(firm, account): AccountState() for firm, account in keys}
+
+    def name(self, firm: str, account: str) -> str:
+        return f"ccp:{self.ccp_id}:{firm}:{account}"
+
+    @staticmethod
+    def payout_account(firm: str, account: str) -> str:
         return f"firm:{firm}:{'cash' if account.startswith('house') else 'seg'}"
 
-    def net(self, name: str, vm: int, im: int, price: float):
-        state = self.accounts_state[name]
+    def open(self, firm: str, account: str, posted_cents: int) -> None:
+        """Open the account with ``posted_cents`` of cash already posted (the IM of the day
+        before the run)."""
+        self.run.ledger.open(self.name(firm, account), posted_cents)
+
+    def net(self, name: str, vm: int, im: int) -> Shortfall:
+        state = self.state[name]
         ledger = self.run.ledger
         cash = ledger.balance(name) + state.pending_vm + state.outstanding - state.pending_release
-        sec = value_cents(ledger.balance(name, SECURITIES), price, self.cfg.haircut)
+        price = self.run.collateral_price()
+        sec = value_cents(ledger.balance(name, SECURITIES), price, self.haircut)
         return shortfall(cash, sec, vm, im)
 
     def settle(self, cycle: str, firm: str, account: str, vm: int, im: int, due: float):
         """Call or schedule the payout of one account; returns (call or None, payout cents)."""
-        name = self.account_name(firm, account)
-        state = self.accounts_state[name]
-        sf = self.net(name, vm, im, self.collateral_price())
+        name = self.name(firm, account)
+        state = self.state[name]
+        sf = self.net(name, vm, im)
         state.pending_vm += vm
         if sf.amount > 0:
-            call = MarginCall(
-                self.run.next_id("C"),
-                "ccp",
-                self.agent_id,
-                cycle,
-                firm,
-                self.agent_id,
-                account,
-                sf.cash_due,
-                sf.im_due,
-                self.env.now,
-                due,
-                due + self.cfg.late_tolerance_minutes,
-            )
+            call = self.call(cycle, firm, account, sf, due)
             state.outstanding += call.amount_cents
             self.env.process(self.await_payment(call, self.run.calls.issue(call), vm))
             return call, 0
@@ -117,52 +134,71 @@ class AccountSettlement:
         self.env.process(self.payout(name, firm, account, vm, sf.excess, due))
         return None, sf.excess
 
+    def call(self, cycle: str, firm: str, account: str, sf: Shortfall, due: float) -> MarginCall:
+        """The call on ``firm``'s ``account`` for shortfall ``sf``, due at minute ``due``."""
+        return MarginCall(
+            self.run.next_id("C"),
+            "ccp",
+            self.ccp_id,
+            cycle,
+            firm,
+            self.ccp_id,
+            account,
+            sf.cash_due,
+            sf.im_due,
+            self.env.now,
+            due,
+            due + self.late_tolerance,
+        )
+
     def await_payment(self, call: MarginCall, paid, vm: int):
         yield paid | self.env.timeout(call.final_min - self.env.now)
-        name = self.account_name(call.payer, call.account)
-        state = self.accounts_state[name]
+        name = self.name(call.payer, call.account)
+        state = self.state[name]
         state.outstanding -= call.amount_cents
         state.pending_vm -= vm
         if paid.triggered:
             self.book_vm(name, vm)
         else:
             self.run.calls.default(call.call_id, self.env.now)
-            self.run.log("ccp_call_default", self.agent_id, call.call_id, counterparty=call.payer)
+            self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, due: float):
         yield self.env.timeout(max(due - self.env.now, 0.0))
-        state = self.accounts_state[name]
+        state = self.state[name]
         state.pending_vm -= vm
         state.pending_release -= excess
         self.book_vm(name, vm)
         cash = min(excess, max(self.run.ledger.balance(name), 0))
         dst = self.payout_account(firm, account)
         if cash > 0:
-            yield from self.until_open(FUNDS)
-            self.transfer(name, dst, cash, "release", rail=FUNDS)
+            yield from self.ccp.until_open(FUNDS)
+            self.ccp.transfer(name, dst, cash, "release", rail=FUNDS)
         rest = excess - cash
         held = self.run.ledger.balance(name, SECURITIES)
         if rest > 0 and held > 0:
-            yield from self.until_open(SEC_RAIL)
-            face = min(face_for_value(rest, self.collateral_price(), self.cfg.haircut), held)
-            self.transfer(name, dst, face, "release", asset=SECURITIES, rail=SEC_RAIL, value=rest)
+            yield from self.ccp.until_open(SEC_RAIL)
+            face = min(face_for_value(rest, self.run.collateral_price(), self.haircut), held)
+            self.ccp.transfer(
+                name, dst, face, "release", asset=SECURITIES, rail=SEC_RAIL, value=rest
+            )
 
-    def on_substitution(self, msg) -> None:
+    def substitute(self, firm: str, account: str, face_cents: int) -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not
         needed for variation margin in flight and the Treasuries' value covers it."""
-        name = self.account_name(msg.firm, msg.account)
-        state, ledger = self.accounts_state[name], self.run.ledger
+        name = self.name(firm, account)
+        state, ledger = self.state[name], self.run.ledger
         spare = ledger.balance(name) + min(state.pending_vm, 0) - state.pending_release
-        price, haircut = self.collateral_price(), self.cfg.haircut
-        value = min(spare, value_cents(msg.face_cents, price, haircut))
+        price, haircut = self.run.collateral_price(), self.haircut
+        value = min(spare, value_cents(face_cents, price, haircut))
         rails_open = all(
             self.run.rails[r].contains(self.run.calendar, self.env.now) for r in (FUNDS, SEC_RAIL)
         )
         if value <= 0 or not rails_open:
             return
-        face = min(face_for_value(value, price, haircut), msg.face_cents)
-        seg = self.payout_account(msg.firm, msg.account)
-        self.transfer(
+        face = min(face_for_value(value, price, haircut), face_cents)
+        seg = self.payout_account(firm, account)
+        self.ccp.transfer(
             seg,
             name,
             face,
@@ -170,21 +206,21 @@ class AccountSettlement:
             asset=SECURITIES,
             rail=SEC_RAIL,
             value=value,
-            parties=(msg.firm, self.agent_id),
+            parties=(firm, self.ccp_id),
         )
-        self.transfer(name, seg, value, "substitution", rail=FUNDS)
+        self.ccp.transfer(name, seg, value, "substitution", rail=FUNDS)
 
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond
         the account's cash is advanced from the CCP's liquidity facility and recorded."""
         if vm > 0:
-            self.transfer("external", name, vm, "vm")
+            self.ccp.transfer("external", name, vm, "vm")
             return
         if vm == 0:
             return
         own = min(-vm, max(self.run.ledger.balance(name), 0))
         if own:
-            self.transfer(name, "external", own, "vm")
+            self.ccp.transfer(name, "external", own, "vm")
         if -vm - own:
-            self.transfer(f"ccp:{self.agent_id}:liquidity", "external", -vm - own, "vm_advance")
-            self.run.log("ccp_liquidity", self.agent_id, name, amount_cents=-vm - own)
+            self.ccp.transfer(f"ccp:{self.ccp_id}:liquidity", "external", -vm - own, "vm_advance")
+            self.run.log("ccp_liquidity", self.ccp_id, name, amount_cents=-vm - own)

@@ -1,36 +1,39 @@
 """A clearing firm (FCM, BD or BD-FCM): turns CCP statements into customer calls, pays the CCP.
 
-Per customer and CCP the firm keeps the customer's equity: cash (collateral plus variation
-margin, may fall below zero) and Treasuries (face). On a CCP statement it adds the customer's
-variation margin and, against the house requirement (CCP IM x the multiplier of the customer's
-type), calls the customer for a shortfall of at least the minimum transfer amount, or returns
-cash excess. Each customer call passes the operations desk (``desk_staff`` people,
-``handling_minutes`` each), so desk queues delay calls. A customer call not paid by its final
-deadline defaults and the firm liquidates the customer's positions it clears. House accounts
-are paid from the firm's own cash.
+The firm owns the book of its customers' equity (``agents.customer_equity``) and its treasury
+(``agents.firm_treasury``: own cash, segregated account, payments). On a CCP statement it adds
+each customer's variation margin and, against the house requirement (CCP IM x the multiplier of
+the customer's type), calls the customer for a shortfall of at least the minimum transfer
+amount, or returns cash excess. Each customer call passes the operations desk (``desk_staff``
+people, ``handling_minutes`` each), so desk queues delay calls. A customer call not paid by its
+final deadline defaults and the firm liquidates the customer's positions it clears. House
+accounts are paid from the firm's own cash.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from typing import ClassVar
 
 import simpy
 
 from agents.base import Agent
-from agents.firm_payments import FirmPayments
+from agents.customer_equity import CustomerEquity
+from agents.firm_treasury import FirmTreasury
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
 from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
 from sim.records import DeskRecord
 from sim.run import Run
-from sim.settlement.collateral import Shortfall, shortfall, value_cents
-from sim.settlement.ledger import to_cents
+from sim.settlement.collateral import Shortfall
+from sim.settlement.ledger import SECURITIES, to_cents
 
 LEG_OF_CCP = {"cme": "futures", "ficc": "cash"}
 
 
-class ClearingFirm(FirmPayments, Agent):
+class ClearingFirm(Agent):
+    """``customer_accounts``: the (CCP, account) customer accounts the firm clears."""
+
     handlers: ClassVar[dict[type, str]] = {
         CycleStatement: "on_statement",
         PaymentSettled: "on_payment",
@@ -47,62 +50,81 @@ class ClearingFirm(FirmPayments, Agent):
         ops: OperationsConfig,
         user_types: dict[str, str],
         haircut: dict[str, float],
+        customer_accounts: Iterable[tuple[str, str]],
     ) -> None:
         super().__init__(run, firm_id)
         self.kind, self.offers_xm, self.cfg, self.ops = kind, offers_xm, cfg, ops
-        self.user_types, self.haircut = user_types, haircut
-        self.cash, self.seg = f"firm:{firm_id}:cash", f"firm:{firm_id}:seg"
-        self.equity: dict[tuple[str, str], int] = defaultdict(int)
-        self.equity_sec: dict[tuple[str, str], int] = defaultdict(int)
-        self.called: dict[tuple[str, str], int] = defaultdict(int)
+        self.customer_accounts = tuple(sorted(customer_accounts))
+        self.customers = CustomerEquity(run, cfg, user_types)
+        lead = ops.firm_pay_lead_minutes
+        self.treasury = FirmTreasury(run, self, self.customers, cfg, lead, haircut)
         self.issued: dict[str, MarginCall] = {}
         self.received: dict[str, int] = {}
-        self.prefund_outstanding = 0
         self.mta = max(to_cents(cfg.min_transfer_usd), 1)
         self.desk = simpy.Resource(self.env, capacity=cfg.desk_staff)
-        run.ledger.open(self.cash, to_cents(cfg.own_liquidity_usd), to_cents(cfg.credit_line_usd))
 
-    def open_segregated(self, cash_cents: int, securities_cents: int) -> None:
-        self.run.ledger.open(self.seg, cash_cents, 0, securities_cents)
+    @property
+    def ledger_accounts(self) -> tuple[str, str]:
+        """The firm's own cash account and its customers' segregated account."""
+        return self.treasury.cash, self.treasury.seg
 
-    def multiplier(self, user: str) -> float:
-        kind = self.user_types[user]
-        return self.cfg.house_multiplier_by_type.get(kind, self.cfg.house_multiplier)
+    def open_customers(self, posted: Iterable[tuple[str, str, int]]) -> None:
+        """Open the run: each (customer, CCP, CCP IM in cents) has posted the house requirement
+        in cash, and what it posted above the CCP's IM sits in the segregated account."""
+        add_on = sum(self.customers.open(user, ccp, im) for user, ccp, im in posted)
+        self.treasury.open_segregated(add_on)
 
-    def customer_position(self, key: tuple[str, str], vm: int, im: int) -> Shortfall:
-        price, haircut = self.run.collateral_price(), self.cfg.collateral_haircut
-        securities = value_cents(self.equity_sec[key], price, haircut)
-        required = round(im * self.multiplier(key[0]))
-        return shortfall(self.equity[key] + self.called[key], securities, vm, required)
+    def start(self) -> None:
+        """Offer collateral substitutions daily, if the firms do."""
+        clock = self.cfg.substitution_clock
+        if clock:
+            self.env.process(self.treasury.substitutions(clock, self.customer_accounts))
 
     def on_statement(self, st: CycleStatement) -> None:
         if st.call is not None:
-            self.env.process(self.pay_ccp(st.call))
+            self.env.process(self.treasury.pay_ccp(st.call))
         if st.account.startswith("house"):
             return
         for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
             key = (user, st.ccp)
-            position = self.customer_position(key, vm, im)
-            self.equity[key] += vm
+            position = self.customers.position(key, vm, im)
+            self.customers.book_vm(key, vm)
             if position.amount >= self.mta:
-                self.called[key] += position.amount
+                self.customers.call(key, position.amount)
                 self.env.process(self.call_customer(user, st, position))
-            elif position.excess >= self.mta and not self.called[key]:
-                self.return_excess(user, key, position.excess, st.cycle_id)
+            elif position.excess >= self.mta and not self.customers.has_calls(key):
+                self.treasury.return_excess(user, key, position.excess, st.cycle_id)
 
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
+        """The desk takes the call; it goes to the customer, and defaults if unpaid by its
+        final deadline."""
+        yield from self.desk_turn()
+        call = self.customer_call(user, st, position)
+        paid = self.run.calls.issue(call)
+        self.issued[call.call_id] = call
+        self.run.send(user, call)
+        yield paid | self.env.timeout(call.final_min - self.env.now)
+        if not paid.triggered:
+            self.default_customer(call)
+
+    def desk_turn(self):
+        """Wait for a free desk person, who handles the call in ``handling_minutes``."""
         with self.desk.request() as turn:
             self.run.recorder.add(
                 DeskRecord(self.env.now, self.agent_id, len(self.desk.queue), self.desk.count)
             )
             yield turn
             yield self.env.timeout(self.cfg.handling_minutes)
+
+    def customer_call(self, user: str, st: CycleStatement, position: Shortfall) -> MarginCall:
+        """The call on ``user`` for ``position``: due at the customer due clock after the minimum
+        notice, final ``grace_business_days`` later."""
         now, cal, ops = self.env.now, self.run.calendar, self.ops
         clock = parse_clock(ops.customer_due_clock)
         due = cal.next_clock(now + ops.customer_min_notice_minutes, clock)
         final = cal.next_clock(due, clock, ops.grace_business_days)
         parent = st.call.call_id if st.call is not None else ""
-        call = MarginCall(
+        return MarginCall(
             self.run.next_id("C"),
             "customer",
             st.ccp,
@@ -117,18 +139,33 @@ class ClearingFirm(FirmPayments, Agent):
             final,
             parent,
         )
-        paid = self.run.calls.issue(call)
-        self.issued[call.call_id] = call
-        self.run.send(user, call)
-        yield paid | self.env.timeout(final - self.env.now)
-        if not paid.triggered:
-            self.default_customer(call)
+
+    def on_payment(self, msg: PaymentSettled) -> None:
+        """A customer's payment arrived: it adds to the customer's equity (cash first reimburses
+        pre-funding) and, once the call's amount is covered, settles the call (unless it already
+        defaulted: then it is a deposit)."""
+        call = self.issued[msg.call_id]
+        key = (msg.payer, call.ccp)
+        self.customers.credit(key, msg.asset, msg.amount_cents)
+        if msg.asset != SECURITIES:
+            self.treasury.reimburse(msg.amount_cents, msg.call_id)
+        self.received[msg.call_id] = self.received.get(msg.call_id, 0) + msg.value_cents
+        if self.received[msg.call_id] < call.amount_cents:
+            return
+        del self.issued[msg.call_id], self.received[msg.call_id]
+        if self.run.calls.is_open(msg.call_id):
+            self.customers.call_ended(key, call.amount_cents)
+            self.run.calls.settle(msg.call_id, msg.settled_min)
+        else:
+            self.run.log(
+                "payment_after_default", self.agent_id, msg.call_id, counterparty=msg.payer
+            )
 
     def default_customer(self, call: MarginCall) -> None:
         """The customer missed its final deadline: the call defaults and the firm liquidates
         the customer's positions at the CCP of the call (both legs of an XM account)."""
         self.run.calls.default(call.call_id, self.env.now)
-        self.called[(call.payer, call.ccp)] -= call.amount_cents
+        self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
         for leg in legs:

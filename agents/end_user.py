@@ -49,6 +49,12 @@ class EndUser(Agent):
         self.family, self.cash_face = basis  # futures family index (-1: none), cash face (USD)
         self.haircut = run.config.firms.collateral_haircut
 
+    def open_liquidity(self, cash_cents: int, credit_cents: int, securities_cents: int) -> None:
+        """Open the run holding ``cash_cents`` of cash with a committed credit line of
+        ``credit_cents``, and ``securities_cents`` of unencumbered Treasuries (face)."""
+        self.run.ledger.open(self.cash, cash_cents, credit_cents)
+        self.run.ledger.open(self.securities, 0, 0, securities_cents)
+
     def on_call(self, call: MarginCall) -> None:
         start = self.run.calendar.next_business_time(self.env.now, *self.hours)
         delay = float(self.rng.exponential(self.response_mean))

@@ -29,6 +29,7 @@ from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
 from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
+from sim.population.population import EndUserSpec
 from sim.run import Run
 from sim.settlement.ledger import to_cents as dollars_to_cents
 
@@ -92,103 +93,127 @@ def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
             run.log("scale_up", u.user_id, scale=scale)
 
 
-def open_balances(
-    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict[str, np.ndarray]
-) -> None:
-    seg = dict.fromkeys(firms, 0)
+def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict) -> None:
+    """Every account has posted in cash the IM of the day before the run (``im``: dollars per
+    row at each CCP, ``sa_<ccp>`` the standalone IMs); customers have posted the house
+    requirement on it at their firms."""
+    posted: dict[str, list[tuple[str, str, int]]] = {firm_id: [] for firm_id in firms}
     for ccp_id, ccp in ccps.items():
+        ccp.open_with(im[ccp_id], im[f"sa_{ccp_id}"])
         cents = to_cents(im[ccp_id])
         for (firm_id, account), idx in ccp.groups.items():
-            run.ledger.open(ccp.account_name(firm_id, account), int(cents[idx].sum()))
-            if account.startswith("house"):
-                continue
-            firm = firms[firm_id]
-            for i in idx:
-                user = ccp.book.users[i]
-                posted = round(int(cents[i]) * firm.multiplier(user))
-                firm.equity[(user, ccp_id)] = posted
-                seg[firm_id] += posted - int(cents[i])
+            if not account.startswith("house"):
+                posted[firm_id] += [(ccp.book.users[i], ccp_id, int(cents[i])) for i in idx]
     for firm_id, firm in firms.items():
-        firm.open_segregated(seg[firm_id], 0)
+        firm.open_customers(posted[firm_id])
+
+
+def basis_position(user: EndUserSpec) -> tuple[int, float]:
+    """The basis family of the user's first futures position (-1: none), and the face (USD) of
+    its cash positions."""
+    futures = [s for s in user.positions if s in FAMILY_OF]
+    family = FAMILIES.index(FAMILY_OF[futures[0]]) if futures else -1
+    return family, sum(q for s, q in user.positions.items() if CATALOG[s].side == "cash")
 
 
 def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
-    """End users with their liquidity; returns their ledger accounts for the daily audit."""
+    """End users with their liquidity in multiples of their standalone IM; returns their ledger
+    accounts for the daily audit."""
     cfg, audit = run.config, {}
     for i, u in enumerate(run.population.users):
         kind = cfg.population.types[u.user_type]
+        firms = {"futures": u.futures_firm, "cash": u.cash_firm}
+        user = EndUser(
+            run, u.user_id, u.user_type, u.custodian, firms, kind, cfg.operations, basis_position(u)
+        )
         standalone = im["sa_cme"][i] + im["sa_ficc"][i]
-        run.ledger.open(
-            f"eu:{u.user_id}:cash",
-            dollars_to_cents(kind.cash_buffer_multiple * standalone),
-            dollars_to_cents(kind.credit_line_multiple * standalone),
-        )
-        run.ledger.open(
-            f"eu:{u.user_id}:sec", 0, 0, dollars_to_cents(kind.securities_multiple * standalone)
-        )
-        futures = [s for s in u.positions if s in FAMILY_OF]
-        family = FAMILIES.index(FAMILY_OF[futures[0]]) if futures else -1
-        cash_face = sum(q for s, q in u.positions.items() if CATALOG[s].side == "cash")
-        EndUser(
-            run,
-            u.user_id,
-            u.user_type,
-            u.custodian,
-            {"futures": u.futures_firm, "cash": u.cash_firm},
-            kind,
-            cfg.operations,
-            (family, cash_face),
-        )
-        audit[f"eu:{u.user_id}:cash"] = (u.user_id, u.user_type)
-        audit[f"eu:{u.user_id}:sec"] = (u.user_id, u.user_type)
+        multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
+        user.open_liquidity(*(dollars_to_cents(m * standalone) for m in multiples))
+        for account in (user.cash, user.securities):
+            audit[account] = (u.user_id, u.user_type)
     return audit
+
+
+def make_ccps(run: Run) -> dict[str, Ccp]:
+    """CME and FICC, each the other's XM partner; XM accounts for the eligible end users when
+    XM is on."""
+    cfg, pop = run.config, run.population
+    xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
+    rule = cfg.xm.eligibility
+    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
+    return {
+        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
+        for c, p in (("cme", "ficc"), ("ficc", "cme"))
+    }
+
+
+def customer_accounts(ccps: dict[str, Ccp], firm_id: str) -> list[tuple[str, str]]:
+    """The (CCP, account) customer accounts ``firm_id`` clears."""
+    return sorted(
+        (c, account)
+        for c, ccp in ccps.items()
+        for (firm, account) in ccp.groups
+        if firm == firm_id and not account.startswith("house")
+    )
+
+
+def make_firms(run: Run, ccps: dict[str, Ccp]) -> dict[str, ClearingFirm]:
+    cfg, pop = run.config, run.population
+    types = {u.user_id: u.user_type for u in pop.users}
+    haircuts = {c: ccp.cfg.haircut for c, ccp in ccps.items()}
+    return {
+        f.firm_id: ClearingFirm(
+            run,
+            f.firm_id,
+            f.kind,
+            f.offers_xm,
+            cfg.firms,
+            cfg.operations,
+            types,
+            haircuts,
+            customer_accounts(ccps, f.firm_id),
+        )
+        for f in pop.firms
+    }
+
+
+def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np.ndarray]:
+    """With a leverage appetite, XM users scale up (``scale_up``) and the opening IMs are those
+    of the scaled positions; the standalone IMs stay those the users' liquidity was sized on."""
+    if not any(t.leverage_appetite > 0 for t in run.config.population.types.values()):
+        return im
+    scale_up(run, ccps, im)
+    return {
+        **opening_margin(ccps["cme"], ccps["ficc"], run),
+        "sa_cme": im["sa_cme"],
+        "sa_ficc": im["sa_ficc"],
+    }
+
+
+def start_world(
+    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], audit: dict
+) -> None:
+    """Start the CCPs' and firms' processes and the daily audit of ``audit`` and the firms'
+    accounts."""
+    for ccp in ccps.values():
+        ccp.start()
+    for firm in firms.values():
+        for account in firm.ledger_accounts:
+            audit[account] = (firm.agent_id, firm.kind)
+        firm.start()
+    run.env.process(run.daily_audit(audit))
 
 
 def build_world(run: Run) -> None:
     """Create CCPs, firms, custodians and end users in ``run`` and start their processes."""
-    cfg, pop = run.config, run.population
     run.ledger.open("external", 0, math.inf)
-    xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
-    rule = cfg.xm.eligibility
-    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
-    ccps = {
-        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
-        for c, p in (("cme", "ficc"), ("ficc", "cme"))
-    }
-    types = {u.user_id: u.user_type for u in pop.users}
-    haircuts = {c: ccp.cfg.haircut for c, ccp in ccps.items()}
-    firms = {
-        f.firm_id: ClearingFirm(
-            run, f.firm_id, f.kind, f.offers_xm, cfg.firms, cfg.operations, types, haircuts
-        )
-        for f in pop.firms
-    }
-    for name, custodian in cfg.operations.custodians.items():
-        Custodian(run, name, custodian, cfg.operations.outages)
+    ccps = make_ccps(run)
+    firms = make_firms(run, ccps)
+    ops = run.config.operations
+    for name, custodian in ops.custodians.items():
+        Custodian(run, name, custodian, ops.outages)
     im = opening_margin(ccps["cme"], ccps["ficc"], run)
     audit = make_users(run, im)
-    if any(t.leverage_appetite > 0 for t in cfg.population.types.values()):
-        scale_up(run, ccps, im)
-        im = {
-            **opening_margin(ccps["cme"], ccps["ficc"], run),
-            "sa_cme": im["sa_cme"],
-            "sa_ficc": im["sa_ficc"],
-        }
-    open_balances(run, ccps, firms, im)
-    for ccp in ccps.values():
-        ccp.last_im = im[ccp.agent_id].copy()
-        ccp.last_standalone = im[f"sa_{ccp.agent_id}"].copy()
-        _, legs = ccp.margin(-1)
-        run.env.process(ccp.publish(-1, "close", legs))
-        ccp.start()
-    for f in firms.values():
-        audit[f.cash], audit[f.seg] = (f.agent_id, f.kind), (f.agent_id, f.kind)
-        f.customer_accounts = sorted(
-            (c, a)
-            for c, ccp in ccps.items()
-            for (firm, a) in ccp.groups
-            if firm == f.agent_id and not a.startswith("house")
-        )
-        if cfg.firms.substitution_clock:
-            run.env.process(f.substitutions(cfg.firms.substitution_clock))
-    run.env.process(run.daily_audit(audit))
+    im = reuse_freed_margin(run, ccps, im)
+    open_balances(ccps, firms, im)
+    start_world(run, ccps, firms, audit)
