@@ -130,3 +130,42 @@ class PositionChange:
     leg: str
     scale: float
     reason: str
+
+
+# --- adoption studies (agents.adopters, agents.adoption_desk) ---
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingRequest:
+    """A user's decision to adopt, sent to the desk of the firm that will onboard it (day
+    indices are business days of the run)."""
+
+    user: int
+    user_id: str
+    firm: str
+    decided_day: int
+    lead_days: int
+    moved: tuple[str, ...]
+
+    @property
+    def ready_day(self) -> int:
+        return self.decided_day + self.lead_days
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingStarted:
+    """A firm's desk started onboarding user ``user`` (its index) on business day ``day``."""
+
+    user: int
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """User ``user`` (index) went live with XM at firm ``firm`` (index) on business day ``day``,
+    having moved ``moved`` legs there."""
+
+    user: int
+    firm: int
+    day: int
+    moved: tuple[str, ...]
