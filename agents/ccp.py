@@ -26,8 +26,8 @@ from sim.messages import (
     CycleStatement,
     PaymentSettled,
     PositionChange,
-    ReductionFactors,
     SubstitutionRequest,
+    XmFigures,
 )
 from sim.records import AccountDayRecord
 from sim.run import Run
@@ -35,7 +35,7 @@ from sim.run import Run
 
 class Ccp(Agent):
     handlers: ClassVar[dict[type, str]] = {
-        ReductionFactors: "on_factors",
+        XmFigures: "on_figures",
         PaymentSettled: "on_payment",
         PositionChange: "on_position",
         SubstitutionRequest: "on_substitution",
@@ -155,7 +155,7 @@ class Ccp(Agent):
             self.run.log("xm_link_down", self.agent_id, f"{day}:{mark}", date_index=day)
             return
         users = tuple(self.book.users[i] for i in self.xm_idx)
-        message = ReductionFactors(
+        message = XmFigures(
             self.agent_id,
             day,
             mark,
@@ -166,7 +166,7 @@ class Ccp(Agent):
         )
         self.run.send(self.partner, message)
 
-    def on_factors(self, msg: ReductionFactors) -> None:
+    def on_figures(self, msg: XmFigures) -> None:
         if msg.customers != tuple(self.book.users[i] for i in self.xm_idx):
             raise ValueError(f"{self.agent_id}: XM accounts differ from {msg.ccp}'s")
         legs = XmLegs(*(np.array(x) for x in (msg.futures_usd, msg.cash_usd, msg.combined_usd)))

@@ -19,8 +19,7 @@ from sim.messages import MarginCall
 from sim.run import Run
 from sim.settlement.collateral import Shortfall, face_for_value, shortfall, value_cents
 from sim.settlement.ledger import SECURITIES
-from sim.settlement.rails import FUNDS
-from sim.settlement.rails import SECURITIES as SEC_RAIL
+from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
 
 @dataclass
@@ -172,15 +171,15 @@ class MemberAccounts:
         cash = min(excess, max(self.run.ledger.balance(name), 0))
         dst = self.payout_account(firm, account)
         if cash > 0:
-            yield from self.ccp.until_open(FUNDS)
-            self.ccp.transfer(name, dst, cash, "release", rail=FUNDS)
+            yield from self.ccp.until_open(FEDWIRE_FUNDS)
+            self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS)
         rest = excess - cash
         held = self.run.ledger.balance(name, SECURITIES)
         if rest > 0 and held > 0:
-            yield from self.ccp.until_open(SEC_RAIL)
+            yield from self.ccp.until_open(FEDWIRE_SECURITIES)
             face = min(face_for_value(rest, self.run.collateral_price(), self.haircut), held)
             self.ccp.transfer(
-                name, dst, face, "release", asset=SECURITIES, rail=SEC_RAIL, value=rest
+                name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES, value=rest
             )
 
     def substitute(self, firm: str, account: str, face_cents: int) -> None:
@@ -192,7 +191,8 @@ class MemberAccounts:
         price, haircut = self.run.collateral_price(), self.haircut
         value = min(spare, value_cents(face_cents, price, haircut))
         rails_open = all(
-            self.run.rails[r].contains(self.run.calendar, self.env.now) for r in (FUNDS, SEC_RAIL)
+            self.run.rails[r].contains(self.run.calendar, self.env.now)
+            for r in (FEDWIRE_FUNDS, FEDWIRE_SECURITIES)
         )
         if value <= 0 or not rails_open:
             return
@@ -204,11 +204,11 @@ class MemberAccounts:
             face,
             "substitution",
             asset=SECURITIES,
-            rail=SEC_RAIL,
+            rail=FEDWIRE_SECURITIES,
             value=value,
             parties=(firm, self.ccp_id),
         )
-        self.ccp.transfer(name, seg, value, "substitution", rail=FUNDS)
+        self.ccp.transfer(name, seg, value, "substitution", rail=FEDWIRE_FUNDS)
 
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond

@@ -18,10 +18,10 @@ from agents.base import Agent
 from sim.config import CustodianConfig, OutageConfig
 from sim.messages import PaymentInstruction, PaymentSettled
 from sim.run import Run
-from sim.settlement.ledger import CASH
-from sim.settlement.rails import FUNDS_THIRD_PARTY, SECURITIES
+from sim.settlement.ledger import CASH, SECURITIES
+from sim.settlement.rails import FEDWIRE_FUNDS_THIRD_PARTY, FEDWIRE_SECURITIES
 
-RAIL_OF = {CASH: FUNDS_THIRD_PARTY, "UST": SECURITIES}
+RAIL_OF = {CASH: FEDWIRE_FUNDS_THIRD_PARTY, SECURITIES: FEDWIRE_SECURITIES}
 
 
 class Custodian(Agent):

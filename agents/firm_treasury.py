@@ -14,8 +14,7 @@ from sim.messages import MarginCall, PaymentSettled, SubstitutionRequest
 from sim.run import Run
 from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import CASH, SECURITIES, to_cents
-from sim.settlement.rails import FUNDS
-from sim.settlement.rails import SECURITIES as SEC_RAIL
+from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
 
 class FirmTreasury:
@@ -48,7 +47,7 @@ class FirmTreasury:
         to the CCP; a firm that cannot cover its part leaves the call unpaid."""
         pay_at = max(call.due_min - self.pay_lead, self.env.now)
         yield self.env.timeout(pay_at - self.env.now)
-        yield from self.firm.until_open(FUNDS)
+        yield from self.firm.until_open(FEDWIRE_FUNDS)
         if self.deliver(call):
             self.confirm(call)
 
@@ -66,7 +65,9 @@ class FirmTreasury:
             self.run.log("firm_liquidity_shortfall", self.firm_id, call.call_id, amount_cents=own)
             return False
         if from_seg:
-            self.firm.transfer(self.seg, dst, from_seg, "ccp_call", call.call_id, rail=FUNDS)
+            self.firm.transfer(
+                self.seg, dst, from_seg, "ccp_call", call.call_id, rail=FEDWIRE_FUNDS
+            )
         if own:
             self.pay_own(call, dst, own, house)
         return True
@@ -74,7 +75,7 @@ class FirmTreasury:
     def pay_own(self, call: MarginCall, dst: str, cents: int, house: bool) -> None:
         """Pay ``cents`` of ``call`` from own cash: a house call, or pre-funding customers."""
         purpose = "house_call" if house else "prefund"
-        self.firm.transfer(self.cash, dst, cents, purpose, call.call_id, rail=FUNDS)
+        self.firm.transfer(self.cash, dst, cents, purpose, call.call_id, rail=FEDWIRE_FUNDS)
         if not house:
             self.prefund_outstanding += cents
             self.run.calls.add_prefund(call.call_id, cents)
@@ -99,7 +100,7 @@ class FirmTreasury:
         """Post segregated Treasuries for the IM part if the securities rail is open now;
         returns the value posted (cents, at the CCP's haircut)."""
         held = self.run.ledger.balance(self.seg, SECURITIES)
-        rail_open = self.run.rails[SEC_RAIL].contains(self.run.calendar, self.env.now)
+        rail_open = self.run.rails[FEDWIRE_SECURITIES].contains(self.run.calendar, self.env.now)
         if not (call.im_cents and held and rail_open):
             return 0
         price, haircut = self.run.collateral_price(), self.haircuts[call.ccp]
@@ -114,7 +115,7 @@ class FirmTreasury:
             "ccp_call",
             call.call_id,
             asset=SECURITIES,
-            rail=SEC_RAIL,
+            rail=FEDWIRE_SECURITIES,
             value=value,
         )
         return value
@@ -130,13 +131,13 @@ class FirmTreasury:
         """Pay a customer's cash above the house requirement back to it (end users sweep
         excess daily), as far as the segregated account holds it; when Fedwire Funds is closed,
         at its next opening."""
-        if self.run.rails[FUNDS].contains(self.run.calendar, self.env.now):
+        if self.run.rails[FEDWIRE_FUNDS].contains(self.run.calendar, self.env.now):
             self.pay_excess(user, key, excess, ref)
         else:
             self.env.process(self.excess_when_open(user, key, excess, ref))
 
     def excess_when_open(self, user: str, key: Key, excess: int, ref: str):
-        yield from self.firm.until_open(FUNDS)
+        yield from self.firm.until_open(FEDWIRE_FUNDS)
         self.pay_excess(user, key, excess, ref)
 
     def pay_excess(self, user: str, key: Key, excess: int, ref: str) -> None:
@@ -144,7 +145,7 @@ class FirmTreasury:
         if amount > 0:
             self.customers.withdraw(key, amount)
             dst = f"eu:{user}:cash"
-            self.firm.transfer(self.seg, dst, amount, "excess_return", ref, rail=FUNDS)
+            self.firm.transfer(self.seg, dst, amount, "excess_return", ref, rail=FEDWIRE_FUNDS)
 
     def substitutions(self, clock: str, accounts: Iterable[tuple[str, str]]):
         """Every business day at ``clock``: offer each of the CCP customer ``accounts`` (CCP,

@@ -94,7 +94,7 @@ class PaymentSettled:
 
 
 @dataclass(frozen=True, slots=True)
-class ReductionFactors:
+class XmFigures:
     """One CCP's figures for its XM accounts in a cycle, sent to the other CCP: the IM (dollars,
     under the sender's model) of each account's futures leg, cash leg and both combined, from
     which either CCP derives the sender's reduction factor or a joint requirement. ``mark`` is

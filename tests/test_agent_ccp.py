@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from fake_run import FakeRun, flat_market, make_book, make_ccp
 
-from sim.messages import CycleStatement, MarginCall, PaymentSettled, ReductionFactors
+from sim.messages import CycleStatement, MarginCall, PaymentSettled, XmFigures
 from sim.records import AccountDayRecord, CallRecord, PaymentRecord
 from sim.settlement.ledger import CASH
 
@@ -45,7 +45,7 @@ OVERRIDES = {
 LOOKBACK = 260  # the config's market look-back; the model uses its last 60 days
 RUN_CLOSE, DUE, FINAL = 1140.0, 4830.0, 4890.0
 # FICC's figures for eu2 with the same shape: factor 1 - 0 / (10,000 + 10,000) = 1
-FICC_FIGURES = ReductionFactors("ficc", 0, "close", ("eu2",), (10_000.0,), (10_000.0,), (0.0,))
+FICC_FIGURES = XmFigures("ficc", 0, "close", ("eu2",), (10_000.0,), (10_000.0,), (0.0,))
 
 
 def world(ficc_figures: bool):
@@ -105,12 +105,12 @@ def test_the_cycle_sends_each_member_firm_its_net_amount():
 def test_the_xm_figures_go_to_the_partner_before_the_run_and_at_the_cycle():
     fake, _ = world(ficc_figures=True)
     fake.env.run(until=RUN_CLOSE + 1)
-    sent = [(s.to, s.time, s.message) for s in fake.messages(ReductionFactors)]
+    sent = [(s.to, s.time, s.message) for s in fake.messages(XmFigures)]
     # CME's figures for eu2 under its model: futures leg, cash leg, both: 10,000, 10,000, 0
     figures = ("eu2",), (10_000.0,), (10_000.0,), (0.0,)
     assert sent == [
-        ("ficc", 0.0, ReductionFactors("cme", -1, "close", *figures)),
-        ("ficc", RUN_CLOSE, ReductionFactors("cme", 0, "close", *figures)),
+        ("ficc", 0.0, XmFigures("cme", -1, "close", *figures)),
+        ("ficc", RUN_CLOSE, XmFigures("cme", 0, "close", *figures)),
     ]
 
 

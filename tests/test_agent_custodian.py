@@ -17,8 +17,7 @@ from sim.config import OutageConfig
 from sim.messages import PaymentInstruction, PaymentSettled
 from sim.records import PaymentRecord
 from sim.settlement.ledger import CASH, SECURITIES
-from sim.settlement.rails import FUNDS_THIRD_PARTY
-from sim.settlement.rails import SECURITIES as SEC_RAIL
+from sim.settlement.rails import FEDWIRE_FUNDS_THIRD_PARTY, FEDWIRE_SECURITIES
 
 AMOUNT = 500_000  # cents: any amount the payer holds
 
@@ -56,7 +55,7 @@ def test_an_instruction_at_10_settles_30_minutes_later_moves_records_and_confirm
         "f1",
         "cust",
     )
-    assert (payment.amount_cents, payment.rail) == (AMOUNT, FUNDS_THIRD_PARTY)
+    assert (payment.amount_cents, payment.rail) == (AMOUNT, FEDWIRE_FUNDS_THIRD_PARTY)
     assert (payment.instructed_min, payment.settled_min) == (ten, half_past)
     assert [(s.to, s.time) for s in confirmations] == [("f1", half_past), ("u1", half_past)]
     done = confirmations[0].message
@@ -88,5 +87,5 @@ def test_treasuries_after_fedwire_securities_closes_settle_at_its_next_opening()
     # ready Fri 15:30, after the 15:15 close: Monday 08:30 = 4320 + 510 = 4830
     assert [s.time for s in confirmations] == [4830.0, 4830.0]
     [payment] = fake.recorder.of(PaymentRecord)
-    assert (payment.asset, payment.rail) == (SECURITIES, SEC_RAIL)
+    assert (payment.asset, payment.rail) == (SECURITIES, FEDWIRE_SECURITIES)
     assert fake.ledger.balance("firm:f1:seg", SECURITIES) == AMOUNT

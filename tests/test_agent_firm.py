@@ -22,7 +22,7 @@ from fake_run import USER_CASH, FakeRun, make_firm
 from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
 from sim.records import CallRecord, DeskRecord, PaymentRecord
 from sim.settlement.ledger import CASH
-from sim.settlement.rails import FUNDS
+from sim.settlement.rails import FEDWIRE_FUNDS
 
 OVERRIDES = {"firms": {"house_multiplier": 1.5, "min_transfer_usd": 1000}}
 POSTED_CENTS, EQUITY_CENTS, SEG_CENTS = 1_000_000, 1_500_000, 500_000
@@ -89,7 +89,7 @@ def test_an_excess_above_the_minimum_transfer_returns_cash_when_fedwire_funds_is
         "excess_return",
         "Y1",
     )
-    assert (payment.settled_min, payment.rail) == (paid_at, FUNDS)
+    assert (payment.settled_min, payment.rail) == (paid_at, FEDWIRE_FUNDS)
     assert firm.customers.cash[("u1", "cme")] == 1_500_000
     assert fake.messages(MarginCall) == []
 

@@ -49,7 +49,7 @@ def securities_window() -> Window:
 
 
 BOOK = "book"
-FUNDS, FUNDS_THIRD_PARTY, SECURITIES = (
+FEDWIRE_FUNDS, FEDWIRE_FUNDS_THIRD_PARTY, FEDWIRE_SECURITIES = (
     "fedwire_funds",
     "fedwire_funds_third_party",
     "fedwire_securities",
@@ -59,9 +59,9 @@ FUNDS, FUNDS_THIRD_PARTY, SECURITIES = (
 def rails(third_party_cutoff: str = THIRD_PARTY_CUTOFF) -> dict[str, Window]:
     """The windows of a run's rails (the third-party cutoff is a parameter)."""
     return {
-        FUNDS: funds_window(third_party=False),
-        FUNDS_THIRD_PARTY: funds_window(third_party=True, cutoff=third_party_cutoff),
-        SECURITIES: securities_window(),
+        FEDWIRE_FUNDS: funds_window(third_party=False),
+        FEDWIRE_FUNDS_THIRD_PARTY: funds_window(third_party=True, cutoff=third_party_cutoff),
+        FEDWIRE_SECURITIES: securities_window(),
     }
 
 
