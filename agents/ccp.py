@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from agents.base import Agent
-from agents.ccp_accounts import CcpBook, MemberAccounts, to_cents
+from agents.ccp_accounts import CcpBook, MemberAccounts
 from sim.config import CcpConfig, CycleConfig, XmConfig
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
@@ -31,6 +31,7 @@ from sim.messages import (
 )
 from sim.records import AccountDayRecord
 from sim.run import Run
+from sim.settlement.ledger import to_cents
 
 
 class Ccp(Agent):

@@ -71,10 +71,6 @@ class AccountState:
     pending_release: int = 0
 
 
-def to_cents(dollars: np.ndarray) -> np.ndarray:
-    return np.rint(dollars * 100.0).astype(np.int64)
-
-
 class MemberAccounts:
     """The member accounts of one CCP: the collateral each clearing-firm account holds there
     (ledger account ``ccp:<ccp>:<firm>:<account>``), what is in flight for it, and its calls,

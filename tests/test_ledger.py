@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,6 +134,15 @@ def test_to_cents_rounds_half_away_from_zero(dollars, cents):
     result = to_cents(dollars)
     assert result == cents
     assert type(result) is int
+    array = to_cents(np.array([dollars, dollars]))
+    assert array.dtype == np.int64 and array.tolist() == [cents, cents]  # same rule on arrays
+
+
+def test_half_cents_go_away_from_zero_not_to_even():
+    """$0.125 and $0.375 are exact in binary: 12.5 and 37.5 cents round to 13 and 38 (half to
+    even would give 12 and 38), and their negatives to -13 and -38."""
+    dollars = np.array([0.125, 0.375, -0.125, -0.375])
+    assert to_cents(dollars).tolist() == [13, 38, -13, -38]
 
 
 # --- property test ------------------------------------------------------------------------------

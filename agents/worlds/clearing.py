@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from agents.ccp import Ccp
-from agents.ccp_accounts import CcpBook, to_cents
+from agents.ccp_accounts import CcpBook
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
@@ -31,7 +31,7 @@ from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
 from sim.population.population import EndUserSpec
 from sim.run import Run
-from sim.settlement.ledger import to_cents as dollars_to_cents
+from sim.settlement.ledger import to_cents
 
 MEMBERS = {"cme": ("bd_fcm", "fcm"), "ficc": ("bd_fcm", "bd")}
 
@@ -128,7 +128,7 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]
         )
         standalone = im["sa_cme"][i] + im["sa_ficc"][i]
         multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
-        user.open_liquidity(*(dollars_to_cents(m * standalone) for m in multiples))
+        user.open_liquidity(*(to_cents(m * standalone) for m in multiples))
         for account in (user.cash, user.securities):
             audit[account] = (u.user_id, u.user_type)
     return audit

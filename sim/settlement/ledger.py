@@ -10,7 +10,7 @@ market counterparty has an unlimited one); securities never go negative.
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 from sim.errors import LedgerError
 
@@ -94,6 +94,10 @@ class Ledger:
         return dict(self._balance[asset])
 
 
-def to_cents(dollars: float) -> int:
-    """Round float dollars to integer cents (half away from zero)."""
-    return int(math.copysign(math.floor(abs(dollars) * 100 + 0.5), dollars))
+def to_cents(dollars: float | np.ndarray) -> int | np.ndarray:
+    """Float dollars to integer cents, the project's one rounding rule: to the nearest cent,
+    halves away from zero (12.5 cents -> 13, -12.5 -> -13), as ``math.floor(|x| 100 + 0.5)``
+    with the sign of ``x``. A scalar gives an ``int``, an array an ``int64`` array."""
+    scaled = np.floor(np.abs(np.asarray(dollars, dtype=float)) * 100.0 + 0.5)
+    cents = np.copysign(scaled, dollars)
+    return int(cents) if cents.ndim == 0 else cents.astype(np.int64)
