@@ -66,14 +66,12 @@ def _peak_per_entity(entity: pd.Series, minutes: pd.Series) -> float:
     return float(pd.DataFrame({"e": entity, "h": minutes // 60}).value_counts().max())
 
 
-def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
-    """Peak and mean per clock hour (over hours with any activity) of calls issued per level
-    and payments settled per rail, across all entities; and the busiest single entity's peak
-    hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
-    each CCP, firm and custodian."""
+def _entity_peaks(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+    """The busiest single entity's peak hour: calls issued by each CCP and by each clearing firm
+    (the payees of CCP and of customer calls), payments handled (``via``) by any agent."""
     ccp_calls = calls[calls["level"] == "ccp"]
     firm_calls = calls[calls["level"] == "customer"]
-    rows: list[Row] = [
+    return [
         (
             "entity_calls_per_hour_peak",
             "ccp",
@@ -90,6 +88,14 @@ def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
             _peak_per_entity(payments["via"], payments["settled_min"]),
         ),
     ]
+
+
+def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+    """Peak and mean per clock hour (over hours with any activity) of calls issued per level
+    and payments settled per rail, across all entities; and the busiest single entity's peak
+    hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
+    each CCP, firm and custodian."""
+    rows = _entity_peaks(calls, payments)
     for level, c in calls.groupby("level"):
         per_hour = (c["issued_min"] // 60).value_counts()
         rows += [
