@@ -39,7 +39,7 @@ def hop_latencies(calls: pd.DataFrame) -> dict[str, pd.Series]:
     call -> payment instructed (end user); instructed -> settled (custodian)."""
     ccp = calls[calls["level"] == "ccp"].set_index("call_id")
     cust = calls[calls["level"] == "customer"]
-    parent_issued = cust["parent_id"].map(ccp["issued_min"])
+    parent_issued = cust["parent_id"].map(ccp["issued_min"]).astype(float)  # float when empty
     return {
         "ccp_settlement": ccp["settled_min"] - ccp["issued_min"],
         "firm_desk": cust["issued_min"] - parent_issued,
@@ -130,7 +130,8 @@ def liquidity_rows(
         balances["account"].str.endswith(":cash") & balances["entity_type"].isin(list(spreads_bp))
     ]
     drawn = (-users["cash_cents"]).clip(lower=0) / 100.0
-    cost = (drawn * users["entity_type"].map(spreads_bp) / 1e4 / 360.0).sum()
+    spread_bp = users["entity_type"].map(spreads_bp).astype(float)  # float when empty
+    cost = (drawn * spread_bp / 1e4 / 360.0).sum()
     daily_drawn = drawn.groupby(users["date_index"]).sum()
     paid = payments[payments["purpose"] == "customer_call"]
     need = (paid["value_cents"] / 100.0).groupby(paid["settled_min"] // 1440).sum()
