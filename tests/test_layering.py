@@ -166,11 +166,12 @@ def test_no_import_cycles_between_project_modules():
 
 
 def test_the_graph_sees_the_project():
-    """Invariant of the layout: the run module imports the metrics and the config package, and
-    the config package re-exports its submodules; so the graph is not empty by accident."""
+    """Facts of the layout, so that the graph is not empty by accident: the config package
+    re-exports ``SimConfig`` from its submodule, and the CLI imports the runner inside its
+    commands (function-level imports count)."""
     graph = import_graph(ROOT, PACKAGES)
-    assert {"sim.metrics.compute", "sim.config"} <= set(graph.successors("sim.run"))
     assert "sim.config.simulation" in set(graph.successors("sim.config"))
+    assert "experiments.runner" in set(graph.successors("experiments.cli"))
 
 
 def test_modules_are_at_most_400_lines():
