@@ -116,22 +116,11 @@ def run(
     """Run an experiment (scenarios x replications) and write its results and report."""
     from experiments import runner
     from experiments.outputs import write_outputs
-    from experiments.spec import load
 
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
-    resolved = load(spec, overrides, history=history, default_history=env_history)
-    runner.check_markets(resolved)
-    if dask:
-        runner.check_dask(dask)
+    resolved = _load_checked(spec, overrides, history, dask)
     target = out_dir or Path("results") / resolved.spec.name
-    tasks = runner.make_tasks(resolved)
-    runner.prepare_out_dir(target, resolved)
-    manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
-    manifest.save()
-    n_workers = workers or min(os.cpu_count() or 1, len(tasks))
-    failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers, dask)
-    manifest.finish()
+    tasks, failed = _execute(resolved, target, workers, dask)
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
@@ -140,6 +129,36 @@ def run(
     if failed:
         err.print(f"[red]{failed} run(s) failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
+
+
+def _load_checked(spec: str, overrides: dict, history: str | None, dask: str | None) -> Any:
+    """The resolved spec (``history``, else $CROSSMARGIN_HISTORY), its markets checked, and the
+    dask scheduler when one is named."""
+    from experiments import runner
+    from experiments.spec import load
+
+    env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
+    resolved = load(spec, overrides, history=history, default_history=env_history)
+    runner.check_markets(resolved)
+    if dask:
+        runner.check_dask(dask)
+    return resolved
+
+
+def _execute(
+    resolved: Any, target: Path, workers: int | None, dask: str | None
+) -> tuple[list, int]:
+    """Prepare ``target`` and its manifest, run the unfinished tasks; (tasks, how many failed)."""
+    from experiments import runner
+
+    tasks = runner.make_tasks(resolved)
+    runner.prepare_out_dir(target, resolved)
+    manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
+    manifest.save()
+    n_workers = workers or min(os.cpu_count() or 1, len(tasks))
+    failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers, dask)
+    manifest.finish()
+    return tasks, failed
 
 
 def _run_with_progress(

@@ -73,23 +73,8 @@ class Run:
         self.recorder = Recorder(out_dir)
         self.calls = CallBook(self.env, self.recorder)
         self.rails = rails(config.operations.funds_third_party_cutoff)
-        self.market: MarketPath = build_market(
-            config.market,
-            config.calendar.business_days,
-            config.calendar.start,
-            self.streams.get,
-            config.intraday_clocks(),
-        )
-        shares = {name: c.share for name, c in config.operations.custodians.items()}
-        self.population: Population = make_population(
-            config.population,
-            config.firms,
-            self.streams.get("population"),
-            shares,
-            self.streams.get("population.affiliations"),
-        )
-        self.recorder.add_many(firm_records(self.population))
-        self.recorder.add_many(relationship_records(self.population))
+        self.market: MarketPath = self._build_market()
+        self.population: Population = self._build_population()
         self.collateral_prices = collateral_prices(
             self.market.changes_bp[self.market.lookback_days :]
         )
@@ -97,6 +82,33 @@ class Run:
         self._price_at: tuple[float, float] = (-1.0, 1.0)
         self.agents: dict[str, Receiver] = {}
         self._counters: dict[str, int] = defaultdict(int)
+
+    def _build_market(self) -> MarketPath:
+        """The run's market path, from the ``market`` streams."""
+        config = self.config
+        return build_market(
+            config.market,
+            config.calendar.business_days,
+            config.calendar.start,
+            self.streams.get,
+            config.intraday_clocks(),
+        )
+
+    def _build_population(self) -> Population:
+        """The run's population, from the ``population`` streams; its firms and relationships
+        recorded."""
+        config = self.config
+        shares = {name: c.share for name, c in config.operations.custodians.items()}
+        population = make_population(
+            config.population,
+            config.firms,
+            self.streams.get("population"),
+            shares,
+            self.streams.get("population.affiliations"),
+        )
+        self.recorder.add_many(firm_records(population))
+        self.recorder.add_many(relationship_records(population))
+        return population
 
     def xm_link_down(self, t: float) -> bool:
         """Whether the CCPs' XM link is in an outage at minute ``t``."""

@@ -3,6 +3,8 @@ adoption curves of the three eligibility rules, and its invariants hold in the o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import yaml
 from typer.testing import CliRunner
@@ -13,7 +15,8 @@ from experiments.spec import read_spec
 LIVE = pd.Timestamp("2026-04-30")
 
 
-def test_adoption_study(tmp_path):
+def _reduced_spec(folder: Path) -> Path:
+    """The adoption study with 2 replications of 120 end users over 160 business days."""
     raw, _ = read_spec("adoption")
     raw["replications"] = 2
     raw["base"]["population"] = {"n_end_users": 120}
@@ -21,8 +24,13 @@ def test_adoption_study(tmp_path):
     raw["base"]["market"] = {"lookback_days": 300}
     raw["base"]["cme"] = {"lookback_days": 250}
     raw["base"]["ficc"] = {"lookback_days": 250}
-    spec = tmp_path / "adoption.yaml"
+    spec = folder / "adoption.yaml"
     spec.write_text(yaml.safe_dump(raw))
+    return spec
+
+
+def test_adoption_study(tmp_path):
+    spec = _reduced_spec(tmp_path)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["run", str(spec), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from experiments.cli import app
@@ -30,12 +31,23 @@ def test_single_leg_and_same_direction_get_no_reduction():
     assert overlay["reduction"] == 0.0  # min of the two factors is <= 0, clipped at 0
 
 
-def test_bad_portfolio_exits_2(tmp_path):
+@pytest.mark.parametrize(
+    ("positions", "field", "other"),
+    [
+        ("{XYZ: 3}", "positions.XYZ: unknown instrument", "positions.UST10Y"),
+        ("{UST10Y: lots}", "positions.UST10Y: quantity must be a number", "positions.XYZ"),
+    ],
+    ids=["unknown_symbol", "non_numeric_quantity"],
+)
+def test_bad_portfolio_exits_2_naming_its_field(tmp_path, positions, field, other):
+    """Each portfolio has one error; the message names that field and not the other's."""
     bad = tmp_path / "bad.yaml"
-    bad.write_text("positions: {UST10Y: lots, XYZ: 3}\n")
-    result = CliRunner().invoke(app, ["margin", str(bad)])
+    bad.write_text(f"positions: {positions}\n")
+    result = CliRunner().invoke(app, ["margin", str(bad)], env={"CROSSMARGIN_HISTORY": ""})
     assert result.exit_code == 2
-    assert "XYZ" in result.output or "UST10Y" in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert field in result.output and other not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_backtest_runs_without_a_history_file():

@@ -44,36 +44,46 @@ def _done(out: Path) -> int:
     return sum(r.get("status") == "done" for r in runs.values())
 
 
-def test_killed_run_resumes_to_the_same_results(tmp_path):
-    spec = _spec(tmp_path)
-    killed = tmp_path / "killed"
-    args = [*CLI, "run", str(spec), "--out", str(killed), "--workers", "1"]
+def _kill_after_two_runs(args: list[str], cwd: Path, out: Path) -> int:
+    """Start the CLI, kill -9 its process group once two runs are done; runs done by then."""
     proc = subprocess.Popen(
         args,
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while _done(killed) < 2 and time.monotonic() < deadline and proc.poll() is None:
+    while _done(out) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert proc.poll() is None, "the experiment finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished_before = _done(killed)
-    assert 2 <= finished_before < 6
-    again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    runs = json.loads((killed / "manifest.json").read_text())["runs"]
+    return _done(out)
+
+
+def _assert_every_run_once(out: Path) -> None:
+    """2 scenarios x 3 replications in the manifest, all done, one folder each, no temp files."""
+    runs = json.loads((out / "manifest.json").read_text())["runs"]
     assert sorted(runs) == sorted(
         f"{s}/{r}" for s in ("standalone", "cross_margin") for r in range(3)
     )
     assert all(r["status"] == "done" for r in runs.values())
-    leftovers = [p for p in (killed / "runs").rglob("*") if ".tmp-" in p.name]
+    leftovers = [p for p in (out / "runs").rglob("*") if ".tmp-" in p.name]
     assert not leftovers
     for scenario in ("standalone", "cross_margin"):
-        assert sorted(p.name for p in (killed / "runs" / scenario).iterdir()) == ["0", "1", "2"]
+        assert sorted(p.name for p in (out / "runs" / scenario).iterdir()) == ["0", "1", "2"]
+
+
+def test_killed_run_resumes_to_the_same_results(tmp_path):
+    """Killed after at least 2 of the 6 runs (2 scenarios x 3 replications) and before all."""
+    spec = _spec(tmp_path)
+    killed = tmp_path / "killed"
+    args = [*CLI, "run", str(spec), "--out", str(killed), "--workers", "1"]
+    assert 2 <= _kill_after_two_runs(args, tmp_path, killed) < 6
+    again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    _assert_every_run_once(killed)
     clean = tmp_path / "clean"
     uninterrupted = subprocess.run(
         [*CLI, "run", str(spec), "--out", str(clean)],

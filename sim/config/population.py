@@ -38,43 +38,46 @@ class EndUserTypeConfig(Frozen):
     p_same_bd_fcm: float = Field(0.4, ge=0, le=1)
 
 
+_DEFAULT_TYPES: dict[str, dict] = {
+    "hedge_fund": {
+        "share": 0.45,
+        "template": "basis",
+        "dv01_median_usd": 240_000,
+        "hedge_ratio": 1.0,
+        "cash_buffer_multiple": 1.3,
+        "securities_multiple": 0.3,
+        "credit_line_multiple": 0.3,
+        "p_same_bd_fcm": 0.45,
+    },
+    "asset_manager": {
+        "share": 0.35,
+        "template": "overlay",
+        "dv01_median_usd": 80_000,
+        "hedge_ratio": 0.3,
+        "hedge_ratio_sd": 0.1,
+        "cash_buffer_multiple": 2.0,
+        "securities_multiple": 1.0,
+        "payment_policy": "securities_first",
+        "p_same_bd_fcm": 0.35,
+    },
+    "regional_bank": {
+        "share": 0.20,
+        "template": "hedged_book",
+        "dv01_median_usd": 30_000,
+        "hedge_ratio": 0.6,
+        "hedge_ratio_sd": 0.15,
+        "cash_buffer_multiple": 2.5,
+        "securities_multiple": 2.0,
+        "credit_line_multiple": 1.0,
+        "credit_spread_bp": 50.0,
+        "payment_policy": "securities_first",
+        "p_same_bd_fcm": 0.3,
+    },
+}  # the default segments' parameters (fields of ``EndUserTypeConfig``)
+
+
 def _default_types() -> dict[str, EndUserTypeConfig]:
-    return {
-        "hedge_fund": EndUserTypeConfig(
-            share=0.45,
-            template="basis",
-            dv01_median_usd=240_000,
-            hedge_ratio=1.0,
-            cash_buffer_multiple=1.3,
-            securities_multiple=0.3,
-            credit_line_multiple=0.3,
-            p_same_bd_fcm=0.45,
-        ),
-        "asset_manager": EndUserTypeConfig(
-            share=0.35,
-            template="overlay",
-            dv01_median_usd=80_000,
-            hedge_ratio=0.3,
-            hedge_ratio_sd=0.1,
-            cash_buffer_multiple=2.0,
-            securities_multiple=1.0,
-            payment_policy="securities_first",
-            p_same_bd_fcm=0.35,
-        ),
-        "regional_bank": EndUserTypeConfig(
-            share=0.20,
-            template="hedged_book",
-            dv01_median_usd=30_000,
-            hedge_ratio=0.6,
-            hedge_ratio_sd=0.15,
-            cash_buffer_multiple=2.5,
-            securities_multiple=2.0,
-            credit_line_multiple=1.0,
-            credit_spread_bp=50.0,
-            payment_policy="securities_first",
-            p_same_bd_fcm=0.3,
-        ),
-    }
+    return {name: EndUserTypeConfig(**fields) for name, fields in _DEFAULT_TYPES.items()}
 
 
 class PopulationConfig(Frozen):

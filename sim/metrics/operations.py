@@ -39,7 +39,7 @@ def hop_latencies(calls: pd.DataFrame) -> dict[str, pd.Series]:
     call -> payment instructed (end user); instructed -> settled (custodian)."""
     ccp = calls[calls["level"] == "ccp"].set_index("call_id")
     cust = calls[calls["level"] == "customer"]
-    parent_issued = cust["parent_id"].map(ccp["issued_min"])
+    parent_issued = cust["parent_id"].map(ccp["issued_min"]).astype(float)  # float when empty
     return {
         "ccp_settlement": ccp["settled_min"] - ccp["issued_min"],
         "firm_desk": cust["issued_min"] - parent_issued,
@@ -66,14 +66,12 @@ def _peak_per_entity(entity: pd.Series, minutes: pd.Series) -> float:
     return float(pd.DataFrame({"e": entity, "h": minutes // 60}).value_counts().max())
 
 
-def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
-    """Peak and mean per clock hour (over hours with any activity) of calls issued per level
-    and payments settled per rail, across all entities; and the busiest single entity's peak
-    hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
-    each CCP, firm and custodian."""
+def _entity_peaks(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+    """The busiest single entity's peak hour: calls issued by each CCP and by each clearing firm
+    (the payees of CCP and of customer calls), payments handled (``via``) by any agent."""
     ccp_calls = calls[calls["level"] == "ccp"]
     firm_calls = calls[calls["level"] == "customer"]
-    rows: list[Row] = [
+    return [
         (
             "entity_calls_per_hour_peak",
             "ccp",
@@ -90,6 +88,14 @@ def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
             _peak_per_entity(payments["via"], payments["settled_min"]),
         ),
     ]
+
+
+def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+    """Peak and mean per clock hour (over hours with any activity) of calls issued per level
+    and payments settled per rail, across all entities; and the busiest single entity's peak
+    hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
+    each CCP, firm and custodian."""
+    rows = _entity_peaks(calls, payments)
     for level, c in calls.groupby("level"):
         per_hour = (c["issued_min"] // 60).value_counts()
         rows += [
@@ -124,7 +130,8 @@ def liquidity_rows(
         balances["account"].str.endswith(":cash") & balances["entity_type"].isin(list(spreads_bp))
     ]
     drawn = (-users["cash_cents"]).clip(lower=0) / 100.0
-    cost = (drawn * users["entity_type"].map(spreads_bp) / 1e4 / 360.0).sum()
+    spread_bp = users["entity_type"].map(spreads_bp).astype(float)  # float when empty
+    cost = (drawn * spread_bp / 1e4 / 360.0).sum()
     daily_drawn = drawn.groupby(users["date_index"]).sum()
     paid = payments[payments["purpose"] == "customer_call"]
     need = (paid["value_cents"] / 100.0).groupby(paid["settled_min"] // 1440).sum()
