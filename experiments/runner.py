@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -146,8 +147,15 @@ def dask_client(address: str) -> Iterator[Client]:
         return
     from distributed import Client, LocalCluster
 
+    # the workers' own logs are silenced below CRITICAL: a heartbeat that meets the closing
+    # scheduler at shutdown logs a traceback that is not an error of the experiment (a failed
+    # run still comes back with its traceback through its future, into manifest.json)
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
     )
     with cluster, Client(cluster, set_as_default=False) as client:
         yield client
