@@ -3,8 +3,7 @@ movements that respect the payment rails' windows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sim.errors import LedgerError
 from sim.records import PaymentRecord
@@ -13,8 +12,7 @@ from sim.settlement.ledger import CASH
 from sim.settlement.rails import BOOK, settles_in_window
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(NamedTuple):
     """One movement an agent executes: ``cents`` of ``asset`` from ``src`` to ``dst`` over
     ``rail`` for ``purpose`` (and the call ``call_id`` it pays, if any), credited at ``value``
     cents (default ``cents``), instructed at minute ``instructed`` (default: when it settles),
@@ -34,22 +32,12 @@ class Payment:
     def record(self, payment_id: str, settled: float, via: str) -> PaymentRecord:
         """The payment as settled at minute ``settled`` by agent ``via``."""
         payer, payee = self.parties or (via, self.dst)
-        return PaymentRecord(
-            payment_id=payment_id,
-            call_id=self.call_id,
-            purpose=self.purpose,
-            payer=payer,
-            payee=payee,
-            src_account=self.src,
-            dst_account=self.dst,
-            asset=self.asset,
-            amount_cents=self.cents,
-            value_cents=self.cents if self.value is None else self.value,
-            instructed_min=settled if self.instructed is None else self.instructed,
-            settled_min=settled,
-            via=via,
-            rail=self.rail,
-        )
+        value = self.cents if self.value is None else self.value
+        instructed = settled if self.instructed is None else self.instructed
+        return PaymentRecord(  # in field order: a payment is made once per transfer (hot path)
+            payment_id, self.call_id, self.purpose, payer, payee, self.src, self.dst, self.asset,
+            self.cents, value, instructed, settled, via, self.rail,
+        )  # fmt: skip
 
 
 class Agent:

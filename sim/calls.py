@@ -114,25 +114,10 @@ class CallBook:
     def _end(self, entry: _OpenCall, settled: float, status: str) -> None:
         c = entry.call
         self.ended[c.call_id] = status
-        self.recorder.add(
+        self.recorder.add(  # CallRecord's fields in order: the call, then how it ended
             CallRecord(
-                call_id=c.call_id,
-                parent_id=c.parent_id,
-                level=c.level,
-                ccp=c.ccp,
-                cycle=c.cycle,
-                payer=c.payer,
-                payee=c.payee,
-                account=c.account,
-                cash_cents=c.cash_cents,
-                im_cents=c.im_cents,
-                amount_cents=c.amount_cents,
-                issued_min=c.issued_min,
-                due_min=c.due_min,
-                final_min=c.final_min,
-                instructed_min=entry.instructed_min,
-                settled_min=settled,
-                status=status,
-                prefunded_cents=entry.prefunded_cents,
+                c.call_id, c.parent_id, c.level, c.ccp, c.cycle, c.payer, c.payee, c.account,
+                c.cash_cents, c.im_cents, c.amount_cents, c.issued_min, c.due_min, c.final_min,
+                entry.instructed_min, settled, status, entry.prefunded_cents,
             )
-        )
+        )  # fmt: skip

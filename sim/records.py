@@ -299,7 +299,7 @@ class Recorder:
         except KeyError:
             raise TypeError(f"not a record type of any table: {type(record).__name__}") from None
         buf = self._rows[table]
-        buf.append(record)
+        buf.append(tuple(record))  # a plain tuple of scalars: the garbage collector untracks it
         self.counts[table] += 1
         if len(buf) >= self.batch_rows:
             self._flush(table)
@@ -312,7 +312,7 @@ class Recorder:
         if any(type(r) is not TABLES[table] for r in records):
             raise TypeError(f"add_many: records of more than one type for table {table}")
         buf = self._rows[table]
-        buf.extend(records)
+        buf.extend(map(tuple, records))
         self.counts[table] += len(records)
         if len(buf) >= self.batch_rows:
             self._flush(table)
