@@ -190,6 +190,11 @@ class Run:
 def run(config: SimConfig, seed: int, world: World, out_dir: Path | None = None) -> RunResult:
     """Build ``world`` for ``config`` with root ``seed``, run it to the end and return its
     tables. With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes."""
+    if not isinstance(config, SimConfig):
+        raise TypeError(
+            f"run() takes a SimConfig, not {type(config).__name__}: build one with"
+            " sim.config.build_config(overrides), or call experiments.api.simulate(overrides)"
+        )
     the_run = Run(config, seed, out_dir)
     world(the_run)
     the_run.env.run()
