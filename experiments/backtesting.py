@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from experiments.inputs import date_in_range
 from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.margin.backtest import (
@@ -23,7 +24,12 @@ def _history(path: str | None, date_from: str | None, date_to: str | None, lookb
     if path is None:
         changes = synthetic_changes(lookback + SYNTHETIC_TEST_DAYS, seed=0)
         return changes, lookback, f"synthetic: {lookback} look-back + {SYNTHETIC_TEST_DAYS} days"
-    frame = complete_changes(path, date_to)
+    frame = complete_changes(path)
+    if not frame.empty:
+        date_in_range(date_from, "--from", frame.index[0], frame.index[-1])
+        date_in_range(date_to, "--to", frame.index[0], frame.index[-1])
+    if date_to is not None:
+        frame = frame[frame.index <= pd.Timestamp(date_to)]
     start = int((frame.index < pd.Timestamp(date_from)).sum()) if date_from else lookback
     if start < lookback or start >= len(frame) - 3:
         raise ConfigError(

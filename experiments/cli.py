@@ -67,11 +67,21 @@ def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML pat
 
     resolved = load(spec, default_history=os.environ.get("CROSSMARGIN_HISTORY") or None)
     check_markets(resolved)
+    _warn_outages(resolved)
     out.print(
         f"{spec}: valid ({len(resolved.configs)} scenarios x "
         f"{resolved.spec.replications} replications)",
         highlight=False,
     )
+
+
+def _warn_outages(resolved: Any) -> None:
+    """Print a warning for each outage outside its scenario's simulated days."""
+    from experiments.inputs import outages_outside
+
+    for name, cfg in resolved.configs.items():
+        for line in outages_outside(cfg, f"scenarios.{name}"):
+            err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
 
 
 def _progress(running: bool = False) -> Progress:
@@ -115,11 +125,14 @@ def run(
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
     from experiments import runner
+    from experiments.inputs import out_folder
     from experiments.outputs import write_outputs
 
+    if out_dir is not None:
+        out_folder(out_dir)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = _load_checked(spec, overrides, history, dask)
-    target = out_dir or Path("results") / resolved.spec.name
+    target = out_folder(out_dir or Path("results") / resolved.spec.name)
     tasks, failed = _execute(resolved, target, workers, dask)
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
@@ -140,6 +153,7 @@ def _load_checked(spec: str, overrides: dict, history: str | None, dask: str | N
     env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
     resolved = load(spec, overrides, history=history, default_history=env_history)
     runner.check_markets(resolved)
+    _warn_outages(resolved)
     if dask:
         runner.check_dask(dask)
     return resolved
@@ -197,14 +211,17 @@ def main() -> None:
 @bad_input_exits_2
 def calibrate(
     csv: Annotated[list[Path], typer.Argument(help="par-yield history file(s)")],
-    out_file: Annotated[Path, typer.Option("--out", help="model JSON to write")] = Path(
-        "market_model.json"
-    ),
+    out_file: Annotated[
+        Path, typer.Option("--out", help="model JSON to write (missing folders are created)")
+    ] = Path("market_model.json"),
 ) -> None:
     """Fit the market model to a par-yield history (treasury.gov or FRED layout)."""
+    from experiments.inputs import out_file as checked_out_file
     from sim.market.calibration import fit_history, save_model
 
+    checked_out_file(out_file)
     params = fit_history([str(p) for p in csv])
+    out_file.parent.mkdir(parents=True, exist_ok=True)
     save_model(params, out_file)
     out.print(f"wrote {out_file} ({params['source']})", highlight=False)
 
@@ -221,12 +238,15 @@ def margin(
     cross-margined IM of one portfolio (default models of sim/config/ccp.py)."""
     import json
 
+    from experiments.inputs import dates_need_history, parse_date
     from sim.config import SimConfig
     from sim.margin.portfolio import load_portfolio, portfolio_margin
     from sim.market.sources import history_lookback
 
     cfg = SimConfig()
     path = _history_path(history)
+    asof = (day := parse_date(asof, "--asof")) and day.isoformat()
+    dates_need_history(path, **{"--asof": asof})
     need = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
     daily, source = history_lookback(path, asof, need)
     result = portfolio_margin(load_portfolio(portfolio), daily, cfg).as_dict()
@@ -252,8 +272,11 @@ def backtest(
     import json
 
     from experiments.backtesting import run_backtests
+    from experiments.inputs import date_window, dates_need_history
 
     path = _history_path(history)
+    date_from, date_to = date_window(date_from, date_to)
+    dates_need_history(path, **{"--from": date_from, "--to": date_to})
     rows, source = run_backtests(path, date_from, date_to)
     if as_json:
         out.print_json(json.dumps({"history": source, "results": rows}))
@@ -282,8 +305,10 @@ def history_download(
     """Fetch the Treasury's yearly par-yield CSVs (needs internet) into one treasury.gov-layout
     file usable with --history, calibrate or CROSSMARGIN_HISTORY."""
     from experiments.download import download_history, parse_years
+    from experiments.inputs import out_file as checked_out_file
 
     wanted = parse_years(years)
+    checked_out_file(out_file)
     with _progress() as bar:
         job = bar.add_task("download", total=len(wanted), failed=0)
         path = download_history(wanted, out_file, progress=lambda y: bar.update(job, advance=1))
@@ -294,13 +319,8 @@ def history_download(
 @bad_input_exits_2
 def report(results: Annotated[Path, typer.Argument(help="a results folder")]) -> None:
     """Rebuild summary.csv, the figures and report.html from a results folder's tables."""
-    import pandas as pd
-
+    from experiments.inputs import results_folder
     from experiments.outputs import write_outputs
 
-    needed = [results / name for name in ("spec.yaml", "manifest.json", "metrics.parquet")]
-    missing = [str(p) for p in needed if not p.is_file()]
-    if missing:
-        raise ConfigError(f"{results}: not a results folder (missing {', '.join(missing)})")
-    path = write_outputs(results, pd.read_parquet(results / "metrics.parquet"))
+    path = write_outputs(results, results_folder(results))
     out.print(f"report:  {path}", highlight=False)

@@ -15,12 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agents.worlds import DEFAULT_WORLD, WORLDS
 from experiments.sweep import expand_sweep
 from sim.config import SimConfig, deep_merge, default_config_dict
 from sim.errors import ConfigError
+from sim.inputs import StrictLoader, read_text
+from sim.metrics.registry import METRICS
 
 
 class SpecError(ConfigError):
@@ -38,8 +48,8 @@ class Spec(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     question: str = ""
-    seed: int = Field(20260430, ge=0, lt=2**32)
-    replications: int = Field(5, ge=1, le=10_000)
+    seed: StrictInt = Field(20260430, ge=0, lt=2**32)
+    replications: StrictInt = Field(5, ge=1, le=10_000)
     reference: str
     world: str = DEFAULT_WORLD
     headline_metrics: list[str] = Field(
@@ -63,6 +73,17 @@ class Spec(BaseModel):
             raise ValueError(f"unknown world {v!r}; known worlds: {', '.join(WORLDS)}")
         return v
 
+    @field_validator("headline_metrics")
+    @classmethod
+    def _metrics_known(cls, v: list[str]) -> list[str]:
+        unknown = [m for m in v if m not in METRICS]
+        if unknown:
+            raise ValueError(
+                f"unknown metric(s) {unknown}; allowed: names of sim.metrics.registry.METRICS,"
+                f" e.g. {', '.join(sorted(METRICS)[:4])}"
+            )
+        return v
+
 
 @dataclass(frozen=True)
 class ResolvedSpec:
@@ -82,7 +103,8 @@ def _errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
-        value = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+        hide = err["type"] == "missing" or isinstance(err.get("input"), dict)
+        value = "" if hide else f" (got {err.get('input')!r})"
         out.append((loc or "<spec>", err["msg"] + value))
     return out
 
@@ -151,12 +173,12 @@ def read_spec(name_or_path: str) -> tuple[Any, str]:
             f"{name_or_path}: no such spec file and no built-in experiment of "
             f"that name (built-ins: {', '.join(builtin_names())})"
         )
-    return _parse(path.read_text(), str(path)), str(path)
+    return _parse(read_text(path, "spec"), str(path)), str(path)
 
 
 def _parse(text: str, source: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.config import SimConfig
 from sim.errors import ConfigError
+from sim.inputs import finite_number, load_yaml, read_text
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_legs, xm_reduction
 from sim.market.instruments import CATALOG
@@ -39,14 +39,13 @@ class PortfolioMargin:
 
 
 def load_portfolio(path: Path) -> dict[str, float]:
-    """Read and check a portfolio file; ``ConfigError`` names the file and the bad entry."""
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read portfolio ({exc})") from None
+    """Read and check a portfolio file (UTF-8 YAML or JSON, no duplicate keys, finite numeric
+    quantities); ``ConfigError`` names the file and the bad entry."""
+    data = load_yaml(read_text(path, "portfolio"), str(path))
     positions = data.get("positions") if isinstance(data, dict) else None
     if not isinstance(positions, dict) or not positions:
         raise ConfigError(f"{path}: needs a non-empty mapping 'positions: {{SYMBOL: quantity}}'")
+    out: dict[str, float] = {}
     for symbol, qty in positions.items():
         if symbol not in CATALOG:
             raise ConfigError(
@@ -54,7 +53,8 @@ def load_portfolio(path: Path) -> dict[str, float]:
             )
         if isinstance(qty, bool) or not isinstance(qty, int | float):
             raise ConfigError(f"{path}: positions.{symbol}: quantity must be a number, got {qty!r}")
-    return {str(k): float(v) for k, v in positions.items()}
+        out[str(symbol)] = finite_number(qty, f"{path}: positions.{symbol}: quantity")
+    return out
 
 
 def portfolio_margin(

@@ -14,6 +14,11 @@ where two files give a value for the same day and maturity the earlier file in t
 
 Blank cells, ``.``, ``N/A``, ``NA`` and ``ND`` mean "not published". Other columns are ignored.
 
+Checks beyond parsing (each a ``HistoryError``): the file must be UTF-8 text; no date may lie
+after today; and consecutive dated rows with yields may be at most ``MAX_GAP_DAYS`` (10) calendar
+days apart. The longest gap in the Treasury's daily file of 1990-2021 is 4 days (a weekend and a
+holiday), so 10 days tolerates a market closure of a week while catching a missing year.
+
 Missing key tenors (the rule). A key tenor not published on a day is filled from that day's
 published tenors: by linear interpolation in maturity between the nearest published tenor below
 and the nearest above; when there is none on one side, by flat extrapolation from the nearest
@@ -29,6 +34,8 @@ were filled, and ``daily_changes_bp(levels, filled)`` sets such changes to NaN.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 from collections.abc import Sequence
 from functools import reduce
@@ -38,10 +45,12 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ConfigError
+from sim.inputs import read_text
 
 KEY_TENORS = ("3M", "2Y", "5Y", "10Y", "30Y")
 KEY_MATURITIES = (0.25, 2.0, 5.0, 10.0, 30.0)  # years, aligned with KEY_TENORS
 MAX_EXTRAPOLATION_RATIO = 2.0  # flat extrapolation only from a tenor within this factor
+MAX_GAP_DAYS = 10  # calendar days allowed between consecutive dated rows (module docstring)
 
 _DATE_COLUMNS = ("date", "observation_date")
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y")
@@ -77,10 +86,14 @@ def _read_raw(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise HistoryError(f"{path}: history file not found (expected a CSV file)")
     try:
+        text = read_text(path, "history file")
+    except ConfigError as exc:
+        raise HistoryError(str(exc)) from None
+    try:
         raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
         )
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise HistoryError(f"{path}: not a readable CSV file ({exc})") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
     return raw.apply(lambda col: col.str.strip())
@@ -229,7 +242,26 @@ def read_history_with_mask(
     levels, filled = levels.loc[keep], filled.loc[keep]
     if len(levels) < 2:
         raise HistoryError(f"{names}: {len(levels)} dated row(s) with yields (expected >= 2)")
+    check_dates(levels.index, names)
     return levels, filled
+
+
+def check_dates(dates: pd.DatetimeIndex, names: str, today: dt.date | None = None) -> None:
+    """No date after ``today`` (default: the system's date) and no gap between consecutive
+    dates longer than ``MAX_GAP_DAYS`` calendar days; else ``HistoryError``."""
+    today = today or dt.date.today()
+    if dates[-1].date() > today:
+        raise HistoryError(
+            f"{names}: date {dates[-1]:%Y-%m-%d} is in the future (today is {today}); "
+            "allowed: dates up to today"
+        )
+    gaps = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(int)
+    if gaps.size and gaps.max() > MAX_GAP_DAYS:
+        i = int(gaps.argmax())
+        raise HistoryError(
+            f"{names}: gap of {gaps[i]} days between {dates[i]:%Y-%m-%d} and "
+            f"{dates[i + 1]:%Y-%m-%d}; allowed: at most {MAX_GAP_DAYS} calendar days"
+        )
 
 
 def read_history(paths: PathLike | Sequence[PathLike]) -> pd.DataFrame:

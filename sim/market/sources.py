@@ -123,13 +123,21 @@ def history_lookback(
     """Daily key-rate changes (bp, oldest first) for margining on ``asof``, and their source.
 
     With ``path`` (treasury.gov or FRED layout) the last ``lookback_days`` complete days up to
-    ``asof`` (default: the file's last day); without, a synthetic look-back drawn from the
-    shipped model with ``seed``.
+    ``asof`` (default: the file's last day; a date outside the file is refused); without, a
+    synthetic look-back drawn from the shipped model with ``seed``.
     """
     if path is None:
         changes = synthetic_changes(lookback_days, seed)
         return changes, f"synthetic look-back of {lookback_days} days (seed {seed})"
-    changes = complete_changes(path, asof)
+    changes = complete_changes(path)
+    if asof is not None and not changes.empty:
+        first, last = changes.index[0], changes.index[-1]
+        if not first <= pd.Timestamp(asof) <= last:
+            raise ConfigError(
+                f"{path}: asof {asof} is outside the history; allowed: {first.date()} to "
+                f"{last.date()}"
+            )
+        changes = changes[changes.index <= pd.Timestamp(asof)]
     if len(changes) < lookback_days:
         raise ConfigError(
             f"{path}: {len(changes)} complete days up to {asof or 'its end'}, the margin "
