@@ -100,6 +100,15 @@ def _progress(running: bool = False) -> Progress:
     )
 
 
+ReplicationsOption = Annotated[
+    int | None, typer.Option(min=1, help="replications per scenario (else the spec's)")
+]
+SeedOption = Annotated[
+    int | None, typer.Option(min=0, help="root seed of the replications (else the spec's)")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="local worker processes (default: cores, or runs)")
+]
 DaskOption = Annotated[
     str | None,
     typer.Option(
@@ -115,9 +124,9 @@ DaskOption = Annotated[
 def run(
     spec: Annotated[str, typer.Argument(help="built-in name or YAML path")] = "baseline",
     out_dir: Annotated[Path | None, typer.Option("--out", help="results folder")] = None,
-    replications: Annotated[int | None, typer.Option(min=1)] = None,
-    seed: Annotated[int | None, typer.Option(min=0)] = None,
-    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
     history: Annotated[
         str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
     ] = None,
