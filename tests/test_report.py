@@ -114,9 +114,10 @@ def test_report_opens_with_question_and_headline(report_html: tuple[Path, str]) 
     top = html.index("Headline: paired differences vs separate")
     assert question < top < html.index("<h2>Margin</h2>") < html.index("<h2>All results</h2>")
     # hedge funds: reference [40, 42, 44]m, xm 0.6 times that; differences [-16, -16.8, -17.6]m,
-    # mean -16.8m (-40% of 42m), sd 0.8m, half-width 4.303 * 0.8m / sqrt(3) = 1,987,471.
+    # mean -16.8m (-40% of 42m), sd 0.8m, half-width t(2) * 0.8m / sqrt(3) = 1,987,310 with
+    # t(2) = 4.3026527 (scipy.stats.t.ppf; the published 3-decimal 4.303 gave 1,987,471).
     assert "-16,800,000" in html
-    assert "-18,787,471 to -14,812,529" in html
+    assert "-18,787,310 to -14,812,690" in html
     assert "-40.0%" in html
 
 
