@@ -142,7 +142,7 @@ def test_report_shows_market_data_under_the_question(report_html: tuple[Path, st
 
 def test_tables_show_each_metric_unit_with_its_meaning_on_hover(report_html) -> None:
     _, html = report_html
-    assert html.count("<th>Unit</th>") == 2  # the headline and the all-results tables
+    assert html.count("<th>Unit</th>") == 3  # the headline, all-results and glossary tables
     assert '<td title="An end user&#x27;s initial margin at both CCPs' in html
     assert ">end_user_im_usd</td><td>USD</td>" in html
     assert ">latency_p95_min</td><td>minutes</td>" in html
@@ -209,3 +209,19 @@ def test_figure_without_rows_still_renders() -> None:
 )
 def test_format_number(value: object, text: str) -> None:
     assert format_number(value) == text
+
+
+def test_report_has_sentences_warning_and_a_glossary_of_every_metric(report_html) -> None:
+    _, html = report_html
+    # hedge funds: difference -16.8m of the 42m reference mean = 40.0%, interval as above
+    sentence = (
+        "xm lowered an end user&#x27;s initial margin at both CCPs by $16.8m per hedge fund"
+        " (95% CI $14.8m to $18.8m), 40.0% of its separate level of $42.0m, against separate."
+    )
+    assert sentence in html
+    assert html.index(sentence) < html.index("<h2>Margin</h2>")
+    assert "fewer than 5: their intervals are rough" in html  # 3 replications
+    glossary = html[html.index("<h2>Glossary</h2>") : html.index("<h2>Assumptions</h2>")]
+    for metric, _, _ in IM_ROWS + OPS_ROWS:
+        assert f"<td>{metric}</td>" in glossary
+    assert "<td>per user: an average end user" in glossary
