@@ -124,6 +124,7 @@ def run(
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
+    err.print(f"writing summary, figures and report to {target} ...", highlight=False)
     report = write_outputs(target, runner.gather_metrics(target / "runs", tasks))
     out.print(f"summary: {target / 'summary.csv'}\nreport:  {report}", highlight=False)
     if failed:
@@ -302,5 +303,6 @@ def report(results: Annotated[Path, typer.Argument(help="a results folder")]) ->
     missing = [str(p) for p in needed if not p.is_file()]
     if missing:
         raise ConfigError(f"{results}: not a results folder (missing {', '.join(missing)})")
+    err.print(f"writing summary, figures and report to {results} ...", highlight=False)
     path = write_outputs(results, pd.read_parquet(results / "metrics.parquet"))
     out.print(f"report:  {path}", highlight=False)
