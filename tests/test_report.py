@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from experiments.analysis import summarise
-from experiments.report.figures import figure_to_png_bytes, im_by_user_type
+from experiments.report.figures import figure_to_png_bytes, im_by_user_type, range_interval
 from experiments.report.page import draw_themes, format_number, market_sources, write_report
 from experiments.report.themes import THEMES
 from sim.config import build_config
@@ -225,3 +225,14 @@ def test_report_has_sentences_warning_and_a_glossary_of_every_metric(report_html
     for metric, _, _ in IM_ROWS + OPS_ROWS:
         assert f"<td>{metric}</td>" in glossary
     assert "<td>per user: an average end user" in glossary
+
+
+def test_error_bars_respect_the_metric_range_in_display_units() -> None:
+    # USD shown in $m (scale 1e6): [1, 9] $m, log scale, so low * high = mean ** 2 = 25 and
+    # low > 0 (a plain t-interval would reach -45.8)
+    low, high = range_interval("end_user_im_usd", 1e6)(pd.Series([1.0, 9.0]))
+    assert low > 0 and low * high == pytest.approx(25.0)
+    # a share shown in % (scale 0.01): [20, 40, 60] % is [0.2, 0.4, 0.6], whose logit interval
+    # is [0.07758, 0.84090] by hand (tests/test_stats.py)
+    low, high = range_interval("calls_late_share", 0.01)(pd.Series([20.0, 40.0, 60.0]))
+    assert (low, high) == (pytest.approx(7.758, abs=0.02), pytest.approx(84.090, abs=0.02))

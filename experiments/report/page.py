@@ -28,7 +28,10 @@ from sim.metrics.registry import METRICS
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
-ERROR_BAR_NOTE = "error bars and bands are 95% t-intervals across replications."
+ERROR_BAR_NOTE = (
+    "error bars and bands are 95% intervals across replications that respect the metric's range"
+    " (log or logit scale, see the glossary)."
+)
 # Metrics the opening table shows first when present; without any, it shows every metric.
 PREFERRED_HEADLINE_METRICS: tuple[str, ...] = ("end_user_im_usd",)
 
