@@ -83,7 +83,7 @@ def _transformed(arr: np.ndarray, low: float, high: float) -> tuple[float, float
     """The log or logit t-interval of the mean when the range and the mean allow one."""
     mean, half = float(arr.mean()), _half_width(arr)
     if low == 0 and high == math.inf and mean > 0:
-        step = math.exp(half / mean)
+        step = math.exp(min(half / mean, 700.0))  # <= t for values >= 0; no overflow
         return mean / step, mean * step, "log t"
     if low == 0 and high == 1 and 0 < mean < 1:
         centre, step = float(special.logit(mean)), half / (mean * (1 - mean))
