@@ -109,6 +109,9 @@ SeedOption = Annotated[
 WorkersOption = Annotated[
     int | None, typer.Option(min=1, help="local worker processes (default: cores, or runs)")
 ]
+HistoryOption = Annotated[
+    str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
+]
 DaskOption = Annotated[
     str | None,
     typer.Option(
@@ -127,9 +130,7 @@ def run(
     replications: ReplicationsOption = None,
     seed: SeedOption = None,
     workers: WorkersOption = None,
-    history: Annotated[
-        str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
-    ] = None,
+    history: HistoryOption = None,
     dask: DaskOption = None,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
@@ -146,6 +147,7 @@ def run(
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
+    err.print(f"writing summary, figures and report to {target} ...", highlight=False)
     report = write_outputs(target, runner.gather_metrics(target / "runs", tasks))
     out.print(f"summary: {target / 'summary.csv'}\nreport:  {report}", highlight=False)
     if failed:
@@ -331,5 +333,7 @@ def report(results: Annotated[Path, typer.Argument(help="a results folder")]) ->
     from experiments.inputs import results_folder
     from experiments.outputs import write_outputs
 
-    path = write_outputs(results, results_folder(results))
+    metrics = results_folder(results)
+    err.print(f"writing summary, figures and report to {results} ...", highlight=False)
+    path = write_outputs(results, metrics)
     out.print(f"report:  {path}", highlight=False)

@@ -21,7 +21,7 @@ def write_outputs(out: Path, metrics: pd.DataFrame) -> Path:
     manifest = json.loads((out / "manifest.json").read_text())
     metrics.to_parquet(out / ".metrics.parquet.tmp", index=False)
     (out / ".metrics.parquet.tmp").replace(out / "metrics.parquet")
-    summary = summarise(metrics, spec["reference"])
+    summary = summarise(metrics, spec["reference"], seed=spec.get("seed"))
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
     return write_report(
         out,

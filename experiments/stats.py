@@ -1,8 +1,22 @@
-"""Small statistics for experiment analysis: Student-t critical values and t confidence intervals.
+"""Statistics for experiment analysis, from ``scipy.stats``: Student-t critical values, plain
+t-intervals of a mean, and intervals of a mean that respect the quantity's valid range.
 
-No scipy: the two-sided 95% critical value comes from the published table for df 1..30 and from
-a Cornish-Fisher expansion in 1/df (Abramowitz and Stegun 26.7.5) beyond, which is accurate to
-better than 1e-5 there and converges to the normal quantile 1.959964.
+``range_mean_ci`` chooses the interval by the range ``low..high`` (closed) and the data:
+
+- ``bootstrap``: with 10 or more values and a seed, the percentile bootstrap of the mean
+  (``scipy.stats.bootstrap``, 9,999 resamples); means of in-range values stay in range.
+- ``log t``: range [0, inf) and a positive mean: the t-interval of log(mean), its standard error
+  by the delta method (se / mean), back-transformed: ``mean * exp(-+ t se / mean)``. Positive,
+  asymmetric, and it always contains the mean (an interval of the mean, not of the geometric
+  mean, so zeros among the values are fine).
+- ``logit t``: range [0, 1] and a mean strictly inside it: the t-interval of logit(mean), its
+  standard error ``se / (mean (1 - mean))``, back-transformed with the logistic function.
+- ``t`` / ``clipped t``: otherwise (other ranges; a mean on a bound, which for in-range values
+  means every value is on it; values outside the range) the plain t-interval, clipped to the
+  range (``clipped t`` when clipping moved a bound).
+
+With one value the interval collapses to it (method ``single``), with none everything is NaN
+(method ``none``), and with no spread the interval is the mean (method ``t``).
 """
 
 from __future__ import annotations
@@ -11,36 +25,29 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+from scipy import special, stats
 
-# Two-sided 95% (one-sided 0.975) Student-t critical values for df = 1..30, published table.
-_T_TABLE_975: tuple[float, ...] = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-
-# Standard normal 0.975 quantile.
-Z_975 = 1.959963984540054
-
-
-def _cornish_fisher_t(z: float, df: int) -> float:
-    """Student-t quantile from the normal quantile ``z``, expanded to order 1/df**4."""
-    g1 = (z**3 + z) / 4.0
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
-    inv = 1.0 / df
-    return z + inv * (g1 + inv * (g2 + inv * (g3 + inv * g4)))
+CONFIDENCE = 0.95
+BOOTSTRAP_MIN_N = 10  # the percentile bootstrap needs enough values to resample
+BOOTSTRAP_RESAMPLES = 9_999
 
 
 def t_quantile_975(df: int) -> float:
-    """Two-sided 95% Student-t critical value for ``df`` degrees of freedom (df >= 1)."""
+    """Two-sided 95% Student-t critical value for ``df`` degrees of freedom (df >= 1), from
+    ``scipy.stats.t.ppf(0.975, df)``."""
     if isinstance(df, bool) or int(df) != df or df < 1:
         raise ValueError(f"degrees of freedom must be an integer >= 1, got {df!r}")
-    df = int(df)
-    if df <= len(_T_TABLE_975):
-        return _T_TABLE_975[df - 1]
-    return _cornish_fisher_t(Z_975, df)
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, int(df)))
+
+
+def _finite(values: Iterable[float]) -> np.ndarray:
+    arr = np.asarray(list(values), dtype=float)
+    return arr[~np.isnan(arr)]
+
+
+def _half_width(arr: np.ndarray) -> float:
+    """t critical value times the standard error of the mean (n >= 2)."""
+    return t_quantile_975(arr.size - 1) * float(arr.std(ddof=1)) / math.sqrt(arr.size)
 
 
 def mean_ci(values: Iterable[float]) -> tuple[float, float, float, int]:
@@ -49,13 +56,63 @@ def mean_ci(values: Iterable[float]) -> tuple[float, float, float, int]:
     NaNs are dropped and ``n`` counts what is left. With n = 1 the interval collapses to the
     mean; with n = 0 mean and interval are NaN.
     """
-    arr = np.asarray(list(values), dtype=float)
-    arr = arr[~np.isnan(arr)]
+    arr = _finite(values)
     n = int(arr.size)
     if n == 0:
         return math.nan, math.nan, math.nan, 0
     mean = float(arr.mean())
     if n == 1:
         return mean, mean, mean, 1
-    half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n)
+    half = _half_width(arr)
     return mean, mean - half, mean + half, n
+
+
+def _bootstrap(arr: np.ndarray, seed: int) -> tuple[float, float]:
+    result = stats.bootstrap(
+        (arr,),
+        np.mean,
+        confidence_level=CONFIDENCE,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _transformed(arr: np.ndarray, low: float, high: float) -> tuple[float, float, str] | None:
+    """The log or logit t-interval of the mean when the range and the mean allow one."""
+    mean, half = float(arr.mean()), _half_width(arr)
+    if low == 0 and high == math.inf and mean > 0:
+        step = math.exp(min(half / mean, 700.0))  # <= t for values >= 0; no overflow
+        return mean / step, mean * step, "log t"
+    if low == 0 and high == 1 and 0 < mean < 1:
+        centre, step = float(special.logit(mean)), half / (mean * (1 - mean))
+        return float(special.expit(centre - step)), float(special.expit(centre + step)), "logit t"
+    return None
+
+
+def _clipped(arr: np.ndarray, low: float, high: float) -> tuple[float, float, str]:
+    mean, half = float(arr.mean()), _half_width(arr)
+    lo, hi = max(mean - half, low), min(mean + half, high)
+    return lo, hi, "t" if (lo, hi) == (mean - half, mean + half) else "clipped t"
+
+
+def range_mean_ci(
+    values: Iterable[float],
+    low: float = -math.inf,
+    high: float = math.inf,
+    seed: int | None = None,
+) -> tuple[float, float, float, int, str]:
+    """Mean and 95% interval of ``values`` within the valid range ``low..high`` as
+    ``(mean, ci_low, ci_high, n, method)``; the method is chosen as the module says (the
+    bootstrap only with ``seed`` given and n >= 10). NaNs are dropped."""
+    arr = _finite(values)
+    mean, n = (float(arr.mean()) if arr.size else math.nan), int(arr.size)
+    if n <= 1:
+        return mean, mean, mean, n, "single" if n else "none"
+    if float(arr.std(ddof=1)) == 0:
+        return mean, mean, mean, n, "t"
+    if seed is not None and n >= BOOTSTRAP_MIN_N:
+        return mean, *_bootstrap(arr, seed), n, "bootstrap"
+    lo, hi, method = _transformed(arr, low, high) or _clipped(arr, low, high)
+    return mean, lo, hi, n, method

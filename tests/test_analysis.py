@@ -4,13 +4,19 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
-from experiments.analysis import SUMMARY_COLUMNS, headline, summarise
+from experiments.analysis import FEW_NOTE, SUMMARY_COLUMNS, headline, summarise
 from sim.errors import ConfigError
 
 REF = "separate"
-T2 = 4.303  # two-sided 95% t critical value, df 2
-T1 = 12.706  # df 1
+T2 = float(stats.t.ppf(0.975, 2))  # two-sided 95% t critical value, df 2; table: 4.303
+T1 = float(stats.t.ppf(0.975, 1))  # df 1; table: 12.706
+
+
+def test_t_critical_values_match_the_published_table() -> None:
+    assert pytest.approx(4.303, abs=5e-4) == T2
+    assert pytest.approx(12.706, abs=5e-4) == T1
 
 
 def _row(scenario, replication, metric, value, entity_type="hedge_fund", date=None, entity=""):
@@ -57,6 +63,7 @@ def _one(summary: pd.DataFrame, scenario: str, metric: str) -> pd.Series:
 def test_summary_columns_and_order() -> None:
     summary = summarise(_metrics(), REF)
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
+    assert list(summary.columns[:4]) == ["scenario", "metric", "unit", "entity_type"]
     keys = list(zip(summary["scenario"], summary["metric"], strict=True))
     assert keys == [
         (REF, "end_user_im_usd"),
@@ -69,14 +76,19 @@ def test_summary_columns_and_order() -> None:
 
 def test_levels_by_hand() -> None:
     summary = summarise(_metrics(), REF)
-    # separate: [10, 12, 14], mean 12, sd 2, half-width 4.303 * 2 / sqrt(3) = 4.96868.
+    # end_user_im_usd is USD in [0, inf): a log-scale interval, mean * exp(-+ half / mean).
+    # separate: [10, 12, 14], mean 12, sd 2, half-width 4.303 * 2 / sqrt(3) = 4.96868,
+    # 4.96868 / 12 = 0.41406, exp 1.51298: [12 / 1.51298, 12 * 1.51298] = [7.9314, 18.1558].
     ref = _one(summary, REF, "end_user_im_usd")
-    assert (ref["mean"], ref["n"]) == (pytest.approx(12.0), 3)
-    assert ref["ci_high"] - ref["mean"] == pytest.approx(T2 * 2 / math.sqrt(3))
-    # xm: [7, 8, 12], mean 9, variance (4 + 1 + 9) / 2 = 7, half-width 4.303 * sqrt(7 / 3).
+    assert (ref["mean"], ref["n"], ref["unit"]) == (pytest.approx(12.0), 3, "USD")
+    assert ref["ci_high"] == pytest.approx(18.1558, abs=2e-3)
+    assert ref["ci_low"] == pytest.approx(7.9314, abs=2e-3)
+    assert ref["ci_method"] == "log t"
+    # xm: [7, 8, 12], mean 9, variance (4 + 1 + 9) / 2 = 7, half-width 4.303 * sqrt(7 / 3)
+    # = 6.5727; 6.5727 / 9 = 0.73030, exp 2.07572; 9 / 2.07572 = 4.3358.
     xm = _one(summary, "xm", "end_user_im_usd")
     assert xm["mean"] == pytest.approx(9.0)
-    assert xm["ci_low"] == pytest.approx(9.0 - T2 * math.sqrt(7 / 3))
+    assert xm["ci_low"] == pytest.approx(4.3358, abs=2e-3)
 
 
 def test_paired_difference_by_hand() -> None:
@@ -89,7 +101,7 @@ def test_paired_difference_by_hand() -> None:
     assert xm["diff_ci_low"] == pytest.approx(-3.0 - half)
     assert xm["diff_ci_high"] == pytest.approx(-3.0 + half)
     assert xm["diff_n"] == 3
-    assert half == pytest.approx(2.48434, abs=1e-5)
+    assert half == pytest.approx(2.48434, abs=5e-4)  # 4.303 / sqrt(3), table rounding
 
 
 def test_paired_difference_uses_only_replications_in_both() -> None:
@@ -141,3 +153,25 @@ def test_headline_picks_paired_rows_in_metric_order() -> None:
     assert list(top["metric"]) == ["peak_liquidity_usd", "end_user_im_usd"]
     assert set(top["scenario"]) == {"xm"}
     assert {"diff_mean", "diff_ci_low", "diff_ci_high", "diff_n"} <= set(top.columns)
+
+
+def test_units_and_few_replications_note() -> None:
+    summary = summarise(_metrics(), REF)
+    # registry units; a metric the registry does not declare has an empty unit
+    assert _one(summary, REF, "end_user_im_usd")["unit"] == "USD"
+    assert _one(summary, "xm", "xm_adoption_share")["unit"] == ""
+    # every row has 3 replications, fewer than 5
+    assert set(summary["note"]) == {FEW_NOTE}
+    rows = [_row(s, r, "calls_late_share", 0.1 * (r + 1)) for s in (REF, "xm") for r in range(5)]
+    assert set(summarise(_frame(rows), REF)["note"]) == {""}
+
+
+def test_differences_keep_a_plain_t_interval_and_bootstrap_needs_a_seed() -> None:
+    # calls_late_share over 10 replications: 0.00 .. 0.09 in both; differences all 0
+    rows = [_row(s, r, "calls_late_share", 0.01 * r) for s in (REF, "xm") for r in range(10)]
+    seeded = summarise(_frame(rows), REF, seed=7)
+    assert set(seeded["ci_method"]) == {"bootstrap"}
+    assert seeded.equals(summarise(_frame(rows), REF, seed=7))  # reruns are identical
+    assert set(summarise(_frame(rows), REF)["ci_method"]) == {"logit t"}
+    xm = _one(seeded, "xm", "calls_late_share")
+    assert (xm["diff_mean"], xm["diff_ci_low"], xm["diff_ci_high"]) == (0.0, 0.0, 0.0)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from experiments.analysis import summarise
-from experiments.report.figures import figure_to_png_bytes, im_by_user_type
+from experiments.report.figures import figure_to_png_bytes, im_by_user_type, range_interval
 from experiments.report.page import draw_themes, format_number, market_sources, write_report
 from experiments.report.themes import THEMES
 from sim.config import build_config
@@ -114,9 +114,10 @@ def test_report_opens_with_question_and_headline(report_html: tuple[Path, str]) 
     top = html.index("Headline: paired differences vs separate")
     assert question < top < html.index("<h2>Margin</h2>") < html.index("<h2>All results</h2>")
     # hedge funds: reference [40, 42, 44]m, xm 0.6 times that; differences [-16, -16.8, -17.6]m,
-    # mean -16.8m (-40% of 42m), sd 0.8m, half-width 4.303 * 0.8m / sqrt(3) = 1,987,471.
+    # mean -16.8m (-40% of 42m), sd 0.8m, half-width t(2) * 0.8m / sqrt(3) = 1,987,310 with
+    # t(2) = 4.3026527 (scipy.stats.t.ppf; the published 3-decimal 4.303 gave 1,987,471).
     assert "-16,800,000" in html
-    assert "-18,787,471 to -14,812,529" in html
+    assert "-18,787,310 to -14,812,690" in html
     assert "-40.0%" in html
 
 
@@ -141,7 +142,7 @@ def test_report_shows_market_data_under_the_question(report_html: tuple[Path, st
 
 def test_tables_show_each_metric_unit_with_its_meaning_on_hover(report_html) -> None:
     _, html = report_html
-    assert html.count("<th>Unit</th>") == 2  # the headline and the all-results tables
+    assert html.count("<th>Unit</th>") == 3  # the headline, all-results and glossary tables
     assert '<td title="An end user&#x27;s initial margin at both CCPs' in html
     assert ">end_user_im_usd</td><td>USD</td>" in html
     assert ">latency_p95_min</td><td>minutes</td>" in html
@@ -208,3 +209,30 @@ def test_figure_without_rows_still_renders() -> None:
 )
 def test_format_number(value: object, text: str) -> None:
     assert format_number(value) == text
+
+
+def test_report_has_sentences_warning_and_a_glossary_of_every_metric(report_html) -> None:
+    _, html = report_html
+    # hedge funds: difference -16.8m of the 42m reference mean = 40.0%, interval as above
+    sentence = (
+        "xm lowered an end user&#x27;s initial margin at both CCPs by $16.8m per hedge fund"
+        " (95% CI $14.8m to $18.8m), 40.0% of its separate level of $42.0m, against separate."
+    )
+    assert sentence in html
+    assert html.index(sentence) < html.index("<h2>Margin</h2>")
+    assert "fewer than 5: their intervals are rough" in html  # 3 replications
+    glossary = html[html.index("<h2>Glossary</h2>") : html.index("<h2>Assumptions</h2>")]
+    for metric, _, _ in IM_ROWS + OPS_ROWS:
+        assert f"<td>{metric}</td>" in glossary
+    assert "<td>per user: an average end user" in glossary
+
+
+def test_error_bars_respect_the_metric_range_in_display_units() -> None:
+    # USD shown in $m (scale 1e6): [1, 9] $m, log scale, so low * high = mean ** 2 = 25 and
+    # low > 0 (a plain t-interval would reach -45.8)
+    low, high = range_interval("end_user_im_usd", 1e6)(pd.Series([1.0, 9.0]))
+    assert low > 0 and low * high == pytest.approx(25.0)
+    # a share shown in % (scale 0.01): [20, 40, 60] % is [0.2, 0.4, 0.6], whose logit interval
+    # is [0.07758, 0.84090] by hand (tests/test_stats.py)
+    low, high = range_interval("calls_late_share", 0.01)(pd.Series([20.0, 40.0, 60.0]))
+    assert (low, high) == (pytest.approx(7.758, abs=0.02), pytest.approx(84.090, abs=0.02))

@@ -1,5 +1,6 @@
 """Time-series figures: a dated metric (e.g. the share of end users that adopted XM) per
-scenario, the mean over replications with its 95% t-interval as a band."""
+scenario, the mean over replications with its 95% interval (range-respecting, as the bars') as a
+band."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from experiments.report.figures import _SEABORN_MPL_WARNINGS, _t_interval, scenario_order
+from experiments.report.figures import _SEABORN_MPL_WARNINGS, range_interval, scenario_order
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def curve_figure(metrics: pd.DataFrame, spec: CurveSpec, *, reference: str | Non
                 y="y",
                 hue="scenario",
                 hue_order=scenarios,
-                errorbar=_t_interval,
+                errorbar=range_interval(spec.metric, spec.scale),
                 ax=ax,
                 legend=i == len(types) - 1,
             )

@@ -3,7 +3,9 @@
 
 A figure is described by a ``FigureSpec``: one panel per metric, bars per entity type (x) and
 scenario (hue, the reference first, one colour per scenario across all figures), with 95%
-t-interval error bars across replications from the run-level rows of the long metrics table.
+error bars across replications from the run-level rows of the long metrics table that respect
+the metric's valid range (``experiments.stats.range_mean_ci`` without the bootstrap: log or
+logit t-intervals).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +25,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from experiments.analysis import per_replication
-from experiments.stats import mean_ci
+from experiments.stats import range_mean_ci
+from sim.metrics.registry import METRICS
 
 END_USER_IM_METRIC = "end_user_im_usd"
 MAX_COLUMNS = 3
@@ -82,10 +86,18 @@ def _tick_label(y: float, _pos: object = None) -> str:
     return text if text not in ("0", "-0") else f"{y:.2g}"
 
 
-def _t_interval(values: pd.Series) -> tuple[float, float]:
-    """Error-bar interval for seaborn: the same 95% t-interval as the summary table."""
-    _, low, high, _ = mean_ci(values)
-    return low, high
+def range_interval(metric: str, scale: float = 1.0) -> Callable[[pd.Series], tuple[float, float]]:
+    """Error-bar interval for seaborn of values of ``metric`` divided by ``scale``: the 95%
+    interval that respects the metric's registry range, as in the summary (log or logit scale;
+    no bootstrap); unbounded for a metric the registry does not declare."""
+    declared = METRICS.get(metric)
+    low, high = (declared.low, declared.high) if declared else (-math.inf, math.inf)
+
+    def interval(values: pd.Series) -> tuple[float, float]:
+        _, lo, hi, _, _ = range_mean_ci(np.asarray(values, dtype=float) * scale, low, high)
+        return lo / scale, hi / scale
+
+    return interval
 
 
 def scenario_order(metrics: pd.DataFrame, reference: str | None) -> list[str]:
@@ -107,7 +119,7 @@ def _panel_cells(metrics: pd.DataFrame, panel: Panel) -> tuple[pd.DataFrame, lis
     return cells.loc[cells["entity_type"].isin(order)], order
 
 
-def _draw_bars(ax: Axes, cells: pd.DataFrame, order: list[str], palette: dict[str, object]) -> None:
+def _draw_bars(ax: Axes, cells: pd.DataFrame, order: list[str], palette: dict, panel: Panel):
     hue_order = [s for s in palette if s in set(cells["scenario"])]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
@@ -119,7 +131,7 @@ def _draw_bars(ax: Axes, cells: pd.DataFrame, order: list[str], palette: dict[st
             hue_order=hue_order,
             palette=palette,
             order=order,
-            errorbar=_t_interval,
+            errorbar=range_interval(panel.metric, panel.scale),
             capsize=0.15,
             legend=False,
             ax=ax,
@@ -172,7 +184,7 @@ def metric_figure(
     fig = Figure(figsize=(width, 3.4 * rows + 1.0), layout="constrained")
     for i, (panel, cells, order) in enumerate(panels):
         ax = fig.add_subplot(rows, columns, i + 1)
-        _draw_bars(ax, cells, order, palette)
+        _draw_bars(ax, cells, order, palette, panel)
         _label_panel(ax, panel, order)
     fig.suptitle(spec.title)
     _legend(fig, palette)
@@ -181,7 +193,7 @@ def metric_figure(
 
 def im_by_user_type(metrics: pd.DataFrame, *, reference: str | None = None) -> Figure:
     """Bar chart of run-level ``end_user_im_usd`` (average daily total IM per end user, $m) by
-    end-user type, one bar per scenario, with 95% t-interval error bars across replications.
+    end-user type, one bar per scenario, with 95% error bars across replications.
     ``reference``, if given, is drawn first. Without rows, a figure that says so."""
     fig = metric_figure(metrics, IM_BY_USER_TYPE, reference=reference)
     if fig is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -16,21 +15,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis import headline
+from experiments.analysis import FEW_REPLICATIONS, headline
 from experiments.files import NETWORK_FILE, run_folder, write_atomic
 from experiments.report.assumptions import assumptions_section
 from experiments.report.curves import CurveSpec, curve_figure
 from experiments.report.figures import figure_to_png_bytes, metric_figure
+from experiments.report.glossary import glossary_section
 from experiments.report.network import network_figure
 from experiments.report.themes import FIGURE_NAMES, THEMES, Theme
+from experiments.report.wording import MISSING, format_count, format_number, headline_sentences
 from sim.metrics.registry import METRICS
 
 REPORT_NAME = "report.html"
 FIGURES_DIR = "figures"
-ERROR_BAR_NOTE = "error bars and bands are 95% t-intervals across replications."
+ERROR_BAR_NOTE = (
+    "error bars and bands are 95% intervals across replications that respect the metric's range"
+    " (log or logit scale, see the glossary)."
+)
 # Metrics the opening table shows first when present; without any, it shows every metric.
 PREFERRED_HEADLINE_METRICS: tuple[str, ...] = ("end_user_im_usd",)
-MISSING = "–"
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -45,30 +48,8 @@ pre { background: #f6f8fa; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem
 figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
 .question { font-size: 1.1rem; } .note { color: #57606a; font-size: 0.85rem; }
 figcaption { color: #57606a; font-size: 0.85rem; }
+.warning { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5rem 0.75rem; }
 """
-
-
-def format_number(value: object) -> str:
-    """A number for a table: thousands separators, 2 decimals from 1, 3 significant below."""
-    if value is None or pd.isna(value):
-        return MISSING
-    x = float(value)
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.3g}"
-
-
-def format_count(value: object) -> str:
-    """A count for a table: an integer with thousands separators."""
-    if value is None or pd.isna(value):
-        return MISSING
-    return f"{int(value):,}"
 
 
 @dataclass(frozen=True)
@@ -198,6 +179,26 @@ def _market_line(sources: Sequence[str]) -> str:
     return f'<p class="market"><strong>Market data:</strong> {escape("; ".join(sources))}</p>\n'
 
 
+def few_replications_warning(summary: pd.DataFrame) -> str:
+    """A warning paragraph when some result rests on fewer than ``FEW_REPLICATIONS``
+    replications, else empty."""
+    counts = summary["n"].dropna()
+    if counts.empty or counts.min() >= FEW_REPLICATIONS:
+        return ""
+    return (
+        f'<p class="warning"><strong>Warning:</strong> some results rest on as few as'
+        f" {int(counts.min())} replication(s), fewer than {FEW_REPLICATIONS}: their intervals are"
+        f" rough. Run with --replications {FEW_REPLICATIONS} or more before relying on them.</p>\n"
+    )
+
+
+def _sentences(summary: pd.DataFrame, reference: str, metrics: Sequence[str]) -> str:
+    items = "".join(
+        f"<li>{escape(s)}</li>" for s in headline_sentences(summary, reference, metrics)
+    )
+    return f'<ul class="headline">{items}</ul>\n' if items else ""
+
+
 def _headline_section(
     summary: pd.DataFrame,
     question: str,
@@ -210,23 +211,14 @@ def _headline_section(
         f'<p class="question">{escape(question)}</p>\n'
         f"{_market_line(sources)}"
         f"<h2>Headline: paired differences vs {escape(reference)}</h2>\n"
+        f"{_sentences(summary, reference, metrics)}{few_replications_warning(summary)}"
         '<p class="note">Difference = scenario minus reference, paired by replication (same seed,'
         " common random numbers); 95% Student-t intervals over replications.</p>"
     )
     if rows.empty:
         return f"{intro}\n<p>No scenario pairs with the reference on these metrics.</p>"
-    headers = [
-        "Scenario",
-        "Metric",
-        "Unit",
-        "Entity type",
-        f"Mean ({reference})",
-        "Mean (scenario)",
-        "Difference",
-        "95% CI",
-        "Change",
-        "Pairs",
-    ]
+    headers = ["Scenario", "Metric", "Unit", "Entity type", f"Mean ({reference})"]
+    headers += ["Mean (scenario)", "Difference", "95% CI", "Change", "Pairs"]
     return f"{intro}\n{_table(headers, _headline_rows(rows))}"
 
 
@@ -252,6 +244,7 @@ def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
             (_label(r.entity_type), False),
             (format_number(r.mean), True),
             (_interval(r.ci_low, r.ci_high), True),
+            (_label(r.ci_method), False),
             (format_count(r.n), True),
             (format_number(r.diff_mean), True),
             (_interval(r.diff_ci_low, r.diff_ci_high), True),
@@ -269,6 +262,7 @@ def _summary_section(summary: pd.DataFrame, reference: str) -> str:
         "Entity type",
         "Mean",
         "95% CI",
+        "Interval",
         "n",
         f"Difference vs {reference}",
         "95% CI (difference)",
@@ -304,6 +298,7 @@ def render_report(
         _headline_section(summary, question, reference, metrics, sources),
         *(_theme_section(t) for t in themes),
         _summary_section(summary, reference),
+        glossary_section(summary, _table),
         assumptions_section(spec_yaml, _table),
         _provenance_section(spec_yaml, manifest),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 
 from sim.margin.var import VarModel, horizon_changes
 from sim.market.instruments import CATALOG
@@ -50,30 +51,25 @@ def kupiec_pof(exceptions: int, observations: int, confidence: float) -> tuple[f
 
     ``LR = -2 ln[(1-p)^(n-x) p^x] + 2 ln[(1-x/n)^(n-x) (x/n)^x]`` with ``p = 1 - confidence``,
     ``x`` exceptions in ``n`` observations (days), and 0 ln 0 = 0 so that x = 0 and x = n are
-    defined. The p-value is ``P(chi2_1 > LR) = erfc(sqrt(LR / 2))``; both are dimensionless.
+    defined. The p-value is ``P(chi2_1 > LR)`` (``scipy.stats.chi2.sf``, equal to
+    ``erfc(sqrt(LR / 2))``); both are dimensionless.
     """
     _check_counts(exceptions, observations, confidence)
     x, n, p = exceptions, observations, _tail(confidence)
     null = _xlogy(n - x, 1.0 - p) + _xlogy(x, p)
     alt = _xlogy(n - x, 1.0 - x / n) + _xlogy(x, x / n)
     lr = max(-2.0 * null + 2.0 * alt, 0.0)  # >= 0 in exact arithmetic
-    return lr, math.erfc(math.sqrt(lr / 2.0))
+    return lr, float(stats.chi2.sf(lr, df=1))
 
 
 def binomial_cdf(k: int, n: int, p: float) -> float:
-    """``P(X <= k)`` for X ~ Binomial(n, p) (dimensionless), summed in log space.
-
-    The log pmf is built by the recursion pmf(j+1)/pmf(j) = (n-j)/(j+1) * p/(1-p), so large n
-    neither overflows a binomial coefficient nor underflows (1-p)^n before the sum.
-    """
+    """``P(X <= k)`` for X ~ Binomial(n, p) (dimensionless), from ``scipy.stats.binom.cdf``:
+    0 for k < 0 and 1 for k >= n."""
     if k < 0:
         return 0.0
     if k >= n:
         return 1.0
-    j = np.arange(k, dtype=float)
-    steps = np.log((n - j) / (j + 1.0)) + math.log(p / (1.0 - p))
-    log_pmf = n * math.log1p(-p) + np.concatenate([[0.0], np.cumsum(steps)])
-    return float(min(np.exp(log_pmf).sum(), 1.0))
+    return float(stats.binom.cdf(k, n, p))
 
 
 def traffic_light(exceptions: int, observations: int, confidence: float = 0.99) -> str:

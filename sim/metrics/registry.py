@@ -10,6 +10,9 @@ a value outside its range, a NaN where the metric is always defined, or a row of
 Scope says which rows a metric has in the long table: ``per run`` (run-level rows, ``date``
 NaT), ``per day`` (dated rows) or ``per run and per day`` (both). Breakdowns (by end-user type,
 CCP account, hop, level, rail, ...) are in ``entity_type`` and named in the meaning.
+Basis says what one value measures: ``per user`` (an average end user's or adopter's value),
+``total`` (summed over the users, calls, accounts or events counted) or ``statistic`` (a share,
+mean, peak, percentile or index of the whole group).
 Ranges are closed, ``(low, high)``, with ``math.inf`` where open; they hold for every value but
 NaN, which only metrics with ``may_be_nan`` (undefined, e.g. an HHI with nothing to share) emit.
 """
@@ -36,6 +39,10 @@ PER_RUN = "per run"
 PER_DAY = "per day"
 PER_RUN_AND_DAY = "per run and per day"
 SCOPES = (PER_RUN, PER_DAY, PER_RUN_AND_DAY)
+PER_USER = "per user"
+TOTAL = "total"
+STATISTIC = "statistic"
+BASES = (PER_USER, TOTAL, STATISTIC)
 INF = math.inf
 HOPS = "hop (ccp_settlement, firm_desk, end_user, custodian, customer_call)"
 LEVELS = "level (ccp: CCP to firm, customer: firm to end user)"
@@ -45,7 +52,8 @@ LEVELS = "level (ccp: CCP to firm, customer: firm to end user)"
 class Metric:
     """A metric's declaration: ``name`` as in the table, ``unit``, ``scope`` (one of
     ``SCOPES``), valid range ``low``..``high`` (closed; ``math.inf`` where open), ``meaning``
-    (one line) and ``may_be_nan`` (whether a value can be undefined, NaN)."""
+    (one line), ``may_be_nan`` (whether a value can be undefined, NaN) and ``basis`` (one of
+    ``BASES``: per user, total or statistic)."""
 
     name: str
     unit: str
@@ -54,10 +62,13 @@ class Metric:
     high: float
     meaning: str
     may_be_nan: bool = False
+    basis: str = TOTAL
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
             raise ValueError(f"metric {self.name}: scope {self.scope!r}, allowed {SCOPES}")
+        if self.basis not in BASES:
+            raise ValueError(f"metric {self.name}: basis {self.basis!r}, allowed {BASES}")
         if not self.low <= self.high:
             raise ValueError(f"metric {self.name}: low {self.low} above high {self.high}")
 
@@ -93,6 +104,7 @@ def _adoption_shares() -> list[Metric]:
             1.0,
             f"Share of end users {text}, per type, size tercile and all (dated: each count; "
             "run-level: the last)",
+            basis=STATISTIC,
         )
         for state, text in what.items()
     ]
@@ -102,7 +114,7 @@ METRICS: dict[str, Metric] = declare(
     # margin (sim.metrics.compute)
     Metric("end_user_im_usd", USD, PER_RUN, 0.0, INF,
            "An end user's initial margin at both CCPs, averaged over run days and over the users"
-           " of the type (entity type) or all"),
+           " of the type (entity type) or all", basis=PER_USER),
     Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF,
            "Total initial margin of end users per CCP account kind (<ccp>:<account>), averaged"
            " over run days"),
@@ -115,20 +127,23 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
     Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"
-           " any)"),
+           " any)", basis=STATISTIC),
     # network (sim.metrics.compute, sim.population.network)
     (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
-            " (NaN without end users)", may_be_nan=True) for leg in ("futures", "cash")),
+            " (NaN without end users)", may_be_nan=True, basis=STATISTIC)
+     for leg in ("futures", "cash")),
     Metric("hhi_margin", HHI, PER_RUN, 0.0, 10_000.0,
            "Herfindahl index of customer initial margin per clearing firm, both legs (NaN"
-           " without margin)", may_be_nan=True),
+           " without margin)", may_be_nan=True, basis=STATISTIC),
     Metric("users_exposed_max_share", FRACTION, PER_RUN, 0.0, 1.0,
-           "Largest share of end users one firm's failure cuts off from the CCP (entity type)"),
+           "Largest share of end users one firm's failure cuts off from the CCP (entity type)",
+           basis=STATISTIC),
     # operations (sim.metrics.operations)
     Metric("calls", COUNT, PER_RUN, 0.0, INF, f"Margin calls issued, per {LEVELS}"),
     Metric("calls_late_share", FRACTION, PER_RUN, 0.0, 1.0,
-           "Share of calls paid after their deadline, per level (0 without calls)"),
+           "Share of calls paid after their deadline, per level (0 without calls)",
+           basis=STATISTIC),
     Metric("calls_defaulted", COUNT, PER_RUN, 0.0, INF, "Calls that ended defaulted, per level"),
     Metric("missed_deadlines", COUNT, PER_RUN, 0.0, INF,
            "Calls paid late or defaulted, per level"),
@@ -136,28 +151,29 @@ METRICS: dict[str, Metric] = declare(
     Metric("prefunding_usd", USD, PER_RUN, 0.0, INF,
            "Money clearing firms advanced to the CCPs for customers not yet paid"),
     (Metric(f"latency_p{q}_min", MINUTES, PER_RUN, 0.0, INF,
-            f"{label} of a call's minutes per {HOPS} (0 without calls)")
+            f"{label} of a call's minutes per {HOPS} (0 without calls)", basis=STATISTIC)
      for q, label in (("50", "Median"), ("95", "95th percentile"))),
     Metric("entity_calls_per_hour_peak", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
-           "Most calls one CCP (ccp) or one clearing firm (firm) issued in a clock hour"),
+           "Most calls one CCP (ccp) or one clearing firm (firm) issued in a clock hour",
+           basis=STATISTIC),
     Metric("entity_payments_per_hour_peak", PAYMENTS_PER_HOUR, PER_RUN, 0.0, INF,
-           "Most payments one CCP, firm or custodian handled in a clock hour"),
+           "Most payments one CCP, firm or custodian handled in a clock hour", basis=STATISTIC),
     Metric("calls_per_hour_peak", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
-           "Most calls issued in a clock hour, all issuers of the level"),
+           "Most calls issued in a clock hour, all issuers of the level", basis=STATISTIC),
     Metric("calls_per_hour_mean", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
-           "Mean calls issued per clock hour with any, per level"),
+           "Mean calls issued per clock hour with any, per level", basis=STATISTIC),
     Metric("payments_per_hour_peak", PAYMENTS_PER_HOUR, PER_RUN, 0.0, INF,
-           "Most payments settled in a clock hour, per rail"),
+           "Most payments settled in a clock hour, per rail", basis=STATISTIC),
     Metric("desk_queue_max", COUNT, PER_RUN, 0.0, INF,
-           "Longest queue of customer calls waiting at a firm's operations desk"),
+           "Longest queue of customer calls waiting at a firm's operations desk", basis=STATISTIC),
     Metric("desk_queue_mean", COUNT, PER_RUN, 0.0, INF,
-           "Mean queue a customer call found at a firm's operations desk"),
+           "Mean queue a customer call found at a firm's operations desk", basis=STATISTIC),
     Metric("credit_drawn_peak_usd", USD, PER_RUN, 0.0, INF,
-           "Largest daily total of credit end users drew"),
+           "Largest daily total of credit end users drew", basis=STATISTIC),
     Metric("credit_cost_usd", USD, PER_RUN, 0.0, INF,
            "Cost of the credit end users drew, at each type's spread (act/360 per business day)"),
     Metric("peak_daily_liquidity_need_usd", USD, PER_RUN, 0.0, INF,
-           "Largest value of customer call payments settled in one day"),
+           "Largest value of customer call payments settled in one day", basis=STATISTIC),
     Metric("liquidity_shortfalls", COUNT, PER_RUN, 0.0, INF,
            "Calls an end user could not meet from its liquidity"),
     Metric("deleveraged_face_usd", USD, PER_RUN, 0.0, INF,
@@ -172,10 +188,11 @@ METRICS: dict[str, Metric] = declare(
     # adoption studies (sim.metrics.adoption)
     _adoption_shares(),
     Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,
-           "Mean business days from an adopter's decision to going live (0 without adopters)"),
+           "Mean business days from an adopter's decision to going live (0 without adopters)",
+           basis=PER_USER),
     Metric("days_from_live", CALENDAR_DAYS, PER_RUN, 0.0, INF,
            "Mean calendar days from the live date to an adopter going live (0 without"
-           " adopters)"),
+           " adopters)", basis=PER_USER),
     Metric("consolidations", COUNT, PER_RUN, 0.0, INF, "Adopters that moved a leg to a firm"),
     Metric("adoption_cost_usd", USD, PER_RUN, 0.0, INF,
            "Adoption costs committed by end users that decided, at the last count"),
@@ -185,7 +202,7 @@ METRICS: dict[str, Metric] = declare(
            "Adopters' cumulative funding savings to the end of the run"),
     (Metric(f"hhi_users_{leg}_{when}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the {when}"
-            " of an adoption study (0 without users)")
+            " of an adoption study (0 without users)", basis=STATISTIC)
      for leg in ("futures", "cash") for when in ("start", "end")),
 )  # fmt: skip
 
