@@ -114,12 +114,27 @@ def run(
     dask: DaskOption = None,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
-    from experiments import runner
-    from experiments.outputs import write_outputs
-
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = _load_checked(spec, overrides, history, dask)
     target = out_dir or Path("results") / resolved.spec.name
+    _run_locked(resolved, target, workers, dask)
+
+
+def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
+    """Run the experiment into ``target`` holding its lock (one run writes a folder at a time)."""
+    from experiments.lock import results_lock
+
+    with results_lock(
+        target, warn=lambda text: err.print(f"warning: {text}", markup=False, soft_wrap=True)
+    ):
+        _run_and_report(resolved, target, workers, dask)
+
+
+def _run_and_report(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
+    """Run the unfinished tasks, then write the summary and report (exit 1 if runs failed)."""
+    from experiments import runner
+    from experiments.outputs import write_outputs
+
     tasks, failed = _execute(resolved, target, workers, dask)
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")

@@ -1,0 +1,153 @@
+"""Safe outputs (issue 10): one run at a time writes a results folder (a second run is refused,
+naming the holder; a lock left by a dead process is taken over with a warning)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from tiny import write_tiny_spec
+
+from experiments.lock import LOCK_FILE, results_lock
+from sim.errors import ConfigError
+
+CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
+REPLICATIONS = 8
+SCENARIOS = ("standalone", "cross_margin")
+ALL_RUNS = sorted(f"{s}/{r}" for s in SCENARIOS for r in range(REPLICATIONS))
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory) -> Path:
+    """The tiny spec with 8 replications: 16 short runs, queued on 2 workers."""
+    path = write_tiny_spec(tmp_path_factory.mktemp("interrupt"))
+    data = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**data, "replications": REPLICATIONS}))
+    return path
+
+
+def start(spec: Path, out: Path) -> subprocess.Popen:
+    """The CLI running ``spec`` into ``out`` on 2 workers, in its own process group."""
+    return subprocess.Popen(
+        [*CLI, "run", str(spec), "--out", str(out), "--workers", "2"],
+        cwd=spec.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def manifest_runs(out: Path) -> dict:
+    try:
+        return json.loads((out / "manifest.json").read_text())["runs"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return {}
+
+
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before the test could act"
+    assert condition()
+
+
+def finished_on_disk(out: Path) -> list[str]:
+    folders = (out / "runs").glob("*/*/metrics.parquet")
+    return sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in folders)
+
+
+def leftovers(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if ".tmp" in p.name or p.name == LOCK_FILE]
+
+
+@pytest.fixture(scope="module")
+def contested(spec) -> tuple[Path, subprocess.CompletedProcess, subprocess.CompletedProcess, int]:
+    """A run holding its folder's lock (paused with SIGSTOP, so it surely still holds it) and a
+    second run on the same folder meanwhile; (folder, first, second, first's pid)."""
+    out = spec.parent / "clean"
+    first = start(spec, out)
+    wait_for(lambda: (out / "manifest.json").is_file(), first)
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        second = subprocess.run(
+            [*CLI, "run", str(spec), "--out", str(out)],
+            cwd=spec.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    stdout, stderr = first.communicate(timeout=120)
+    done = subprocess.CompletedProcess(first.args, first.returncode, stdout, stderr)
+    return out, done, second, first.pid
+
+
+def test_second_run_on_a_folder_is_refused_naming_the_holder(contested):
+    _, _, second, holder = contested
+    assert second.returncode == 2, second.stderr
+    assert f"in use by process {holder}" in second.stderr
+    assert "Traceback" not in second.stderr + second.stdout
+
+
+def test_the_holder_completes_every_run(contested):
+    out, first, _, _ = contested
+    assert first.returncode == 0, first.stderr
+    runs = manifest_runs(out)
+    assert sorted(runs) == ALL_RUNS
+    assert {r["status"] for r in runs.values()} == {"done"}
+    assert finished_on_disk(out) == ALL_RUNS
+    assert not leftovers(out)
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def write_lock(folder: Path, pid: int, host: str | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    holder = {"pid": pid, "host": host or socket.gethostname(), "started": "earlier"}
+    (folder / LOCK_FILE).write_text(json.dumps(holder))
+
+
+def test_a_dead_process_lock_is_taken_over_with_a_warning(tmp_path):
+    write_lock(tmp_path, dead_pid())
+    warnings: list[str] = []
+    with results_lock(tmp_path, warnings.append):
+        assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
+    assert len(warnings) == 1 and "gone" in warnings[0]
+    assert not (tmp_path / LOCK_FILE).exists()
+
+
+@pytest.mark.parametrize("host", [None, "another-host"], ids=["live-pid", "other-host"])
+def test_a_live_or_foreign_lock_is_refused_and_kept(tmp_path, host):
+    pid = os.getppid() if host is None else dead_pid()
+    write_lock(tmp_path, pid, host)
+    before = (tmp_path / LOCK_FILE).read_text()
+    refused = pytest.raises(ConfigError, match=f"in use by process {pid}")
+    with refused, results_lock(tmp_path, lambda text: None):
+        pass
+    assert (tmp_path / LOCK_FILE).read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_FILE]
+
+
+def test_the_lock_goes_with_the_run_and_an_unused_new_folder_too(tmp_path):
+    folder = tmp_path / "new" / "results"
+    with pytest.raises(RuntimeError), results_lock(folder, lambda text: None):
+        assert (folder / LOCK_FILE).is_file()
+        raise RuntimeError("a later check refused the run")
+    assert not folder.exists()
+    assert (tmp_path / "new").is_dir()
