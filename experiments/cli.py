@@ -7,6 +7,7 @@ traceback, and nothing is written.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -121,13 +122,29 @@ def run(
 
 
 def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
-    """Run the experiment into ``target`` holding its lock (one run writes a folder at a time)."""
+    """Run the experiment into ``target`` holding its lock; Ctrl-C ends it (exit 130) with the
+    finished runs kept and recorded, and says how to resume."""
     from experiments.lock import results_lock
 
-    with results_lock(
-        target, warn=lambda text: err.print(f"warning: {text}", markup=False, soft_wrap=True)
-    ):
-        _run_and_report(resolved, target, workers, dask)
+    try:
+        with results_lock(
+            target, warn=lambda text: err.print(f"warning: {text}", markup=False, soft_wrap=True)
+        ):
+            _run_and_report(resolved, target, workers, dask)
+    except KeyboardInterrupt:
+        err.print(
+            f"interrupted: the finished runs are kept and recorded in {target / 'manifest.json'};"
+            f" resume with the same command:\n  {_command_line()}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+
+
+def _command_line() -> str:
+    """This command as typed (``crossmargin`` and its arguments), ready to paste."""
+    return shlex.join(["crossmargin", *sys.argv[1:]])
 
 
 def _run_and_report(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:

@@ -1,10 +1,13 @@
-"""Safe outputs (issue 10): one run at a time writes a results folder (a second run is refused,
-naming the holder; a lock left by a dead process is taken over with a warning)."""
+"""Safe outputs (issue 10): Ctrl-C stops a run with queued work within seconds, leaves the
+manifest listing exactly the finished runs and no temporary folders, says how to resume, and the
+resume completes every replication once; one run at a time writes a results folder (a second run
+is refused, naming the holder; a lock left by a dead process is taken over with a warning)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -34,10 +37,11 @@ def spec(tmp_path_factory) -> Path:
     return path
 
 
-def start(spec: Path, out: Path) -> subprocess.Popen:
-    """The CLI running ``spec`` into ``out`` on 2 workers, in its own process group."""
+def start(spec: Path, out: Path, *where: str) -> subprocess.Popen:
+    """The CLI running ``spec`` into ``out`` (on 2 local workers unless ``where`` says
+    otherwise), in its own process group."""
     return subprocess.Popen(
-        [*CLI, "run", str(spec), "--out", str(out), "--workers", "2"],
+        [*CLI, "run", str(spec), "--out", str(out), *(where or ("--workers", "2"))],
         cwd=spec.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -62,8 +66,9 @@ def wait_for(condition, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def finished_on_disk(out: Path) -> list[str]:
-    folders = (out / "runs").glob("*/*/metrics.parquet")
-    return sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in folders)
+    """The runs whose folder is in place (temporary ``.<replication>.tmp-<pid>`` ones aside)."""
+    folders = (p.parent for p in (out / "runs").glob("*/*/metrics.parquet"))
+    return sorted(f"{f.parent.name}/{f.name}" for f in folders if not f.name.startswith("."))
 
 
 def leftovers(out: Path) -> list[Path]:
@@ -108,6 +113,71 @@ def test_the_holder_completes_every_run(contested):
     assert {r["status"] for r in runs.values()} == {"done"}
     assert finished_on_disk(out) == ALL_RUNS
     assert not leftovers(out)
+
+
+def interrupt(
+    spec: Path, out: Path, whole_group: bool, *where: str
+) -> tuple[subprocess.Popen, str, float]:
+    """Start a run, Ctrl-C it once a run is done; (process, its stderr, seconds to exit)."""
+    proc = start(spec, out, *where)
+    wait_for(lambda: finished_on_disk(out), proc)
+    sent = time.monotonic()
+    (os.killpg if whole_group else os.kill)(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    return proc, stderr, time.monotonic() - sent
+
+
+def assert_interrupted(out: Path, proc: subprocess.Popen, stderr: str, seconds: float) -> None:
+    """Exit 130 within 10 s, no traceback, the manifest listing exactly the finished runs (as
+    done), queued runs cancelled, nothing temporary left, and the command that resumes."""
+    assert proc.returncode == 130, stderr
+    assert seconds < 10
+    assert "Traceback" not in stderr
+    finished = finished_on_disk(out)
+    assert 1 <= len(finished) < len(ALL_RUNS), "queued runs were not cancelled"
+    runs = manifest_runs(out)
+    assert sorted(runs) == finished
+    assert {r["status"] for r in runs.values()} == {"done"}
+    assert not leftovers(out)
+    assert shlex.join(["crossmargin", *proc.args[3:]]) in stderr
+
+
+def resume(proc: subprocess.Popen, out: Path, clean: Path) -> subprocess.CompletedProcess:
+    """Run the interrupted command again: every run once, done, and the uninterrupted summary."""
+    again = subprocess.run(proc.args, cwd=out.parent, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert sorted(manifest_runs(out)) == finished_on_disk(out) == ALL_RUNS
+    assert {r["status"] for r in manifest_runs(out).values()} == {"done"}
+    assert not leftovers(out)
+    assert (out / "summary.csv").read_text() == (clean / "summary.csv").read_text()
+    return again
+
+
+def test_ctrl_c_to_the_process_stops_it_and_the_resume_runs_each_once(spec, contested):
+    out = spec.parent / "interrupted"
+    proc, stderr, seconds = interrupt(spec, out, whole_group=False)
+    assert_interrupted(out, proc, stderr, seconds)
+    resume(proc, out, clean=contested[0])
+
+
+def test_ctrl_c_to_the_process_group_then_a_resume_over_a_stale_lock(spec, contested):
+    """A terminal's Ctrl-C reaches the workers too; the resume also finds the lock a killed run
+    would leave (a dead pid) and takes it over with a warning."""
+    out = spec.parent / "interrupted-group"
+    proc, stderr, seconds = interrupt(spec, out, whole_group=True)
+    assert_interrupted(out, proc, stderr, seconds)
+    write_lock(out, dead_pid())
+    again = resume(proc, out, clean=contested[0])
+    assert "taking over the lock" in again.stderr
+
+
+def test_ctrl_c_cancels_the_dask_futures(spec):
+    """On a local dask cluster: the queued and running futures are cancelled, the cluster closed
+    (its workers leave the terminal's Ctrl-C to the client), the manifest consistent."""
+    pytest.importorskip("distributed")
+    out = spec.parent / "interrupted-dask"
+    proc, stderr, seconds = interrupt(spec, out, True, "--dask", "local")
+    assert_interrupted(out, proc, stderr, seconds)
 
 
 def dead_pid() -> int:
