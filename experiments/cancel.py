@@ -1,7 +1,7 @@
 """Cancelling an experiment's work on Ctrl-C: local worker processes leave SIGINT to the parent,
 which cancels the queued runs and terminates the workers busy with the others (long numpy and
 SimPy work that would not stop by itself), with the clean-up itself shielded from a second
-Ctrl-C."""
+Ctrl-C. SIGTERM (``kill``) is handled the same way (``sigterm_as_interrupt``)."""
 
 from __future__ import annotations
 
@@ -73,3 +73,25 @@ def sigint_deferred() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if received:
             raise KeyboardInterrupt
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``) received: handled as Ctrl-C is, with exit code 143."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` (a KeyboardInterrupt) for the block, so that a killed run
+    stops its workers and records its finished runs as one interrupted by Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

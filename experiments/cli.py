@@ -122,16 +122,15 @@ def run(
 
 
 def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
-    """Run the experiment into ``target`` holding its lock; Ctrl-C ends it (exit 130) with the
-    finished runs kept and recorded, and says how to resume."""
+    """Run the experiment into ``target`` holding its lock; Ctrl-C (exit 130) or SIGTERM (exit
+    143) ends it with the finished runs kept and recorded, and says how to resume."""
+    from experiments.cancel import Terminated, sigterm_as_interrupt
     from experiments.lock import results_lock
 
     try:
-        with results_lock(
-            target, warn=lambda text: err.print(f"warning: {text}", markup=False, soft_wrap=True)
-        ):
+        with sigterm_as_interrupt(), results_lock(target, warn=_warn):
             _run_and_report(resolved, target, workers, dask)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         err.print(
             f"interrupted: the finished runs are kept and recorded in {target / 'manifest.json'};"
             f" resume with the same command:\n  {_command_line()}",
@@ -139,7 +138,11 @@ def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | No
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+
+
+def _warn(text: str) -> None:
+    err.print(f"warning: {text}", markup=False, soft_wrap=True)
 
 
 def _command_line() -> str:

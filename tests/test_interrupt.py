@@ -116,21 +116,24 @@ def test_the_holder_completes_every_run(contested):
 
 
 def interrupt(
-    spec: Path, out: Path, whole_group: bool, *where: str
+    spec: Path, out: Path, whole_group: bool, *where: str, signum: int = signal.SIGINT
 ) -> tuple[subprocess.Popen, str, float]:
-    """Start a run, Ctrl-C it once a run is done; (process, its stderr, seconds to exit)."""
+    """Start a run, Ctrl-C it (or send ``signum``) once a run is done; (process, its stderr,
+    seconds to exit)."""
     proc = start(spec, out, *where)
     wait_for(lambda: finished_on_disk(out), proc)
     sent = time.monotonic()
-    (os.killpg if whole_group else os.kill)(proc.pid, signal.SIGINT)
+    (os.killpg if whole_group else os.kill)(proc.pid, signum)
     _, stderr = proc.communicate(timeout=30)
     return proc, stderr, time.monotonic() - sent
 
 
-def assert_interrupted(out: Path, proc: subprocess.Popen, stderr: str, seconds: float) -> None:
+def assert_interrupted(
+    out: Path, proc: subprocess.Popen, stderr: str, seconds: float, code: int = 130
+) -> None:
     """Exit 130 within 10 s, no traceback, the manifest listing exactly the finished runs (as
     done), queued runs cancelled, nothing temporary left, and the command that resumes."""
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert seconds < 10
     assert "Traceback" not in stderr
     finished = finished_on_disk(out)
@@ -178,6 +181,13 @@ def test_ctrl_c_cancels_the_dask_futures(spec):
     out = spec.parent / "interrupted-dask"
     proc, stderr, seconds = interrupt(spec, out, True, "--dask", "local")
     assert_interrupted(out, proc, stderr, seconds)
+
+
+def test_kill_stops_the_run_as_ctrl_c_does(spec):
+    """SIGTERM (``kill PID``) to the CLI: the same clean stop, with exit code 143."""
+    out = spec.parent / "terminated"
+    proc, stderr, seconds = interrupt(spec, out, False, signum=signal.SIGTERM)
+    assert_interrupted(out, proc, stderr, seconds, code=143)
 
 
 def dead_pid() -> int:
