@@ -7,6 +7,7 @@ traceback, and nothing is written.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -134,15 +135,50 @@ def run(
     dask: DaskOption = None,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
-    from experiments import runner
     from experiments.inputs import out_folder
-    from experiments.outputs import write_outputs
 
     if out_dir is not None:
         out_folder(out_dir)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = _load_checked(spec, overrides, history, dask)
     target = out_folder(out_dir or Path("results") / resolved.spec.name)
+    _run_locked(resolved, target, workers, dask)
+
+
+def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
+    """Run the experiment into ``target`` holding its lock; Ctrl-C (exit 130) or SIGTERM (exit
+    143) ends it with the finished runs kept and recorded, and says how to resume."""
+    from experiments.cancel import Terminated, sigterm_as_interrupt
+    from experiments.lock import results_lock
+
+    try:
+        with sigterm_as_interrupt(), results_lock(target, warn=_warn):
+            _run_and_report(resolved, target, workers, dask)
+    except KeyboardInterrupt as exc:
+        err.print(
+            f"interrupted: the finished runs are kept and recorded in {target / 'manifest.json'};"
+            f" resume with the same command:\n  {_command_line()}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+
+
+def _warn(text: str) -> None:
+    err.print(f"warning: {text}", markup=False, soft_wrap=True)
+
+
+def _command_line() -> str:
+    """This command as typed (``crossmargin`` and its arguments), ready to paste."""
+    return shlex.join(["crossmargin", *sys.argv[1:]])
+
+
+def _run_and_report(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
+    """Run the unfinished tasks, then write the summary and report (exit 1 if runs failed)."""
+    from experiments import runner
+    from experiments.outputs import write_outputs
+
     tasks, failed = _execute(resolved, target, workers, dask)
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")

@@ -3,8 +3,11 @@
 Replication k of every scenario uses the same seed (common random numbers). Each finished run is
 written atomically to ``runs/<scenario>/<replication>/`` (a temporary folder renamed at the end),
 so an interrupted experiment is resumed by running the same command again: finished runs are
-skipped, unfinished ones rerun. A run that raises is recorded as failed, with its traceback, in
-``manifest.json`` and the others go on.
+skipped, unfinished ones rerun, and finished runs the manifest missed are recorded. A run that
+raises is recorded as failed, with its traceback, in ``manifest.json`` and the others go on.
+Ctrl-C cancels the queued runs and stops the running ones (local workers terminated, dask futures
+cancelled), removes their temporary folders and leaves the manifest listing exactly the finished
+runs (``run_tasks``).
 
 Two executors run the unfinished tasks: local processes (``local_results``) or a dask cluster
 (``dask_results``). Either way each worker writes its run folder under ``runs`` itself and only
@@ -23,7 +26,7 @@ import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from agents.worlds import DEFAULT_WORLD, world_named
+from experiments.cancel import ignore_sigint, sigint_deferred, sigint_ignored, terminate_pool
 from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
 from experiments.provenance import provenance
 from experiments.spec import ResolvedSpec
@@ -42,7 +46,8 @@ from sim.rng import replication_seeds
 from sim.run import run
 
 if TYPE_CHECKING:
-    from distributed import Client, Future
+    from distributed import Client
+    from distributed import Future as DaskFuture
 
 DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the address is called bad input
 
@@ -93,9 +98,13 @@ def _safe_execute(task: Task, runs: Path) -> dict:
 
 
 def remove_stale(runs: Path) -> None:
-    """Remove the temporary folders of runs an interrupted experiment left half-written."""
+    """Remove the temporary folders of runs an interrupted experiment left half-written, and the
+    temporary files of its atomic writes beside ``runs`` (the results folder is locked: none is
+    another run's)."""
     for folder in runs.glob("*/.*.tmp-*"):
         shutil.rmtree(folder, ignore_errors=True)
+    for leftover in runs.parent.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def is_done(runs: Path, task: Task) -> bool:
@@ -103,16 +112,25 @@ def is_done(runs: Path, task: Task) -> bool:
 
 
 def local_results(tasks: list[Task], runs: Path, workers: int) -> Iterator[tuple[Task, dict]]:
-    """Run ``tasks`` in this process (workers=1) or in a pool of local processes."""
+    """Run ``tasks`` in this process (workers=1) or in a pool of local processes. Closed before
+    the end (the consumer interrupted), the pool's queued runs are cancelled and its workers
+    terminated at once."""
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
             yield task, _safe_execute(task, runs)
         return
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_safe_execute, t, runs): t for t in tasks}
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_sigint)
+    futures: dict[Future, Task] = {}
+    try:
+        for task in tasks:
+            futures[pool.submit(_safe_execute, task, runs)] = task
         for future in as_completed(futures):
             yield futures[future], future.result()
+    except BaseException:  # KeyboardInterrupt, or GeneratorExit when the consumer stops early
+        terminate_pool(pool, list(futures))
+        raise
+    pool.shutdown()
 
 
 def connect(address: str) -> Client:
@@ -156,6 +174,7 @@ def dask_client(address: str) -> Iterator[Client]:
         processes=True,
         dashboard_address=None,
         silence_logs=logging.CRITICAL,
+        preload=["experiments.cancel"],  # workers ignore Ctrl-C: the client cancels their runs
     )
     with cluster, Client(cluster, set_as_default=False) as client:
         yield client
@@ -173,11 +192,15 @@ def dask_results(tasks: list[Task], runs: Path, address: str) -> Iterator[tuple[
     with dask_client(address) as client:
         futures = {client.submit(_safe_execute, t, runs, pure=False): t for t in tasks}
         by_key = {f.key: t for f, t in futures.items()}
-        for future in dask_completed(list(futures), loop=client.loop):
-            yield by_key[future.key], _dask_outcome(future)
+        try:
+            for future in dask_completed(list(futures), loop=client.loop):
+                yield by_key[future.key], _dask_outcome(future)
+        except BaseException:  # KeyboardInterrupt, or GeneratorExit when the consumer stops
+            client.cancel(list(futures), force=True)
+            raise
 
 
-def _dask_outcome(future: Future) -> dict:
+def _dask_outcome(future: DaskFuture) -> dict:
     """The task's own outcome, or a failure when the cluster lost it (a worker died)."""
     if future.status == "finished":
         return future.result()
@@ -234,21 +257,23 @@ class Manifest:
             "provenance": provenance(resolved.configs.values(), package_version()),
         }
 
-    def record(self, task: Task, outcome: dict) -> None:
+    def record(self, task: Task, outcome: dict, save: bool = True) -> None:
         self.data["runs"][task.run_id] = {
             "scenario": task.scenario,
             "replication": task.replication,
             "seed": task.seed,
             **outcome,
         }
-        self.save()
+        if save:
+            self.save()
 
     def finish(self) -> None:
         self.data["finished"] = _now()
         self.save()
 
     def save(self) -> None:
-        write_atomic(self.path, json.dumps(self.data, indent=2, default=str))
+        with sigint_deferred():  # Ctrl-C waits for the write: no half-written temporary file
+            write_atomic(self.path, json.dumps(self.data, indent=2, default=str))
 
 
 def _now() -> str:
@@ -291,19 +316,56 @@ def run_tasks(
 ) -> int:
     """Run the unfinished tasks, locally or on the dask cluster at ``dask`` (an address or
     ``"local"``); returns how many failed. ``on_running`` gets the number of runs submitted and
-    not finished: all remaining ones for dask, at most ``workers`` for local processes."""
+    not finished: all remaining ones for dask, at most ``workers`` for local processes.
+    Interrupted (Ctrl-C), the runs in flight and queued are cancelled, their temporary folders
+    removed and the manifest left listing exactly the finished runs; then the interrupt goes on."""
     remove_stale(runs)
+    reconcile(manifest, tasks, runs)
     todo = [t for t in tasks if not is_done(runs, t)]
-    slots = len(todo) if dask else max(workers, 1)
     results = dask_results(todo, runs, dask) if dask else local_results(todo, runs, workers)
+    slots = min(len(todo) if dask else max(workers, 1), len(todo))
+    try:
+        return _record(results, manifest, len(todo), slots, on_result, on_running)
+    except BaseException:
+        with sigint_ignored():
+            results.close()  # cancels what is queued or running
+            remove_stale(runs)
+            reconcile(manifest, tasks, runs)
+        raise
+
+
+def _record(
+    results: Iterator[tuple[Task, dict]],
+    manifest: Manifest,
+    todo: int,
+    slots: int,
+    on_result: ProgressHook | None,
+    on_running: RunningHook | None,
+) -> int:
+    """Record each outcome as it comes and report progress; returns how many failed."""
     if on_running and todo:
-        on_running(min(slots, len(todo)))
+        on_running(slots)
     failed = 0
     for finished, (task, outcome) in enumerate(results, start=1):
         manifest.record(task, outcome)
         failed += outcome["status"] == "failed"
         if on_running:
-            on_running(min(slots, len(todo) - finished))
+            on_running(min(slots, todo - finished))
         if on_result:
             on_result(task, outcome)
     return failed
+
+
+def reconcile(manifest: Manifest, tasks: list[Task], runs: Path) -> None:
+    """Make the manifest agree with the run folders: a finished run it does not list as done
+    (finished as the experiment was interrupted or killed) is recorded from its ``info.json``;
+    one it lists as done whose folder is gone is dropped (it runs again)."""
+    recorded = manifest.data["runs"]
+    for task in tasks:
+        status = recorded.get(task.run_id, {}).get("status")
+        if is_done(runs, task) and status != "done":
+            info = json.loads((run_dir(runs, task) / "info.json").read_text())
+            manifest.record(task, {"status": "done", **info}, save=False)
+        elif not is_done(runs, task) and status == "done":
+            del recorded[task.run_id]
+    manifest.save()
