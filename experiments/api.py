@@ -22,6 +22,7 @@ Bad input raises ``sim.errors.ConfigError`` naming the field, as the CLI reports
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ from pydantic import ValidationError
 
 from agents.worlds import DEFAULT_WORLD, world_named
 from experiments import runner
+from experiments.inputs import out_folder
+from experiments.lock import results_lock
 from experiments.outputs import write_outputs
 from experiments.spec import ResolvedSpec, SpecError, load, resolve
 from sim.config import SimConfig, build_config
@@ -94,11 +97,17 @@ def run_experiment(
     history: str | None = None,
 ) -> Experiment:
     """Run every scenario x replication of ``spec`` into ``out`` (default
-    ``results/<name>``), resuming what a previous call left, and write the summary and report."""
+    ``results/<name>``), resuming what a previous call left, and write the summary and report;
+    like ``crossmargin run`` it holds the folder's lock (``experiments.lock``) meanwhile."""
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = resolve_spec(spec, overrides, history)
     runner.check_markets(resolved)
-    target = Path(out) if out is not None else Path("results") / resolved.spec.name
+    target = out_folder(Path(out) if out is not None else Path("results") / resolved.spec.name)
+    with results_lock(target, warn=warnings.warn):
+        return _run_into(resolved, target, workers)
+
+
+def _run_into(resolved: ResolvedSpec, target: Path, workers: int) -> Experiment:
     tasks = runner.make_tasks(resolved)
     runner.prepare_out_dir(target, resolved)
     manifest = runner.Manifest(target / "manifest.json", resolved, tasks)

@@ -3,13 +3,17 @@ the field named, and the low-level run refuses a dict with a message saying what
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
 
 from agents.worlds.clearing import build_world
-from experiments.api import as_config, simulate
+from experiments.api import as_config, run_experiment, simulate
+from experiments.lock import LOCK_FILE
 from sim.errors import ConfigError
 from sim.run import run
 
@@ -45,3 +49,16 @@ def test_a_dict_is_validated_and_the_field_named():
 def test_run_refuses_a_dict_saying_what_to_do():
     with pytest.raises(TypeError, match="build_config"):
         run({"population": {"n_end_users": 2}}, 1, build_world)
+
+
+def test_run_experiment_respects_a_folder_another_run_holds(tmp_path):
+    """The API takes the results folder's lock as the CLI does: a folder held by a live process
+    (this test's own pid stands in for it) is refused, nothing written, the lock kept."""
+    folder = tmp_path / "held"
+    folder.mkdir()
+    lock = folder / LOCK_FILE
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    spec = {"name": "held", "reference": "a", "scenarios": {"a": {}}}
+    with pytest.raises(ConfigError, match=f"in use by process {os.getpid()}"):
+        run_experiment(spec, out=folder)
+    assert [p.name for p in folder.iterdir()] == [LOCK_FILE]
