@@ -64,6 +64,16 @@ class Task:
     def run_id(self) -> str:
         return f"{self.scenario}/{self.replication}"
 
+    @property
+    def labels(self) -> dict[str, str | int]:
+        """What leads every row this run writes: run id, scenario, replication, seed."""
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "replication": self.replication,
+            "seed": self.seed,
+        }
+
 
 def run_dir(runs: Path, task: Task) -> Path:
     return run_folder(runs.parent, task.scenario, task.replication)
@@ -76,13 +86,11 @@ def execute(task: Task, runs: Path) -> dict:
     final = run_dir(runs, task)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    result = run(task.config, task.seed, world_named(task.world), out_dir=tmp)
+    result = run(task.config, task.seed, world_named(task.world), tmp, task.labels)
     write_graphml(result.network, tmp / NETWORK_FILE)
     metrics = result.metrics
-    metrics.insert(0, "seed", task.seed)
-    metrics.insert(0, "replication", task.replication)
-    metrics.insert(0, "scenario", task.scenario)
-    metrics.insert(0, "run_id", task.run_id)
+    for column, value in reversed(task.labels.items()):
+        metrics.insert(0, column, value)
     metrics.to_parquet(tmp / "metrics.parquet", index=False)
     info = {**result.info, "seconds": round(time.perf_counter() - started, 3)}
     (tmp / "info.json").write_text(json.dumps(info, indent=2, default=str))

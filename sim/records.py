@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -280,12 +281,27 @@ def arrow_schema(record: type) -> pa.Schema:
 SCHEMAS: dict[str, pa.Schema] = {name: arrow_schema(record) for name, record in TABLES.items()}
 
 
-class Recorder:
-    """Buffers records per table; flushes them to ``out_dir/<table>.parquet`` in row groups."""
+Labels = Mapping[str, str | int]  # e.g. run_id, scenario, replication, seed
 
-    def __init__(self, out_dir: Path | None = None, batch_rows: int = 50_000) -> None:
+
+def labelled(schema: pa.Schema, labels: Labels) -> pa.Schema:
+    """``schema`` with one leading column per label (string, or int64 for whole numbers)."""
+    fields = [pa.field(k, ARROW_TYPES[type(v)], nullable=False) for k, v in labels.items()]
+    return pa.schema([*fields, *schema])
+
+
+class Recorder:
+    """Buffers records per table; flushes them to ``out_dir/<table>.parquet`` in row groups.
+    ``labels`` (the experiment's run id, scenario, replication and seed) lead every row of every
+    table as constant columns, so a table read alone still says which run it belongs to."""
+
+    def __init__(
+        self, out_dir: Path | None = None, batch_rows: int = 50_000, labels: Labels | None = None
+    ) -> None:
         self.out_dir = out_dir
         self.batch_rows = batch_rows
+        self.labels = dict(labels or {})
+        self.schemas = {t: labelled(SCHEMAS[t], self.labels) for t in TABLES}
         self._rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._frames: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
@@ -318,17 +334,22 @@ class Recorder:
             self._flush(table)
 
     def _arrow(self, table: str) -> pa.Table:
-        schema = SCHEMAS[table]
-        columns = list(zip(*self._rows[table], strict=True)) or [[] for _ in schema]
+        schema, rows = SCHEMAS[table], self._rows[table]
+        columns = list(zip(*rows, strict=True)) or [[] for _ in schema]
+        constant = [[value] * len(rows) for value in self.labels.values()]
         return pa.Table.from_arrays(
-            [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
+            [
+                pa.array(c, type=f.type)
+                for c, f in zip([*constant, *columns], self.schemas[table], strict=True)
+            ],
+            schema=self.schemas[table],
         )
 
     def _writer(self, table: str) -> pq.ParquetWriter:
         if table not in self._writers:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             path = self.out_dir / f"{table}.parquet"
-            self._writers[table] = pq.ParquetWriter(path, SCHEMAS[table])
+            self._writers[table] = pq.ParquetWriter(path, self.schemas[table])
         return self._writers[table]
 
     def _flush(self, table: str) -> None:

@@ -31,7 +31,7 @@ from sim.population.population import (
     make_population,
     relationship_records,
 )
-from sim.records import BalanceDayRecord, EventRecord, Recorder
+from sim.records import BalanceDayRecord, EventRecord, Labels, Recorder
 from sim.rng import Streams
 from sim.settlement.collateral import collateral_prices
 from sim.settlement.ledger import SECURITIES, Ledger
@@ -63,14 +63,20 @@ class RunResult:
 class Run:
     """All state of one replication: clock, calendar, RNG streams, market, ledger, records."""
 
-    def __init__(self, config: SimConfig, seed: int, out_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        seed: int,
+        out_dir: Path | None = None,
+        labels: Labels | None = None,
+    ) -> None:
         self.config = config
         self.seed = seed
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.calendar = SimCalendar(config.calendar.start, config.calendar.business_days)
         self.ledger = Ledger()
-        self.recorder = Recorder(out_dir)
+        self.recorder = Recorder(out_dir, labels=labels)
         self.calls = CallBook(self.env, self.recorder)
         self.rails = rails(config.operations.funds_third_party_cutoff)
         self.market: MarketPath = self._build_market()
@@ -187,15 +193,22 @@ class Run:
             self.recorder.add_many(records)
 
 
-def run(config: SimConfig, seed: int, world: World, out_dir: Path | None = None) -> RunResult:
+def run(
+    config: SimConfig,
+    seed: int,
+    world: World,
+    out_dir: Path | None = None,
+    labels: Labels | None = None,
+) -> RunResult:
     """Build ``world`` for ``config`` with root ``seed``, run it to the end and return its
-    tables. With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes."""
+    tables. With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes;
+    ``labels`` (e.g. run id, scenario, replication, seed) lead every row of every table."""
     if not isinstance(config, SimConfig):
         raise TypeError(
             f"run() takes a SimConfig, not {type(config).__name__}: build one with"
             " sim.config.build_config(overrides), or call experiments.api.simulate(overrides)"
         )
-    the_run = Run(config, seed, out_dir)
+    the_run = Run(config, seed, out_dir, labels)
     world(the_run)
     the_run.env.run()
     the_run.check_invariants()

@@ -1,23 +1,19 @@
-"""Tests of sim.records (typed buffers, Parquet row groups) and sim.calls (the call book).
+"""Tests of sim.records (typed buffers, Parquet row groups, run labels).
 
 Invariants (DESIGN section 3): records flushed in batches give the same tables as records kept in
-memory, with the schema's columns and types; every margin call has one id and ends exactly once
-(on time, late or defaulted), writing exactly one ``calls`` row.
+memory, with the schema's columns and types; every row of a run's tables says which run it is.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import simpy
 
-from sim.calls import CallBook
-from sim.errors import CallStateError
-from sim.messages import MarginCall
 from sim.records import SCHEMAS, TABLES, EventRecord, FirmRecord, Recorder
 
 NAN = float("nan")
@@ -267,134 +263,29 @@ def test_schemas_follow_the_annotations():
     assert SCHEMAS["adoption_counts"].field("date").type == pa.date32()
 
 
-# --- call book ----------------------------------------------------------------------------------
+LABELS = {"run_id": "xm/1", "scenario": "xm", "replication": 1, "seed": 7}
 
 
-def _call(call_id: str, due: float = 60.0, final: float = 120.0) -> MarginCall:
-    return MarginCall(
-        call_id=call_id,
-        level="ccp",
-        ccp="cme",
-        cycle="eod",
-        payer="fcm01",
-        payee="cme",
-        account="house",
-        cash_cents=100_000,
-        im_cents=200_000,
-        issued_min=0.0,
-        due_min=due,
-        final_min=final,
-    )
+def test_labels_lead_every_row_of_every_table(tmp_path):
+    """A recorder given the run's labels writes them as the first columns of every table, one
+    constant value per row (string or int64), empty tables included."""
+    frames = _record(Recorder(tmp_path, batch_rows=2, labels=LABELS))
+    for table, frame in frames.items():
+        assert list(frame.columns) == [*LABELS, *SCHEMAS[table].names]
+        assert len(frame) == COUNTS[table]
+        for column, value in LABELS.items():
+            assert (frame[column] == value).all()
+    assert frames["calls"]["replication"].dtype.kind == "i"
 
 
-@pytest.fixture
-def book():
-    return CallBook(simpy.Environment(), Recorder())
-
-
-def test_settle_on_or_before_due_is_on_time(book):
-    """Due at minute 60: settled at 30 and at exactly 60 are on time."""
-    for cid, t in (("A", 30.0), ("B", 60.0)):
-        paid = book.issue(_call(cid))
-        assert book.is_open(cid)
-        assert book.settle(cid, t) == "on_time"
-        assert paid.triggered and paid.value == "on_time"
-        assert not book.is_open(cid)
-        assert book.ended[cid] == "on_time"
-
-
-def test_settle_after_due_is_late(book):
-    """Due at 60: settled at 60.5 and at the final deadline 120 are late."""
-    for cid, t in (("A", 60.5), ("B", 120.0)):
-        paid = book.issue(_call(cid))
-        assert book.settle(cid, t) == "late"
-        assert paid.value == "late"
-
-
-def test_default(book):
-    book.issue(_call("A"))
-    book.add_prefund("A", 250)
-    book.default("A", 120.0)
-    assert book.ended["A"] == "defaulted"
-    assert not book.is_open("A")
-    row = book.recorder.finish()["calls"].iloc[0]
-    assert row["status"] == "defaulted"
-    assert math.isnan(row["settled_min"])
-    assert row["prefunded_cents"] == 250
-
-
-@pytest.mark.parametrize(
-    "first, second",
-    [
-        ("settle", "settle"),
-        ("settle", "default"),
-        ("default", "settle"),
-        ("default", "default"),
-    ],
-)
-def test_ending_twice_raises_and_writes_nothing_more(book, first, second):
-    book.issue(_call("A"))
-    getattr(book, first)("A", 30.0)
-    status = book.ended["A"]
-    with pytest.raises(CallStateError):
-        getattr(book, second)("A", 40.0)
-    assert book.ended["A"] == status
-    assert book.recorder.counts["calls"] == 1
-
-
-def test_unknown_call_and_double_issue_raise(book):
-    with pytest.raises(CallStateError):
-        book.settle("nope", 1.0)
-    book.issue(_call("A"))
-    with pytest.raises(CallStateError):
-        book.issue(_call("A"))
-    book.settle("A", 1.0)
-    with pytest.raises(CallStateError):  # an ended id cannot be reused either
-        book.issue(_call("A"))
-
-
-def test_each_ended_call_writes_exactly_one_row(book):
-    """Six calls: two on time, two late, one defaulted, one left open -> five rows, one per
-    ended id, with the statuses and prefunding recorded; the open call has no row."""
-    plan = {
-        "A": ("settle", 10.0),
-        "B": ("settle", 60.0),
-        "C": ("settle", 61.0),
-        "D": ("settle", 119.0),
-        "E": ("default", 120.0),
-    }
-    for cid in [*plan, "F"]:
-        book.issue(_call(cid))
-    book.add_prefund("C", 1_000)
-    book.add_prefund("C", 500)
-    for cid, (action, t) in plan.items():
-        getattr(book, action)(cid, t)
-    assert [c.call_id for c in book.open_calls()] == ["F"]
-    calls = book.recorder.finish()["calls"]
-    assert sorted(calls["call_id"]) == ["A", "B", "C", "D", "E"]
-    status = dict(zip(calls["call_id"], calls["status"], strict=True))
-    assert status == {"A": "on_time", "B": "on_time", "C": "late", "D": "late", "E": "defaulted"}
-    prefunded = dict(zip(calls["call_id"], calls["prefunded_cents"], strict=True))
-    assert prefunded["C"] == 1_500  # 1,000 + 500
-    settled = dict(zip(calls["call_id"], calls["settled_min"], strict=True))
-    assert settled["D"] == 119.0
-
-
-def test_waiting_process_receives_the_status():
-    """A SimPy process waiting on the paid event resumes at the settle time with the status."""
-    env = simpy.Environment()
-    book = CallBook(env, Recorder())
-    got = []
-
-    def payer():
-        yield env.timeout(75.0)
-        book.settle("A", env.now)
-
-    def waiter(paid):
-        status = yield paid
-        got.append((env.now, status))
-
-    env.process(waiter(book.issue(_call("A"))))
-    env.process(payer())
-    env.run()
-    assert got == [(75.0, "late")]
+def test_an_experiments_run_tables_say_which_run_they_are(builtin_output):
+    """In a results folder each per-run table carries its run id, scenario, replication and seed
+    (the manifest's seed of that replication)."""
+    out = builtin_output("baseline")
+    runs = json.loads((out / "manifest.json").read_text())["runs"]
+    seeds = {run_id: run["seed"] for run_id, run in runs.items()}
+    for table in ("calls", "payments", "accounts_daily", "relationships"):
+        frame = pd.read_parquet(out / "runs" / "cross_margin" / "1" / f"{table}.parquet")
+        assert len(frame) and set(frame["run_id"]) == {"cross_margin/1"}
+        assert set(frame["scenario"]) == {"cross_margin"} and set(frame["replication"]) == {1}
+        assert set(frame["seed"]) == {seeds["cross_margin/1"]}
