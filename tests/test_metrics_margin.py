@@ -169,3 +169,14 @@ def test_network_rows_without_margin_have_no_margin_hhi():
             ("users_exposed_max_share", "ficc"): 0.6,
         }
     )
+
+
+def test_metrics_keep_run_level_and_daily_rows_apart(builtin_output):
+    """metrics.parquet's ``scope``: ``run`` exactly where ``date`` is empty, ``day`` elsewhere,
+    so that summing one scope never double-counts a metric that has both (e.g.
+    ``xm_savings_usd``, the run's daily average and each day's figure)."""
+    metrics = pd.read_parquet(builtin_output("baseline") / "metrics.parquet")
+    assert set(metrics["scope"]) == {"run", "day"}
+    assert (metrics["date"].isna() == (metrics["scope"] == "run")).all()
+    both = metrics[metrics["metric"] == "xm_savings_usd"].groupby("scope").size()
+    assert both["run"] > 0 and both["day"] > 0

@@ -1,6 +1,8 @@
 """Metrics of one run, from its tables, as a long table.
 
-Columns: ``date`` (NaT for run-level rows), ``entity``, ``entity_type``, ``metric``, ``value``.
+Columns: ``date`` (NaT for run-level rows), ``scope`` (``run`` for run-level rows, ``day`` for
+daily ones: sum or average a metric within one scope only), ``entity``, ``entity_type``,
+``metric``, ``value``.
 Run-level margin metrics (end users only; house books are excluded):
 
 - ``end_user_im_usd`` per end-user type and ``all``: average over run days of an end user's total
@@ -23,6 +25,7 @@ date.
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from sim.metrics.adoption import adoption_rows
@@ -129,4 +132,5 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     ]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["date"] = pd.to_datetime(out["date"])
+    out.insert(1, "scope", np.where(out["date"].isna(), "run", "day"))
     return check_metrics(out)
