@@ -103,6 +103,20 @@ def network_rows(graph: nx.MultiDiGraph, daily: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def operations_rows(tables: dict[str, pd.DataFrame], config) -> list[tuple[str, str, float]]:
+    """Operations metrics (``sim.metrics.operations``) of a run with calls; credit costs at each
+    end-user type's spread."""
+    spreads = {k: t.credit_spread_bp for k, t in config.population.types.items()}
+    calls, payments = tables["calls"], tables["payments"]
+    return (
+        call_outcomes(calls)
+        + latency_rows(calls)
+        + throughput(calls, payments)
+        + desk_rows(tables["desk"])
+        + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
+    )
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -112,17 +126,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     if len(daily):
         rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
     if len(tables["calls"]):
-        spreads = {k: t.credit_spread_bp for k, t in run.config.population.types.items()}
-        ops = (
-            call_outcomes(tables["calls"])
-            + latency_rows(tables["calls"])
-            + throughput(tables["calls"], tables["payments"])
-            + desk_rows(tables["desk"])
-            + liquidity_rows(
-                tables["balances_daily"], tables["payments"], tables["events"], spreads
-            )
-        )
-        rows += [_one(m, v, e) for m, e, v in ops]
+        rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run.config)]
     rows += network_rows(graph, daily)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
