@@ -142,6 +142,23 @@ class SimCalendar:
             i += 1
         return max(t, self.at(i, open_clock))
 
+    def open_minutes(self, t: np.ndarray, open_clock: int, close_clock: int) -> np.ndarray:
+        """Minutes from the run start to each minute ``t`` during which a daily window
+        [open, close) ET on business days was open (an opening before midnight is negative:
+        -180 is 21:00 the evening before). The difference of two values is the business
+        minutes between them. NaN stays NaN. Windows must be shorter than a day."""
+        length = close_clock - open_clock
+        if not 0 < length <= MINUTES_PER_DAY:
+            raise ValueError(
+                f"a window [{open_clock}, {close_clock}) must be open < close <= open + 1 day"
+            )
+        starts = self._offset + float(open_clock)
+        t = np.asarray(t, dtype=float)
+        k = np.searchsorted(starts, np.nan_to_num(t, nan=-np.inf), side="right")
+        since = t - starts[np.maximum(k - 1, 0)]
+        minutes = np.where(k > 0, (k - 1) * length + np.clip(since, 0, length), 0.0)
+        return np.where(np.isnan(t), np.nan, minutes)
+
     def next_clock(self, t: float, clock: int, business_days_after: int = 0) -> float:
         """The first business-day time at ET ``clock`` that is >= t, then moved on by
         ``business_days_after`` business days."""

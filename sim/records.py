@@ -5,9 +5,9 @@ columns and Arrow types (``str`` string, ``float`` float64, ``int`` int64, ``boo
 ``datetime.date`` date32; ``X | None`` a nullable ``X``). Agents build records by field name
 and hand them to ``Recorder.add``; the recorder keeps each table's records in a buffer and, when
 it is given a directory, writes a Parquet row group whenever a buffer reaches ``batch_rows``, so
-memory stays flat however long the run. Times are simulation minutes (``*_min``);
-``SimCalendar.timestamp`` turns them into ET timestamps at the edge. Money is integer cents
-(``*_cents``) or float dollars (``*_usd``).
+memory stays flat however long the run. In the records, times are simulation minutes
+(``*_min``) and money is integer cents (``*_cents``) or float dollars (``*_usd``); the tables
+have dollars only and ET timestamps beside the minutes (``sim.output_columns``).
 
 The adoption tables (``adoption_*``, ``market_shares``) are written by adoption studies and
 read by ``sim.metrics.adoption``.
@@ -16,15 +16,18 @@ read by ``sim.metrics.adoption``.
 from __future__ import annotations
 
 import datetime as dt
-import types
-import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim.output_columns import ARROW_TYPES, Column, convert, output_columns, output_schema
+
+if TYPE_CHECKING:
+    from sim.calendar import SimCalendar
 
 
 class CallRecord(NamedTuple):
@@ -259,26 +262,8 @@ TABLES: dict[str, type] = {
     "market_shares": MarketShareRecord,
 }
 TABLE_OF: dict[type, str] = {record: name for name, record in TABLES.items()}
-ARROW_TYPES: dict[type, pa.DataType] = {
-    str: pa.string(),
-    float: pa.float64(),
-    int: pa.int64(),
-    bool: pa.bool_(),
-    dt.date: pa.date32(),
-}
-
-
-def arrow_schema(record: type) -> pa.Schema:
-    """The Arrow schema of a record type, from its annotations (``X | None``: nullable X)."""
-    fields = []
-    for name, hint in typing.get_type_hints(record).items():
-        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else ()
-        base = next((a for a in args if a is not type(None)), hint)
-        fields.append(pa.field(name, ARROW_TYPES[base], nullable=bool(args)))
-    return pa.schema(fields)
-
-
-SCHEMAS: dict[str, pa.Schema] = {name: arrow_schema(record) for name, record in TABLES.items()}
+SCHEMAS: dict[str, pa.Schema] = {name: output_schema(record) for name, record in TABLES.items()}
+COLUMNS: dict[str, list[Column]] = {name: output_columns(r) for name, r in TABLES.items()}
 
 
 Labels = Mapping[str, str | int]  # e.g. run_id, scenario, replication, seed
@@ -293,12 +278,18 @@ def labelled(schema: pa.Schema, labels: Labels) -> pa.Schema:
 class Recorder:
     """Buffers records per table; flushes them to ``out_dir/<table>.parquet`` in row groups.
     ``labels`` (the experiment's run id, scenario, replication and seed) lead every row of every
-    table as constant columns, so a table read alone still says which run it belongs to."""
+    table as constant columns, so a table read alone still says which run it belongs to. The
+    run's ``calendar`` dates the rows (ET timestamps, business dates; null without one)."""
 
     def __init__(
-        self, out_dir: Path | None = None, batch_rows: int = 50_000, labels: Labels | None = None
+        self,
+        out_dir: Path | None = None,
+        batch_rows: int = 50_000,
+        labels: Labels | None = None,
+        calendar: SimCalendar | None = None,
     ) -> None:
         self.out_dir = out_dir
+        self.calendar = calendar
         self.batch_rows = batch_rows
         self.labels = dict(labels or {})
         self.schemas = {t: labelled(SCHEMAS[t], self.labels) for t in TABLES}
@@ -334,16 +325,15 @@ class Recorder:
             self._flush(table)
 
     def _arrow(self, table: str) -> pa.Table:
-        schema, rows = SCHEMAS[table], self._rows[table]
-        columns = list(zip(*rows, strict=True)) or [[] for _ in schema]
-        constant = [[value] * len(rows) for value in self.labels.values()]
-        return pa.Table.from_arrays(
-            [
-                pa.array(c, type=f.type)
-                for c, f in zip([*constant, *columns], self.schemas[table], strict=True)
-            ],
-            schema=self.schemas[table],
-        )
+        rows, n_fields = self._rows[table], len(TABLES[table]._fields)
+        columns = list(zip(*rows, strict=True)) or [[] for _ in range(n_fields)]
+        schema = self.schemas[table]
+        constant = [
+            pa.array([value] * len(rows), type=f.type)
+            for value, f in zip(self.labels.values(), schema, strict=False)
+        ]
+        arrays = convert(columns, COLUMNS[table], self.calendar)
+        return pa.Table.from_arrays([*constant, *arrays], schema=schema)
 
     def _writer(self, table: str) -> pq.ParquetWriter:
         if table not in self._writers:

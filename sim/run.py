@@ -76,7 +76,7 @@ class Run:
         self.streams = Streams(seed)
         self.calendar = SimCalendar(config.calendar.start, config.calendar.business_days)
         self.ledger = Ledger()
-        self.recorder = Recorder(out_dir, labels=labels)
+        self.recorder = Recorder(out_dir, labels=labels, calendar=self.calendar)
         self.calls = CallBook(self.env, self.recorder)
         self.rails = rails(config.operations.funds_third_party_cutoff)
         self.market: MarketPath = self._build_market()
@@ -216,7 +216,7 @@ def run(
     info = {
         "seed": seed,
         "market_source": the_run.market.source,
-        "ledger_total_cents": the_run.ledger.total(),
+        "ledger_total_usd": the_run.ledger.total() / 100,
         "sim_end_min": the_run.env.now,
     }
     network = network_from_tables(tables["firms"], tables["relationships"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -267,3 +268,23 @@ def test_next_business_time_when_start_is_not_a_business_day():
 )
 def test_next_clock(cal, t, clock, after, expected):
     assert cal.next_clock(t, clock, business_days_after=after) == expected
+
+
+def test_open_minutes_count_only_the_window_on_business_days():
+    """From Fri 22 May 2026 (Mon 25 May is Memorial Day), window 07:00-18:00 (660 minutes a
+    day): Fri 06:00 -> 0; Fri 08:00 -> 60; Tue 26 May 08:00 (minute 4 x 1440 + 480) -> 660
+    (Friday) + 60 = 720; NaN stays NaN."""
+    cal = SimCalendar(dt.date(2026, 5, 22), 5)
+    got = cal.open_minutes(np.array([360.0, 480.0, 4 * 1440 + 480.0, np.nan]), 420, 1080)
+    np.testing.assert_array_equal(got, [0.0, 60.0, 720.0, np.nan])
+
+
+def test_open_minutes_of_a_window_opening_the_evening_before():
+    """Fedwire Funds, 21:00 the evening before to 19:00 (-180 to 1140: 1,320 minutes), from
+    Fri 1 May 2026: Fri 18:00 (1080) -> 180 + 1080 = 1260; Mon 08:00 (3 x 1440 + 480 = 4800)
+    -> Friday's 1320 + Sun 21:00 to Mon 08:00 (660) = 1980."""
+    cal = SimCalendar(dt.date(2026, 5, 1), 5)
+    got = cal.open_minutes(np.array([1080.0, 4800.0]), -180, 1140)
+    np.testing.assert_array_equal(got, [1260.0, 1980.0])
+    with pytest.raises(ValueError, match="window"):
+        cal.open_minutes(np.array([0.0]), 600, 600)

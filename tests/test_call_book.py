@@ -69,7 +69,7 @@ def test_default(book):
     row = book.recorder.finish()["calls"].iloc[0]
     assert row["status"] == "defaulted"
     assert math.isnan(row["settled_min"])
-    assert row["prefunded_cents"] == 250
+    assert row["prefunded_usd"] == 2.50  # 250 cents, in dollars in the table
 
 
 @pytest.mark.parametrize(
@@ -123,8 +123,8 @@ def test_each_ended_call_writes_exactly_one_row(book):
     assert sorted(calls["call_id"]) == ["A", "B", "C", "D", "E"]
     status = dict(zip(calls["call_id"], calls["status"], strict=True))
     assert status == {"A": "on_time", "B": "on_time", "C": "late", "D": "late", "E": "defaulted"}
-    prefunded = dict(zip(calls["call_id"], calls["prefunded_cents"], strict=True))
-    assert prefunded["C"] == 1_500  # 1,000 + 500
+    prefunded = dict(zip(calls["call_id"], calls["prefunded_usd"], strict=True))
+    assert prefunded["C"] == 15.00  # 1,000 + 500 cents, in dollars in the table
     settled = dict(zip(calls["call_id"], calls["settled_min"], strict=True))
     assert settled["D"] == 119.0
 

@@ -122,6 +122,6 @@ def test_run_reports_the_total_it_opened_with():
     opened = the_run.ledger.total()
     assert opened == the_run.ledger.endowed() and opened > 0
     result = run(config, 3, build_world)
-    assert result.info["ledger_total_cents"] == opened
+    assert result.info["ledger_total_usd"] == opened / 100  # the ledger keeps cents
     payments = result.tables["payments"]
     assert len(payments) and (payments["src_account"] != payments["dst_account"]).all()

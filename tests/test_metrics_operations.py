@@ -4,14 +4,20 @@ is the clock hour and ``minute // 1440`` the day."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from tables import NAN, call, payment, rows_by_key, table
 
+from sim.calendar import SimCalendar
+from sim.config import build_config
 from sim.metrics.operations import (
+    business_latencies,
     call_outcomes,
     desk_rows,
     hop_latencies,
+    hop_windows,
     latency_rows,
     liquidity_rows,
     throughput,
@@ -154,6 +160,44 @@ def test_latency_rows_without_customer_calls(calls, ccp_minutes):
     assert rows.pop(("latency_p50_min", "ccp_settlement")) == ccp_minutes
     assert rows.pop(("latency_p95_min", "ccp_settlement")) == ccp_minutes
     assert set(rows.values()) == {0.0}
+
+
+EVENING = [  # from Fri 1 May 2026 (minute 0 = Fri 00:00 ET)
+    call(call_id="P1", issued_min=1080.0, settled_min=4800.0),  # CCP: Fri 18:00 -> Mon 08:00
+    # customer: issued Fri 19:00, instructed Mon 07:30, settled Mon 08:00
+    call(
+        call_id="K1",
+        parent_id="P1",
+        issued_min=1140.0,
+        instructed_min=4770.0,
+        settled_min=4800.0,
+        **CUSTOMER,
+    ),
+]
+
+
+def test_an_evening_call_paid_next_morning_counts_business_minutes():
+    """Wall clock: the CCP hop 3,720 minutes, the end user's 3,630. Business minutes: CCP on the
+    Fedwire Funds day (21:00 the evening before to 19:00): Fri 18:00-19:00 (60) + Sun 21:00 to
+    Mon 08:00 (660) = 720; desk Fri 18:00-19:00 = 60; end user (07:00-18:00): Mon 07:00-07:30 =
+    30; custodian (third-party funds, to 18:45): Mon 07:30-08:00 = 30; the whole customer call
+    on the end user's hours: Mon 07:00-08:00 = 60."""
+    config = build_config({"calendar": {"start": "2026-05-01", "business_days": 5}})
+    calendar = SimCalendar(dt.date(2026, 5, 1), 5)
+    calls = table(CallRecord, EVENING)
+    business = business_latencies(calls, calendar, hop_windows(config))
+    got = {hop: minutes.tolist() for hop, minutes in business.items()}
+    assert got == {
+        "ccp_settlement": [720.0],
+        "firm_desk": [60.0],
+        "end_user": [30.0],
+        "custodian": [30.0],
+        "customer_call": [60.0],
+    }
+    assert hop_latencies(calls)["end_user"].tolist() == [3630.0]
+    rows = rows_by_key(latency_rows(calls, calendar, hop_windows(config)))
+    assert rows[("latency_p95_business_min", "ccp_settlement")] == 720.0
+    assert rows[("latency_p95_min", "ccp_settlement")] == 3720.0
 
 
 # --- throughput -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ memory, with the schema's columns and types; every row of a run's tables says wh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
@@ -14,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sim.calendar import SimCalendar
+from sim.output_columns import et_timestamps
 from sim.records import SCHEMAS, TABLES, EventRecord, FirmRecord, Recorder
 
 NAN = float("nan")
@@ -193,6 +196,7 @@ RECORDS = {
 COUNTS = {t: len(RECORDS.get(t, [])) for t in TABLES}
 # pandas dtype kinds per Arrow type (a nullable int column with nulls comes back as float)
 PANDAS_KIND = {pa.int64(): "i", pa.float64(): "f", pa.bool_(): "b", pa.date32(): "O"}
+PANDAS_KIND[pa.timestamp("us", tz="America/New_York")] = "M"
 
 
 def _record(recorder: Recorder) -> dict[str, pd.DataFrame]:
@@ -235,7 +239,7 @@ def test_recorder_memory_and_parquet_give_same_tables(tmp_path):
     # values survive: big ints exactly, NaN as NaN, the ids in order
     calls = disk["calls"]
     assert list(calls["call_id"]) == ["C1", "C2", "C3", "C4", "C5"]
-    assert calls["amount_cents"].iloc[3] == 2**40
+    assert calls["amount_usd"].iloc[3] == 2**40 / 100  # cents in the record, dollars in the table
     assert math.isnan(calls["settled_min"].iloc[2])
 
 
@@ -258,7 +262,7 @@ def test_schemas_follow_the_annotations():
     nullable X."""
     events = SCHEMAS["events"]
     assert events.field("time_min").type == pa.float64() and not events.field("kind").nullable
-    assert events.field("amount_cents").type == pa.int64() and events.field("amount_cents").nullable
+    assert events.field("amount_usd").type == pa.float64() and events.field("amount_usd").nullable
     assert SCHEMAS["firms"].field("offers_xm").type == pa.bool_()
     assert SCHEMAS["adoption_counts"].field("date").type == pa.date32()
 
@@ -289,3 +293,38 @@ def test_an_experiments_run_tables_say_which_run_they_are(builtin_output):
         assert len(frame) and set(frame["run_id"]) == {"cross_margin/1"}
         assert set(frame["scenario"]) == {"cross_margin"} and set(frame["replication"]) == {1}
         assert set(frame["seed"]) == {seeds["cross_margin/1"]}
+
+
+def test_tables_have_dollars_et_timestamps_and_dates():
+    """The output edge (sim.output_columns), by hand: a run starting Fri 8 Mar 2024; minute
+    3 x 1440 + 510 is Mon 11 Mar 08:30 ET, the first business day after the spring-forward
+    Sunday (UTC-4, so 12:30 UTC); minute 510 is Fri 08:30 ET (UTC-5, 13:30 UTC); 123 cents are
+    $1.23; business day 1 is Mon 11 Mar; NaN minutes and a missing day index give nulls."""
+    calendar = SimCalendar(dt.date(2024, 3, 8), 5)
+    frames = _record(Recorder(calendar=calendar))
+    calls = frames["calls"].set_index("call_id")
+    assert calls.loc["C2", "amount_usd"] == 1.23
+    columns = list(calls.columns)
+    assert "amount_cents" not in columns
+    assert columns.index("issued_et") == columns.index("issued_min") + 1
+    assert calls.loc["C1", "instructed_et"] is pd.NaT
+    events = frames["events"].set_index("ref")
+    friday = events.loc["C2", "time_et"]  # minute 60: 01:00 ET on Fri 8 Mar
+    assert friday == pd.Timestamp("2024-03-08 06:00", tz="UTC")
+    monday = et_timestamps([3 * 1440 + 510, 510, NAN], calendar).to_pandas()
+    assert list(monday[:2]) == [
+        pd.Timestamp("2024-03-11 12:30", tz="UTC"),
+        pd.Timestamp("2024-03-08 13:30", tz="UTC"),
+    ]
+    assert monday.isna().tolist() == [False, False, True]
+    assert events.loc["C2", "date"] == dt.date(2024, 3, 12)  # business day 2: Tue 12 Mar
+    assert pd.isna(events.loc["C1", "date"])
+    balances = frames["balances_daily"]
+    assert balances["date"].tolist() == [dt.date(2024, 3, 8)]
+    assert balances["cash_usd"].tolist() == [-0.05]
+
+
+def test_without_a_calendar_the_timestamps_and_dates_are_null():
+    frames = _record(Recorder())
+    assert frames["calls"]["issued_et"].isna().all()
+    assert frames["balances_daily"]["date"].isna().all()

@@ -19,7 +19,8 @@ Every time follows from the default schedule by hand (sim/config/ccp.py, sim/con
   customers' 07:30 payments are already in the segregated account (C000007: no pre-funding).
 - The XM link is down Monday 18:00-18:10: FICC's Monday close figures are lost, so CME's Monday
   end-of-day cycle margins the XM account standalone (the fallback event of day 1).
-Amounts (cents) are regression values of seed 11.
+Amounts (cents) are regression values of seed 11; the table has them in dollars, and the times
+are read from its ET timestamp columns.
 """
 
 from __future__ import annotations
@@ -129,13 +130,13 @@ EXPECTED = [
 ]
 # fmt: on
 
-START = pd.Timestamp("2026-05-01")
+
+def _et(stamp: pd.Timestamp) -> str:
+    return "" if pd.isna(stamp) else stamp.strftime("%a %d %H:%M")
 
 
-def _et(minutes: float) -> str:
-    return (
-        "" if pd.isna(minutes) else (START + pd.Timedelta(minutes=minutes)).strftime("%a %d %H:%M")
-    )
+def _cents(usd: float) -> int:
+    return round(usd * 100)
 
 
 @pytest.fixture(scope="module")
@@ -154,14 +155,14 @@ def _log(calls: pd.DataFrame) -> list[tuple]:
             r.payer,
             r.payee,
             r.account,
-            r.cash_cents,
-            r.im_cents,
-            _et(r.issued_min),
-            _et(r.due_min),
-            _et(r.instructed_min),
-            _et(r.settled_min),
+            _cents(r.cash_usd),
+            _cents(r.im_usd),
+            _et(r.issued_et),
+            _et(r.due_et),
+            _et(r.instructed_et),
+            _et(r.settled_et),
             r.status,
-            r.prefunded_cents,
+            _cents(r.prefunded_usd),
         )
         for r in calls.sort_values("call_id").itertuples()
     ]
@@ -174,7 +175,7 @@ def test_call_log_is_exact(tiny):
 def test_the_log_has_a_late_payment_a_prefunding_and_a_fallback(tiny):
     calls, events = tiny.tables["calls"], tiny.tables["events"]
     assert (calls["status"] == "late").any()
-    assert (calls["prefunded_cents"] > 0).any()
+    assert (calls["prefunded_usd"] > 0).any()
     fallbacks = events[events["kind"] == "xm_fallback"]
     assert set(fallbacks["entity"]) == {"cme"}
     assert set(fallbacks["date_index"]) == {1}
@@ -188,7 +189,7 @@ def test_the_log_has_a_late_payment_a_prefunding_and_a_fallback(tiny):
 def test_late_payments_settle_when_the_custodian_is_back(tiny):
     payments = tiny.tables["payments"]
     late_ids = set(tiny.tables["calls"].query("status == 'late'")["call_id"])
-    settled = payments[payments["call_id"].isin(late_ids)]["settled_min"].map(_et)
+    settled = payments[payments["call_id"].isin(late_ids)]["settled_et"].map(_et)
     assert set(settled) == {"Tue 05 12:00"}
 
 

@@ -32,6 +32,7 @@ from sim.metrics.adoption import adoption_rows
 from sim.metrics.operations import (
     call_outcomes,
     desk_rows,
+    hop_windows,
     latency_rows,
     liquidity_rows,
     throughput,
@@ -103,14 +104,15 @@ def network_rows(graph: nx.MultiDiGraph, daily: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def operations_rows(tables: dict[str, pd.DataFrame], config) -> list[tuple[str, str, float]]:
+def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str, float]]:
     """Operations metrics (``sim.metrics.operations``) of a run with calls; credit costs at each
-    end-user type's spread."""
+    end-user type's spread, business-minute latencies on the run's calendar."""
+    config = run.config
     spreads = {k: t.credit_spread_bp for k, t in config.population.types.items()}
     calls, payments = tables["calls"], tables["payments"]
     return (
         call_outcomes(calls)
-        + latency_rows(calls)
+        + latency_rows(calls, run.calendar, hop_windows(config))
         + throughput(calls, payments)
         + desk_rows(tables["desk"])
         + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
@@ -126,7 +128,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     if len(daily):
         rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
     if len(tables["calls"]):
-        rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run.config)]
+        rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
     rows += network_rows(graph, daily)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]

@@ -1,11 +1,16 @@
 """Operations metrics of one run: call outcomes, latency per hop, throughput, desk queues,
-liquidity (pre-funding, credit, shortfalls, deleveraging). Each function returns run-level rows
-``(metric, entity_type, value)``; hops and levels are the entity types."""
+liquidity (pre-funding, credit, shortfalls, deleveraging). Latencies are in wall-clock minutes
+and in business minutes (the minutes the hop's desk or rail was open, ``hop_windows``). Each
+function returns run-level rows ``(metric, entity_type, value)``; hops and levels are the entity
+types."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from sim.calendar import SimCalendar, parse_clock
+from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_FUNDS_THIRD_PARTY, rails
 
 Row = tuple[str, str, float]
 
@@ -30,32 +35,85 @@ def call_outcomes(calls: pd.DataFrame) -> list[Row]:
     rows.append(
         ("adhoc_calls", "ccp", ((calls["level"] == "ccp") & (calls["cycle"] == "adhoc")).sum())
     )
-    rows.append(("prefunding_usd", "all", calls["prefunded_cents"].sum() / 100.0))
+    rows.append(("prefunding_usd", "all", calls["prefunded_usd"].sum()))
     return rows
 
 
-def hop_latencies(calls: pd.DataFrame) -> dict[str, pd.Series]:
-    """Minutes per hop: CCP call issued -> paid; CCP call -> customer call (desk); customer
-    call -> payment instructed (end user); instructed -> settled (custodian)."""
+Interval = tuple[pd.Series, pd.Series]  # (start minute, end minute) per call
+
+
+def hop_intervals(calls: pd.DataFrame) -> dict[str, Interval]:
+    """(start, end) simulation minutes per hop: CCP call issued -> paid; CCP call -> customer
+    call (desk); customer call -> payment instructed (end user); instructed -> settled
+    (custodian); customer call issued -> settled (the whole customer call)."""
     ccp = calls[calls["level"] == "ccp"].set_index("call_id")
     cust = calls[calls["level"] == "customer"]
     parent_issued = cust["parent_id"].map(ccp["issued_min"]).astype(float)  # float when empty
     return {
-        "ccp_settlement": ccp["settled_min"] - ccp["issued_min"],
-        "firm_desk": cust["issued_min"] - parent_issued,
-        "end_user": cust["instructed_min"] - cust["issued_min"],
-        "custodian": cust["settled_min"] - cust["instructed_min"],
-        "customer_call": cust["settled_min"] - cust["issued_min"],
+        "ccp_settlement": (ccp["issued_min"], ccp["settled_min"]),
+        "firm_desk": (parent_issued, cust["issued_min"]),
+        "end_user": (cust["issued_min"], cust["instructed_min"]),
+        "custodian": (cust["instructed_min"], cust["settled_min"]),
+        "customer_call": (cust["issued_min"], cust["settled_min"]),
     }
 
 
-def latency_rows(calls: pd.DataFrame) -> list[Row]:
+def hop_latencies(calls: pd.DataFrame) -> dict[str, pd.Series]:
+    """Minutes per hop (``hop_intervals``), on the wall clock."""
+    return {hop: end - start for hop, (start, end) in hop_intervals(calls).items()}
+
+
+def hop_windows(config) -> dict[str, tuple[int, int]]:
+    """The daily window [open, close) ET, in minutes after midnight, in which each hop's desk
+    or rail works: a firm's desk and its CCP payments run on the Fedwire Funds day (21:00 the
+    evening before to 19:00); end users work ``operations.user_open``-``user_close`` (also the
+    clock of a whole customer call, the customer's obligation); custodians pay third-party
+    Fedwire Funds transfers to ``operations.funds_third_party_cutoff``."""
+    windows = rails(config.operations.funds_third_party_cutoff)
+    ops = config.operations
+    funds = windows[FEDWIRE_FUNDS]
+    third_party = windows[FEDWIRE_FUNDS_THIRD_PARTY]
+    user = (parse_clock(ops.user_open), parse_clock(ops.user_close))
+    return {
+        "ccp_settlement": (funds.open_min, funds.close_min),
+        "firm_desk": (funds.open_min, funds.close_min),
+        "end_user": user,
+        "custodian": (third_party.open_min, third_party.close_min),
+        "customer_call": user,
+    }
+
+
+def business_latencies(
+    calls: pd.DataFrame, calendar: SimCalendar, windows: dict[str, tuple[int, int]]
+) -> dict[str, pd.Series]:
+    """Business minutes per hop: the minutes of the interval during which the hop's window
+    (``hop_windows``) was open on business days, so a call issued at 19:00 and paid at 08:00
+    the next business day counts only the hours the payer could work."""
+    latencies = {}
+    for hop, (start, end) in hop_intervals(calls).items():
+        opened = windows[hop]
+        minutes = calendar.open_minutes(end.to_numpy(float), *opened) - calendar.open_minutes(
+            start.to_numpy(float), *opened
+        )
+        latencies[hop] = pd.Series(minutes, index=end.index)
+    return latencies
+
+
+def latency_rows(
+    calls: pd.DataFrame, calendar: SimCalendar | None = None, windows=None
+) -> list[Row]:
+    """Median and 95th percentile per hop, in wall-clock minutes and, given the run's calendar
+    and the hops' windows, in business minutes."""
     rows: list[Row] = []
-    for hop, minutes in hop_latencies(calls).items():
-        rows += [
-            ("latency_p50_min", hop, _pct(minutes, 50)),
-            ("latency_p95_min", hop, _pct(minutes, 95)),
-        ]
+    kinds = [("min", hop_latencies(calls))]
+    if calendar is not None:
+        kinds.append(("business_min", business_latencies(calls, calendar, windows)))
+    for suffix, latencies in kinds:
+        for hop, minutes in latencies.items():
+            rows += [
+                (f"latency_p50_{suffix}", hop, _pct(minutes, 50)),
+                (f"latency_p95_{suffix}", hop, _pct(minutes, 95)),
+            ]
     return rows
 
 
@@ -129,12 +187,12 @@ def liquidity_rows(
     users = balances[
         balances["account"].str.endswith(":cash") & balances["entity_type"].isin(list(spreads_bp))
     ]
-    drawn = (-users["cash_cents"]).clip(lower=0) / 100.0
+    drawn = (-users["cash_usd"]).clip(lower=0)
     spread_bp = users["entity_type"].map(spreads_bp).astype(float)  # float when empty
     cost = (drawn * spread_bp / 1e4 / 360.0).sum()
     daily_drawn = drawn.groupby(users["date_index"]).sum()
     paid = payments[payments["purpose"] == "customer_call"]
-    need = (paid["value_cents"] / 100.0).groupby(paid["settled_min"] // 1440).sum()
+    need = paid["value_usd"].groupby(paid["settled_min"] // 1440).sum()
     sales = events.loc[events["kind"] == "deleverage_sale", "face_usd"]
     return [
         ("credit_drawn_peak_usd", "all", daily_drawn.max() if len(daily_drawn) else 0.0),

@@ -29,6 +29,7 @@ USD = "USD"
 COUNT = "count"
 FRACTION = "fraction"
 MINUTES = "minutes"
+BUSINESS_MINUTES = "business minutes"
 HHI = "HHI 0-10000"
 BUSINESS_DAYS = "business days"
 CALENDAR_DAYS = "calendar days"
@@ -152,6 +153,10 @@ METRICS: dict[str, Metric] = declare(
            "Money clearing firms advanced to the CCPs for customers not yet paid"),
     (Metric(f"latency_p{q}_min", MINUTES, PER_RUN, 0.0, INF,
             f"{label} of a call's minutes per {HOPS} (0 without calls)", basis=STATISTIC)
+     for q, label in (("50", "Median"), ("95", "95th percentile"))),
+    (Metric(f"latency_p{q}_business_min", BUSINESS_MINUTES, PER_RUN, 0.0, INF,
+            f"{label} of a call's minutes while the hop's desk or rail was open, per {HOPS}",
+            basis=STATISTIC)
      for q, label in (("50", "Median"), ("95", "95th percentile"))),
     Metric("entity_calls_per_hour_peak", CALLS_PER_HOUR, PER_RUN, 0.0, INF,
            "Most calls one CCP (ccp) or one clearing firm (firm) issued in a clock hour",
