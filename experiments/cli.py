@@ -68,21 +68,11 @@ def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML pat
 
     resolved = load(spec, default_history=os.environ.get("CROSSMARGIN_HISTORY") or None)
     check_markets(resolved)
-    _warn_outages(resolved)
     out.print(
         f"{spec}: valid ({len(resolved.configs)} scenarios x "
         f"{resolved.spec.replications} replications)",
         highlight=False,
     )
-
-
-def _warn_outages(resolved: Any) -> None:
-    """Print a warning for each outage outside its scenario's simulated days."""
-    from experiments.inputs import outages_outside
-
-    for name, cfg in resolved.configs.items():
-        for line in outages_outside(cfg, f"scenarios.{name}"):
-            err.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
 
 
 def _progress(running: bool = False) -> Progress:
@@ -200,7 +190,6 @@ def _load_checked(spec: str, overrides: dict, history: str | None, dask: str | N
     env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
     resolved = load(spec, overrides, history=history, default_history=env_history)
     runner.check_markets(resolved)
-    _warn_outages(resolved)
     if dask:
         runner.check_dask(dask)
     return resolved

@@ -12,8 +12,7 @@ created). Either is refused when it is the wrong kind of thing (a file where a f
 or the reverse) or when its nearest existing folder is not writable.
 
 Outages (custodian or XM link) whose window lies entirely outside a scenario's simulated days are
-reported as warnings, not refused: the reduced built-in studies of the golden tests
-(``tests/builtin_runs.py``) keep ``custodian_outage``'s outage beyond their three days.
+refused by the config itself (``SimConfig``), so the Python API refuses them too.
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.calendar import business_days
-from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.inputs import load_yaml, read_text
 
@@ -146,22 +143,3 @@ def results_folder(path: Path) -> pd.DataFrame:
     load_yaml(read_text(path / "spec.yaml", "spec"), str(path / "spec.yaml"))
     _check_manifest(path / "manifest.json")
     return _read_metrics(path / "metrics.parquet")
-
-
-def outages_outside(cfg: SimConfig, where: str) -> list[str]:
-    """One line per outage (custodian or XM link) of ``cfg`` that does not overlap its
-    simulated business days; ``where`` prefixes each (e.g. the scenario)."""
-    days = business_days(cfg.calendar.start, cfg.calendar.business_days)
-    first = dt.datetime.combine(days[0], dt.time())
-    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
-    named = [(f"operations.outages[{i}]", o) for i, o in enumerate(cfg.operations.outages)]
-    named += [(f"xm.link_outages[{i}]", o) for i, o in enumerate(cfg.xm.link_outages)]
-    lines = []
-    for field, outage in named:
-        start = outage.start.replace(tzinfo=None)  # ET wall clock, as the calendar
-        if start + dt.timedelta(minutes=outage.duration_minutes) <= first or start >= end:
-            lines.append(
-                f"{where}.{field}: outage from {start} for {outage.duration_minutes:g} minutes"
-                f" lies outside the simulated days {days[0]} to {days[-1]} and has no effect"
-            )
-    return lines

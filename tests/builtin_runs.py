@@ -4,11 +4,13 @@
 one's ``summary.csv`` with the saved copy in ``tests/golden/<name>/`` (``make golden`` rewrites
 those). The reduction: two replications, a dozen end users, three business days (an adoption
 study: 70 business days across the live date), short look-backs; scenario sizes (capacity)
-scaled down too.
+scaled down too; outages (custodian_outage) moved onto the reduced days, the same clock time on
+the second business day (Mon 4 May 2026), so the reduced study still has its outage.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -18,6 +20,7 @@ from experiments.cli import app
 from experiments.spec import read_spec
 from sim.config import deep_merge
 
+REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 SMALL = {
     "population": {"n_end_users": 12},
     "market": {"lookback_days": 300},
@@ -30,6 +33,22 @@ def is_adoption_study(raw: dict) -> bool:
     return raw.get("world") == "adoption"
 
 
+def _outages_moved(override: dict) -> dict:
+    """``override`` with its custodian outages on the reduced days (see the module docstring)."""
+    outages = (override.get("operations") or {}).get("outages")
+    if not outages:
+        return override
+    moved = [
+        {**o, "start": dt.datetime.combine(REDUCED_OUTAGE_DAY, _as_datetime(o["start"]).time())}
+        for o in outages
+    ]
+    return deep_merge(override, {"operations": {"outages": moved}})
+
+
+def _as_datetime(value) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
 def shrink(raw: dict) -> dict:
     """The reduced spec of a built-in study (see the module docstring)."""
     adoption = is_adoption_study(raw)
@@ -39,7 +58,7 @@ def shrink(raw: dict) -> dict:
     for name, override in (raw.get("scenarios") or {}).items():
         users = ((override or {}).get("population") or {}).get("n_end_users")
         extra = {"population": {"n_end_users": max(users // 25, 2)}} if users else {}
-        scenarios[name] = deep_merge(override or {}, extra)
+        scenarios[name] = deep_merge(_outages_moved(override or {}), extra)
     return {**raw, "replications": 2, "base": base, "scenarios": scenarios}
 
 

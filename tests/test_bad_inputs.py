@@ -60,6 +60,17 @@ TEXT_FILES = {
         "{a: {operations: {outages: [{custodian: nobody, start: 2026-05-04T10:00:00,"
         " duration_minutes: 60}]}}}",
     ),
+    # 3 business days from Fri 1 May 2026 (1, 4, 5 May): an outage on 12 May touches none
+    "spec_outage_outside.yaml": SPEC.replace(
+        "{a: {}}",
+        "{a: {operations: {outages: [{custodian: bny_like, start: 2026-05-12T07:00:00,"
+        " duration_minutes: 60}]}}}",
+    )
+    + "base: {calendar: {start: 2026-05-01, business_days: 3}}\n",
+    "spec_link_outside.yaml": SPEC.replace(
+        "{a: {}}", "{a: {xm: {link_outages: [{start: 2026-04-30T18:00:00, duration_minutes: 60}]}}}"
+    )
+    + "base: {calendar: {start: 2026-05-01, business_days: 3}}\n",
     "spec_syntax.yaml": "name: t\nreference: [a\n",
     "spec_list.yaml": "- name: t\n",
     "spec_empty.yaml": "",
@@ -129,6 +140,12 @@ SPEC_CASES = [
     ("spec_cap_nan.yaml", "base.xm.cap: Input should be a finite number"),
     ("spec_response_inf.yaml", "user_response_mean_minutes: Input should be a finite number"),
     ("spec_custodian.yaml", "outages name unknown custodians ['nobody']"),
+    (
+        "spec_outage_outside.yaml",
+        "operations.outages[0]: the outage from 2026-05-12 07:00:00 for 60 minutes lies outside"
+        " the simulated days; allowed: an outage overlapping 2026-05-01 to 2026-05-05",
+    ),
+    ("spec_link_outside.yaml", "xm.link_outages[0]: the outage from 2026-04-30 18:00:00"),
     ("spec_syntax.yaml", "not valid YAML line"),
     ("spec_list.yaml", "must be a mapping of spec fields"),
     ("spec_empty.yaml", "must be a mapping of spec fields"),
@@ -267,20 +284,3 @@ def test_history_gap_tolerance_is_10_calendar_days(tmp_path: Path) -> None:
     bad.write_text(_history("01/01/2020", "01/02/2020", "01/13/2020"), encoding="utf-8")
     with pytest.raises(ConfigError, match="gap of 11 days between 2020-01-02 and 2020-01-13"):
         read_history(bad)
-
-
-def test_outage_outside_the_simulated_days_is_reported(tmp_path: Path) -> None:
-    """The calendar starts Fri 1 May 2026 with 3 business days (1, 4, 5 May); an outage on
-    12 May touches none of them: the spec is valid and the warning names the outage."""
-    spec = tmp_path / "outage.yaml"
-    outage = "{custodian: bny_like, start: 2026-05-12T07:00:00, duration_minutes: 60}"
-    spec.write_text(
-        SPEC.replace("{a: {}}", f"{{a: {{operations: {{outages: [{outage}]}}}}}}")
-        + "base: {calendar: {start: 2026-05-01, business_days: 3}}\n",
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(app, ["validate", str(spec)], env={"COLUMNS": "200"})
-    output = " ".join(result.output.split())
-    assert result.exit_code == 0, output
-    assert "warning: scenarios.a.operations.outages[0]: outage from 2026-05-12 07:00:00" in output
-    assert "outside the simulated days 2026-05-01 to 2026-05-05" in output

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from sim.calendar import business_days
 from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
 from sim.config.ccp import CcpConfig, cme_default, ficc_default
@@ -86,6 +87,25 @@ class SimConfig(Frozen):
                 f"market.lookback_days ({self.market.lookback_days}) must cover the longest"
                 f" margin look-back ({longest})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _outages_inside(self) -> SimConfig:
+        """Every outage (custodian or XM link) overlaps the simulated business days: one that
+        does not would silently have no effect."""
+        days = business_days(self.calendar.start, self.calendar.business_days)
+        first = dt.datetime.combine(days[0], dt.time())
+        end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+        named = [(f"operations.outages[{i}]", o) for i, o in enumerate(self.operations.outages)]
+        named += [(f"xm.link_outages[{i}]", o) for i, o in enumerate(self.xm.link_outages)]
+        for field, outage in named:
+            start = outage.start.replace(tzinfo=None)  # ET wall clock, as the calendar
+            if start + dt.timedelta(minutes=outage.duration_minutes) <= first or start >= end:
+                raise ValueError(
+                    f"{field}: the outage from {start} for {outage.duration_minutes:g} minutes"
+                    f" lies outside the simulated days; allowed: an outage overlapping"
+                    f" {days[0]} to {days[-1]}"
+                )
         return self
 
     def intraday_clocks(self) -> list[str]:
