@@ -108,9 +108,7 @@ def run_experiment(
 
 
 def _run_into(resolved: ResolvedSpec, target: Path, workers: int) -> Experiment:
-    tasks = runner.make_tasks(resolved)
-    runner.prepare_out_dir(target, resolved)
-    manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
+    tasks, manifest = runner.open_experiment(resolved, target)
     failed = runner.run_tasks(tasks, target / "runs", manifest, workers)
     manifest.finish()
     if failed == len(tasks):

@@ -201,10 +201,7 @@ def _execute(
     """Prepare ``target`` and its manifest, run the unfinished tasks; (tasks, how many failed)."""
     from experiments import runner
 
-    tasks = runner.make_tasks(resolved)
-    runner.prepare_out_dir(target, resolved)
-    manifest = runner.Manifest(target / "manifest.json", resolved, tasks)
-    manifest.save()
+    tasks, manifest = runner.open_experiment(resolved, target)
     n_workers = workers or min(os.cpu_count() or 1, len(tasks))
     failed = _run_with_progress(resolved.spec.name, tasks, target, manifest, n_workers, dask)
     manifest.finish()

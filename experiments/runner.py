@@ -300,6 +300,16 @@ def prepare_out_dir(out: Path, resolved: ResolvedSpec) -> None:
     write_atomic(spec_file, text)
 
 
+def open_experiment(resolved: ResolvedSpec, out: Path) -> tuple[list[Task], Manifest]:
+    """The one way into a results folder (CLI and Python API): its tasks, the folder checked
+    and its spec written, and its manifest (resuming a previous one) saved."""
+    tasks = make_tasks(resolved)
+    prepare_out_dir(out, resolved)
+    manifest = Manifest(out / "manifest.json", resolved, tasks)
+    manifest.save()
+    return tasks, manifest
+
+
 def gather_metrics(runs: Path, tasks: list[Task]) -> pd.DataFrame:
     frames = [
         pd.read_parquet(run_dir(runs, t) / "metrics.parquet") for t in tasks if is_done(runs, t)
