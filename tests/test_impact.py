@@ -18,6 +18,7 @@ from sim.market.impact import (
     compression_bp,
     family_sigma_bp,
     impact_bp,
+    incremental_basis_bp,
     leg_impact_bp,
     legs,
 )
@@ -114,3 +115,20 @@ def test_family_sigma_takes_each_family_key_tenor_by_regime():
     np.testing.assert_array_equal(
         family_sigma_bp(vol, np.array([0, 1])), [[2.0, 3.0, 4.0, 5.0], [20.0, 30.0, 40.0, 50.0]]
     )
+
+
+def test_increments_of_a_day_add_up_to_the_impact_of_its_total_flow():
+    """Invariant: two sales on one day, in either order, move the basis as their sum does."""
+    a, b = np.zeros((2, len(FAMILIES))), np.zeros((2, len(FAMILIES)))
+    a[CASH, TEN], a[FUTURES, TEN] = -2e6, 2e6
+    b[CASH, TEN], b[FUTURES, TEN] = -5e5, 1e6
+    sigma = np.full(len(FAMILIES), 6.0)
+    zero = np.zeros_like(a)
+    total = incremental_basis_bp(zero, a + b, 0.3, sigma, PARAMS)
+    ab = incremental_basis_bp(zero, a, 0.3, sigma, PARAMS)
+    ab = ab + incremental_basis_bp(a, b, 0.3, sigma, PARAMS)
+    ba = incremental_basis_bp(zero, b, 0.3, sigma, PARAMS)
+    ba = ba + incremental_basis_bp(b, a, 0.3, sigma, PARAMS)
+    np.testing.assert_allclose(ab, total, rtol=1e-13)
+    np.testing.assert_allclose(ba, total, rtol=1e-13)
+    assert total[TEN] < 0

@@ -16,6 +16,7 @@ from sim.market.liquidation import (
     flow_by_leg,
     fraction_to_raise,
     liquidate,
+    market_window,
 )
 
 PARAMS = ImpactParams()
@@ -137,3 +138,28 @@ def test_nothing_to_raise_sells_nothing_and_bad_inputs_are_refused():
         liquidate(*BASIS_BOOK, market, PARAMS, scale=0.0)
     with pytest.raises(ValueError, match="at least 1 day"):
         equal_weights(0)
+    with pytest.raises(ValueError, match="weights must be >= 0"):
+        liquidate(*BASIS_BOOK, market, PARAMS, scale=0.5, weights=np.array([1.5, -0.5]))
+
+
+def test_a_custom_schedule_sells_its_weights():
+    """Hand: weights (0.75, 0.25) of half the book: 37.5% then 12.5% of each position."""
+    market = LiquidationMarket.calm(2, 8.0)
+    done = liquidate(*BASIS_BOOK, market, PARAMS, 0.5, fraction=0.5, weights=np.array([0.75, 0.25]))
+    np.testing.assert_allclose(done.sold, [[3.75e8, -4_500.0], [1.25e8, -1_500.0]])
+
+
+def test_market_window_cuts_the_run_days_after_the_start_mark():
+    """Hand: 3 run days; a 3-day window after the close of day 0 takes days 1 and 2 and one
+    flat day past the end; basis steps are differences of levels (0 before the run)."""
+    changes = np.arange(15.0).reshape(3, 5)
+    basis = np.array([[1.0, 0, 0, 0], [3.0, 0, 0, 0], [2.0, 0, 0, 0]])
+    sigma = np.array([[4.0] * 4, [5.0] * 4, [6.0] * 4])
+    stressed = np.array([False, True, False])
+    window = market_window(changes, basis, sigma, stressed, start_day=0, days=3)
+    np.testing.assert_array_equal(window.changes_bp, [changes[1], changes[2], np.zeros(5)])
+    np.testing.assert_array_equal(window.basis_changes_bp[:, 0], [2.0, -1.0, 0.0])
+    np.testing.assert_array_equal(window.sigma_bp[:, 0], [5.0, 6.0, 6.0])
+    np.testing.assert_array_equal(window.stressed, [True, False, False])
+    before = market_window(changes, basis, sigma, stressed, start_day=-1, days=1)
+    assert before.basis_changes_bp[0, 0] == 1.0  # from 0 before the run to day 0's level

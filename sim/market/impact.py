@@ -176,6 +176,24 @@ def basis_impact_bp(leg_bp: np.ndarray) -> np.ndarray:
     return leg[..., CASH, :] - leg[..., FUTURES, :]
 
 
+def incremental_basis_bp(
+    flow_before_dv01: np.ndarray,
+    flow_added_dv01: np.ndarray,
+    scale: float,
+    sigma_bp: np.ndarray,
+    params: ImpactParams,
+    stressed: np.ndarray | bool = False,
+) -> np.ndarray:
+    """Basis move (bp, (..., F)) that a flow (..., 2, F) adds to a day on which the sample has
+    already traded ``flow_before_dv01``: the impact of the day's total flow minus that of the
+    flow before. Summing the increments of a day's sales in any order gives the impact of their
+    total, so splitting the sample into more users at a larger scale changes nothing."""
+    before = np.asarray(flow_before_dv01, dtype=float)
+    after = before + np.asarray(flow_added_dv01, dtype=float)
+    total = leg_impact_bp(after, scale, sigma_bp, params, stressed)
+    return basis_impact_bp(total - leg_impact_bp(before, scale, sigma_bp, params, stressed))
+
+
 def compression_bp(
     freed_margin_usd: np.ndarray,
     margin_per_dv01_usd: float,

@@ -67,6 +67,32 @@ class LiquidationMarket:
         return cls(np.zeros((n_days, 5)), np.zeros((n_days, f)), sigma, np.zeros(n_days, bool))
 
 
+def market_window(
+    changes_bp: np.ndarray,
+    basis_bp: np.ndarray,
+    sigma_bp: np.ndarray,
+    stressed: np.ndarray,
+    start_day: int,
+    days: int,
+) -> LiquidationMarket:
+    """The liquidation market of ``days`` days after the close of run day ``start_day`` (-1:
+    before the first day) from a run's daily arrays: key-rate changes (bp, (D, 5), the run days
+    of ``MarketPath.changes_bp``), basis levels (bp, (D, F), with any impact already added:
+    ``Run.basis_level``; 0 before the run), daily volatility (bp, (D, F)) and stressed days
+    ((D,) bool). Days past the run's end are flat (no moves), with the last day's volatility and
+    regime."""
+    n = np.asarray(changes_bp).shape[0]
+    idx = np.arange(start_day + 1, start_day + 1 + days)
+    inside = idx < n
+    at = np.minimum(idx, n - 1)
+    levels = np.vstack([np.zeros((1, np.asarray(basis_bp).shape[1])), basis_bp])
+    steps = np.diff(levels[np.minimum(np.arange(start_day + 1, start_day + 2 + days), n)], axis=0)
+    moves = np.where(inside[:, None], np.asarray(changes_bp)[at], 0.0)
+    return LiquidationMarket(
+        moves, steps, np.asarray(sigma_bp)[at], np.asarray(stressed, dtype=bool)[at]
+    )
+
+
 @dataclass(frozen=True)
 class Liquidation:
     """A sale schedule and what it raised, per liquidation day and instrument ((N, n) USD
@@ -146,6 +172,16 @@ def flow_by_leg(symbols: Sequence[str], sold: np.ndarray) -> np.ndarray:
     return flow
 
 
+def _checked_weights(fraction: float, weights: np.ndarray | None, n_days: int) -> np.ndarray:
+    """The schedule's weights (default equal over ``n_days``), checked with the fraction."""
+    w = equal_weights(n_days) if weights is None else np.asarray(weights, dtype=float)
+    if not 0.0 <= fraction <= 1.0 or not np.isclose(w.sum(), 1.0) or len(w) > n_days:
+        raise ValueError("fraction must be in [0, 1], weights sum to 1 within the market's days")
+    if np.any(w < 0):
+        raise ValueError("weights must be >= 0")
+    return w
+
+
 def liquidate(
     symbols: Sequence[str],
     quantities: np.ndarray,
@@ -160,9 +196,7 @@ def liquidate(
     """Sell ``fraction`` (0..1) of the book ``quantities`` (n,) of ``symbols`` in slices
     ``weights`` (N,) summing to 1 (default equal over ``market.n_days``) at a population
     ``scale``; ``other_flow_dv01`` (N, 2, F) the rest of the sample's flow (module docstring)."""
-    w = equal_weights(market.n_days) if weights is None else np.asarray(weights, dtype=float)
-    if not 0.0 <= fraction <= 1.0 or not np.isclose(w.sum(), 1.0) or len(w) > market.n_days:
-        raise ValueError("fraction must be in [0, 1], weights sum to 1 within the market's days")
+    w = _checked_weights(fraction, weights, market.n_days)
     q = np.asarray(quantities, dtype=float)
     sold = fraction * np.outer(w, q)
     days = len(w)
