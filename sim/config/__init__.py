@@ -16,7 +16,7 @@ from sim.config.adoption import AdoptionConfig
 from sim.config.base import Clock, Frozen, check_clock
 from sim.config.ccp import AdhocConfig, CcpConfig, CycleConfig, cme_default, ficc_default
 from sim.config.firms import FirmsConfig
-from sim.config.market import BasisConfig, MarketConfig
+from sim.config.market import BasisConfig, ImpactConfig, MarketConfig
 from sim.config.operations import CustodianConfig, OperationsConfig, OutageConfig
 from sim.config.population import EndUserTypeConfig, PopulationConfig
 from sim.config.simulation import (
@@ -41,6 +41,7 @@ __all__ = [
     "EndUserTypeConfig",
     "FirmsConfig",
     "Frozen",
+    "ImpactConfig",
     "LinkOutage",
     "MarketConfig",
     "OperationsConfig",

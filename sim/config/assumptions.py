@@ -37,6 +37,7 @@ _TIMELINES = (
     "transaction-timelines.html"
 )
 _SIZING = "sim/population/sizing.py"
+_SQRT_LAW = "Almgren, Thum, Hauptmann and Li, Risk 2005; Toth et al., Phys. Rev. X 1, 021006, 2011"
 _MANDATE = "SEC Treasury clearing rule compliance dates, extended 25 Feb 2025, FR 2025-03350"
 _CME_LOOKBACK = f"CME: at least 10 years of history, 2,520 business days ({_SPAN2}; {_DESIGN})"
 _FIRMS = (
@@ -114,6 +115,18 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("market.intraday_clocks", f"marks for FICC's intraday run about 12:00 ET and"
                f" CME's 13:30 ET intraday cycle ({_DESIGN} clock)"),
     each("market.basis", "kappa vol_calm_bp vol_stressed_bp family_corr price_impact_bp_per_bn"),
+    Assumption("market.impact.coeff", f"square-root law, coefficient of order 1 in futures"
+               f" markets ({_SQRT_LAW}); 1.0 for Treasuries an assumption"),
+    Assumption("market.impact.cost_fraction", "2/3: average execution price over peak impact"
+               " of a metaorder under the square-root law (Bouchaud, Bonart, Donier and Gould,"
+               " Trades, Quotes and Prices, 2018, ch. 12)"),
+    Assumption("market.impact.futures_adv", "about 60% of CME's 2024 roll-month futures ADV"
+               " (Feb 2024: TY 3.2m, FV 2.6m, TU 1.4m; May 2024: FV 2.4m, TU 1.4m, TN 0.87m"
+               " contracts a day; CME Group monthly volume press releases), as outright depth;"
+               " US, UB, TWE, Z3N an assumption of the same order"),
+    Assumption("market.impact.cash_adv_usd", "U.S. Treasury average daily trading volume about"
+               " $0.9tn in 2024 (SIFMA Fixed Income Market Structure Compendium, Feb 2025)"),
+    each("market.impact", "cash_family_share stressed_depth_factor"),
     # CME
     Assumption("cme.confidence", f"CME historical VaR at 99% ({_SPAN2}; {_DESIGN})"),
     Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"

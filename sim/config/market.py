@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.base import Frozen, check_clock
+from sim.market.impact import ImpactParams, default_cash_family_share, default_futures_adv
 from sim.market.instruments import KEY_TENORS
 
 
@@ -21,13 +22,38 @@ class BasisConfig(Frozen):
     price_impact_bp_per_bn: float = Field(0.5, ge=0.0)
 
 
+class ImpactConfig(Frozen):
+    """Price impact relative to market depth (``sim.market.impact.ImpactParams``: the sources
+    and assumptions are there): square-root-law coefficient, the share of peak impact a seller
+    pays on average, Treasury futures volume (contracts per business day by contract), cash
+    Treasury volume (USD of face per business day) and its share by futures family, and the
+    share of depth left in the stressed regime."""
+
+    coeff: float = Field(1.0, ge=0.0)
+    cost_fraction: float = Field(2.0 / 3.0, ge=0.0, le=1.0)
+    futures_adv: dict[str, float] = Field(default_factory=default_futures_adv)
+    cash_adv_usd: float = Field(900e9, gt=0.0)
+    cash_family_share: dict[str, float] = Field(default_factory=default_cash_family_share)
+    stressed_depth_factor: float = Field(0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _valid_params(self) -> ImpactConfig:
+        self.params()
+        return self
+
+    def params(self) -> ImpactParams:
+        """The pure model's parameters."""
+        return ImpactParams(**self.model_dump())
+
+
 class MarketConfig(Frozen):
     """Market model. ``start_curve_pct``: par yields (percent) on the start date.
     ``model_file``: a calibrated model JSON (default: the one shipped with the package).
     ``history_file``: a par-yield history (treasury.gov or FRED layout) for a real look-back;
     with ``replay_from`` the run days replay it from that date (without a file, a replay runs
     the model in its stressed regime instead). ``intraday_clocks``: ET times of the intraday
-    marks the CCPs' intraday cycles use."""
+    marks the CCPs' intraday cycles use. ``impact``: price impact relative to market depth for
+    the liquidation engine (``sim.market.liquidation``)."""
 
     start_curve_pct: dict[str, float] = Field(
         default_factory=lambda: {"3M": 4.0, "2Y": 3.6, "5Y": 3.7, "10Y": 4.1, "30Y": 4.7}
@@ -38,6 +64,7 @@ class MarketConfig(Frozen):
     replay_from: dt.date | None = None
     intraday_clocks: list[str] = Field(default_factory=lambda: ["12:00", "13:30"])
     basis: BasisConfig = Field(default_factory=BasisConfig)
+    impact: ImpactConfig = Field(default_factory=ImpactConfig)
 
     @field_validator("intraday_clocks")
     @classmethod
