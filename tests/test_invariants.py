@@ -73,7 +73,7 @@ worlds = st.fixed_dictionaries(
                         [
                             {
                                 "custodian": "bny_like",
-                                "start": "2026-05-04T09:00:00",
+                                "start": "2026-05-01T09:00:00",  # day 0: in every run
                                 "duration_minutes": 300,
                             }
                         ],
