@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
@@ -18,7 +18,15 @@ from sim.config.firms import FirmsConfig
 from sim.config.market import MarketConfig
 from sim.config.operations import OperationsConfig
 from sim.config.population import PopulationConfig
-from sim.population.sizing import scaled_counts
+from sim.config.public_data import PublicDataConfig
+from sim.population.sizing import public_counts, scaled_counts
+
+
+def _public_counts(population: dict, scale: float) -> dict[str, int]:
+    """Counts of a ``public_data`` population (its section validated here for its counts)."""
+    public = PublicDataConfig.model_validate(population.get("public_data") or {})
+    firms = {k: getattr(public, k) for k in ("n_bd_fcm", "n_fcm", "n_bd")}
+    return public_counts(public.end_users, firms, scale)
 
 
 class CalendarConfig(Frozen):
@@ -65,12 +73,21 @@ class SimConfig(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _scaled(cls, data: Any) -> Any:
-        """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``)."""
+        """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``);
+        with ``population.model: public_data`` from its own counts, at scale 1 when unset."""
         population = data.get("population") if isinstance(data, dict) else None
-        scale = population.get("scale") if isinstance(population, dict) else None
+        if not isinstance(population, dict):
+            return data
+        scale = population.get("scale")
+        public = population.get("model") == "public_data"
+        if public and scale is None:
+            scale = 1.0
         if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
             return data
-        counts = scaled_counts(float(scale))
+        try:
+            counts = _public_counts(population, scale) if public else scaled_counts(scale)
+        except ValidationError:
+            return data  # reported, with its field, by the model's own validation
         n_users = counts.pop("n_end_users")
         return {
             **data,

@@ -11,6 +11,9 @@
   over the 2-, 5-, 7- and 10-year tenors (on average $2,580 of face per dollar of DV01: the mean
   of 1 / DV01-per-dollar at 4%), each fund holds about $0.85bn of notes and the hedge funds
   together about $1.0tn: the 2024-25 figure (``tests/test_sizing.py`` checks it).
+
+The ``public_data`` population (``sim.config.public_data`` for the sources) scales its own
+counts: ``public_counts``.
 """
 
 from __future__ import annotations
@@ -25,4 +28,23 @@ def scaled_counts(scale: float) -> dict[str, int]:
     counts = {k: round(v * scale) for k, v in FIRMS_AT_SCALE_1.items()}
     counts["n_bd_fcm"] = max(counts["n_bd_fcm"], 1)
     counts["n_end_users"] = max(round(END_USERS_AT_SCALE_1 * scale), 1)
+    return counts
+
+
+def type_counts(end_users: dict[str, int], scale: float) -> dict[str, int]:
+    """End users of each type in a ``public_data`` population ``scale`` times the market
+    (``end_users``: counts at scale 1), rounded; at least one end user in all."""
+    counts = {k: round(n * scale) for k, n in end_users.items()}
+    if not sum(counts.values()):
+        counts[max(end_users, key=end_users.__getitem__)] = 1
+    return counts
+
+
+def public_counts(end_users: dict[str, int], firms: dict[str, int], scale: float) -> dict[str, int]:
+    """``n_end_users`` and the firm counts (``firms``: ``n_bd_fcm``, ``n_fcm``, ``n_bd`` at
+    scale 1) of a ``public_data`` population ``scale`` times the market (at least one
+    BD-FCM)."""
+    counts = {k: round(v * scale) for k, v in firms.items()}
+    counts["n_bd_fcm"] = max(counts["n_bd_fcm"], 1)
+    counts["n_end_users"] = sum(type_counts(end_users, scale).values())
     return counts
