@@ -129,7 +129,9 @@ def test_a_public_data_run_runs():
             "xm": {"enabled": True},
         }
     )
-    tables = run(cfg, 5, build_world).tables
+    result = run(cfg, 5, build_world)
+    tables, metrics = result.tables, result.metrics.set_index("metric")
+    assert 0.5 <= metrics.at["top50_hf_share", "value"] <= 1.0  # top 2 of 10 funds at 0.05
     n_firms = cfg.firms.n_bd_fcm + cfg.firms.n_fcm + cfg.firms.n_bd
     assert len(tables["firms"]) == n_firms == 5  # 2 + 2 + 1 (1.5 rounds to 2)
     assert len(tables["relationships"]) == 2 * cfg.population.n_end_users
