@@ -61,7 +61,24 @@ def test_counts_at_scale_1_are_the_cited_counts():
     }
     assert Counter(f.kind for f in pop.firms) == {"bd_fcm": 30, "fcm": 30, "bd": 20}
     assert cfg.population.n_end_users == 530 == len(pop.users)
-    assert build_config(PUBLIC).population.n_end_users == 530
+
+
+def test_without_a_scale_n_end_users_decides_it():
+    """300 of the market's 530 end users: scale 300 / 530, types shared by largest remainder;
+    a type the spec deletes is left out."""
+    cfg = build_config(PUBLIC)
+    assert cfg.population.n_end_users == 300
+    assert (cfg.firms.n_bd_fcm, cfg.firms.n_fcm, cfg.firms.n_bd) == (17, 17, 11)
+    streams = Streams(1)
+    pop = make_public_population(cfg.population, cfg.firms, streams.get("population"))
+    assert Counter(u.user_type for u in pop.users) == {
+        "hedge_fund": 113,  # 113.2
+        "asset_manager": 130,  # 130.2
+        "regional_bank": 57,  # 56.6
+    }
+    two = build_config({"population": {**PUBLIC["population"], "types": {"regional_bank": None}}})
+    pop = make_public_population(two.population, two.firms, streams.get("population"))
+    assert Counter(u.user_type for u in pop.users) == {"hedge_fund": 140, "asset_manager": 160}
 
 
 def test_scale_scales_the_counts():
@@ -146,10 +163,11 @@ def test_firm_liquidity_falls_back_to_the_config_in_legacy_mode():
     assert own_liquidity(Stub(), "bd_fcm01", cfg.firms) == (3e9, 1e9)
 
 
-def test_public_data_types_must_be_declared():
-    with pytest.raises(ValidationError, match=r"public_data.*\['pension'\] not declared"):
+def test_public_data_needs_end_users_of_a_declared_type():
+    only_pensions = {"hedge_fund": None, "asset_manager": None, "regional_bank": None, "pension": 5}
+    with pytest.raises(ValidationError, match=r"public_data\.end_users: no end users"):
         build_config(
-            {"population": {"model": "public_data", "public_data": {"end_users": {"pension": 5}}}}
+            {"population": {"model": "public_data", "public_data": {"end_users": only_pensions}}}
         )
     with pytest.raises(ValidationError, match=r"population\.public_data\.size_sigma"):
         build_config({"population": {"model": "public_data", "public_data": {"size_sigma": -1}}})

@@ -85,8 +85,9 @@ class PopulationConfig(Frozen):
     """End users by type. ``model``: ``legacy`` draws types by ``share`` and one (cash, futures)
     pair per user (``sim.population.population``); ``public_data`` counts, sizes and firms from
     public data (``public_data``; ``sim.population.public_data``). ``scale``, when set, sizes
-    the population as that share of the real market (``sim.population.sizing``; ``public_data``
-    without it is scale 1) and then decides ``n_end_users`` and the firm counts."""
+    the population as that share of the real market (``sim.population.sizing``) and then
+    decides ``n_end_users`` and the firm counts; ``public_data`` without it takes the scale
+    from ``n_end_users``."""
 
     model: Literal["legacy", "public_data"] = "legacy"
     n_end_users: int = Field(300, ge=1, le=1_000_000)
@@ -103,12 +104,12 @@ class PopulationConfig(Frozen):
 
     @model_validator(mode="after")
     def _public_types(self) -> PopulationConfig:
-        """In ``public_data`` mode every type it names must be declared in ``types``."""
+        """In ``public_data`` mode some declared type must have end users in the market."""
         if self.model != "public_data":
             return self
-        public = self.public_data
-        named = {*public.end_users, public.gross_type}
-        unknown = sorted(named - set(self.types))
-        if unknown:
-            raise ValueError(f"public_data: end-user types {unknown} not declared in types")
+        declared = {k: n for k, n in self.public_data.end_users.items() if k in self.types}
+        if not sum(declared.values()):
+            raise ValueError(
+                f"public_data.end_users: no end users for the declared types {sorted(self.types)}"
+            )
         return self

@@ -22,11 +22,21 @@ from sim.config.public_data import PublicDataConfig
 from sim.population.sizing import public_counts, scaled_counts
 
 
-def _public_counts(population: dict, scale: float) -> dict[str, int]:
-    """Counts of a ``public_data`` population (its section validated here for its counts)."""
+def _positive(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x > 0
+
+
+def _public_counts(population: dict) -> dict[str, int]:
+    """Counts of a ``public_data`` population (its section validated here for its counts; the
+    types it names that ``types`` does not declare left out)."""
     public = PublicDataConfig.model_validate(population.get("public_data") or {})
+    declared = population.get("types") or {}
+    market = {k: n for k, n in public.end_users.items() if k in declared}
     firms = {k: getattr(public, k) for k in ("n_bd_fcm", "n_fcm", "n_bd")}
-    return public_counts(public.end_users, firms, scale)
+    scale, n_users = population.get("scale"), population.get("n_end_users")
+    if scale is None and not _positive(n_users):
+        raise TypeError("n_end_users")
+    return public_counts(market, firms, scale, n_users)
 
 
 class CalendarConfig(Frozen):
@@ -74,19 +84,18 @@ class SimConfig(Frozen):
     @classmethod
     def _scaled(cls, data: Any) -> Any:
         """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``);
-        with ``population.model: public_data`` from its own counts, at scale 1 when unset."""
+        with ``population.model: public_data`` from its own counts, and without a scale
+        ``n_end_users`` decides the scale."""
         population = data.get("population") if isinstance(data, dict) else None
         if not isinstance(population, dict):
             return data
         scale = population.get("scale")
         public = population.get("model") == "public_data"
-        if public and scale is None:
-            scale = 1.0
-        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+        if not _positive(scale) and not (public and scale is None):
             return data
         try:
-            counts = _public_counts(population, scale) if public else scaled_counts(scale)
-        except ValidationError:
+            counts = _public_counts(population) if public else scaled_counts(float(scale))
+        except (ValidationError, TypeError, ZeroDivisionError):
             return data  # reported, with its field, by the model's own validation
         n_users = counts.pop("n_end_users")
         return {

@@ -2,7 +2,10 @@
 sources are in ``sim.config.public_data``.
 
 - Counts: end users by type and firms by kind are the market's (CFTC Traders in Financial
-  Futures; CFTC FCM financial data) times ``population.scale`` (``sim.population.sizing``).
+  Futures; CFTC FCM financial data) times ``population.scale`` (``sim.population.sizing``);
+  without a scale, ``n_end_users`` over the market's end users is the scale. End users are
+  shared among the types by largest remainder; types the population does not declare (a spec
+  may delete one) are left out.
 - Hedge-fund concentration (Form PF, FEDS Note 6 Oct 2021): the gross Treasury exposure (dollars
   of face, long plus short, futures at their contract face) of the ``gross_type`` funds sits at
   the quantile midpoints ``(i + 0.5) / n`` of a lognormal of log-sd ``size_sigma``
@@ -51,9 +54,17 @@ FUTURES_FACE_USD |= {"TWE": 1e5, "US": 1e5, "UB": 1e5}
 TOP_N_FUNDS = 50  # Form PF: the top 50 hedge funds' share of gross Treasury exposure
 
 
+def market_counts(pop: PopulationConfig) -> dict[str, int]:
+    """The market's end users by type (scale 1), for the types the population declares."""
+    return {k: n for k, n in pop.public_data.end_users.items() if k in pop.types}
+
+
 def effective_scale(pop: PopulationConfig) -> float:
-    """The population's share of the market: ``scale``, 1 when unset."""
-    return 1.0 if pop.scale is None else float(pop.scale)
+    """The population's share of the market: ``scale``, else ``n_end_users`` over the market's
+    end users."""
+    if pop.scale is not None:
+        return float(pop.scale)
+    return pop.n_end_users / sum(market_counts(pop).values())
 
 
 # --- sizes ------------------------------------------------------------------------------------
@@ -205,7 +216,7 @@ def _user_types(pop: PopulationConfig, rng: np.random.Generator) -> list[tuple[s
     """(type, gross exposure or None) of every user, types in the order of ``end_users``."""
     public, scale = pop.public_data, effective_scale(pop)
     out: list[tuple[str, float | None]] = []
-    for name, n in type_counts(public.end_users, scale).items():
+    for name, n in type_counts(market_counts(pop), pop.n_end_users).items():
         if name == public.gross_type:
             out += [(name, float(g)) for g in rng.permutation(gross_sizes(n, public, scale))]
         else:
