@@ -171,3 +171,9 @@ def test_public_data_needs_end_users_of_a_declared_type():
         )
     with pytest.raises(ValidationError, match=r"population\.public_data\.size_sigma"):
         build_config({"population": {"model": "public_data", "public_data": {"size_sigma": -1}}})
+
+
+def test_firm_counts_of_a_spec_are_still_checked():
+    """public_data replaces the firm counts, but a bad one in the spec is still reported."""
+    with pytest.raises(ValidationError, match=r"firms\.n_fcm"):
+        build_config({**PUBLIC, "firms": {"n_fcm": -2}})

@@ -94,6 +94,8 @@ class SimConfig(Frozen):
         if not _positive(scale) and not (public and scale is None):
             return data
         try:
+            if public:  # the spec's own firm counts, replaced below, must still be valid
+                FirmsConfig.model_validate(data.get("firms") or {})
             counts = _public_counts(population) if public else scaled_counts(float(scale))
         except (ValidationError, TypeError, ZeroDivisionError):
             return data  # reported, with its field, by the model's own validation
