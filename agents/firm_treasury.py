@@ -17,6 +17,19 @@ from sim.settlement.ledger import CASH, SECURITIES, to_cents
 from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
 
+def own_liquidity(run: Run, firm_id: str, cfg: FirmsConfig) -> tuple[float, float]:
+    """The firm's own cash and credit line (dollars): its ``FirmSpec``'s where the population
+    sized them (``public_data``), else ``cfg``'s one figure for every firm."""
+    firms = getattr(getattr(run, "population", None), "firms", ())
+    spec = next((f for f in firms if f.firm_id == firm_id), None)
+    own = getattr(spec, "own_liquidity_usd", None)
+    line = getattr(spec, "credit_line_usd", None)
+    return (
+        cfg.own_liquidity_usd if own is None else own,
+        cfg.credit_line_usd if line is None else line,
+    )
+
+
 class FirmTreasury:
     """Money moves on the authority of ``firm`` (the agent's ``transfer`` and ``until_open``);
     customers' equity is in ``customers``; CCP calls are paid ``pay_lead_minutes`` before their
@@ -36,7 +49,8 @@ class FirmTreasury:
         self.customers, self.pay_lead, self.haircuts = customers, pay_lead_minutes, haircuts
         self.cash, self.seg = f"firm:{self.firm_id}:cash", f"firm:{self.firm_id}:seg"
         self.prefund_outstanding = 0
-        run.ledger.open(self.cash, to_cents(cfg.own_liquidity_usd), to_cents(cfg.credit_line_usd))
+        own, line = own_liquidity(run, self.firm_id, cfg)
+        run.ledger.open(self.cash, to_cents(own), to_cents(line))
 
     def open_segregated(self, cash_cents: int) -> None:
         """Open the segregated account with the customers' ``cash_cents``."""

@@ -31,6 +31,7 @@ from sim.population.population import (
     make_population,
     relationship_records,
 )
+from sim.population.public_data import make_public_population
 from sim.records import BalanceDayRecord, EventRecord, Labels, Recorder
 from sim.rng import Streams
 from sim.settlement.collateral import collateral_prices
@@ -105,7 +106,8 @@ class Run:
         recorded."""
         config = self.config
         shares = {name: c.share for name, c in config.operations.custodians.items()}
-        population = make_population(
+        public = config.population.model == "public_data"
+        population = (make_public_population if public else make_population)(
             config.population,
             config.firms,
             self.streams.get("population"),

@@ -40,6 +40,15 @@ _SIZING = "sim/population/sizing.py"
 _SQRT_LAW = "Almgren, Thum, Hauptmann and Li, Risk 2005; Toth et al., Phys. Rev. X 1, 021006, 2011"
 _MANDATE = "SEC Treasury clearing rule compliance dates, extended 25 Feb 2025, FR 2025-03350"
 _CME_LOOKBACK = f"CME: at least 10 years of history, 2,520 business days ({_SPAN2}; {_DESIGN})"
+_TFF = (
+    "CFTC Traders in Financial Futures, futures only, UST 10Y NOTE (code 043602), number of"
+    " traders by category, 2024 weekly reports (e.g. 10 Sep 2024): roughly 150-250 leveraged"
+    " funds and 150-250 asset managers; the figure used is not verified against one report"
+    " (assumption: check the report of the date used)"
+)
+_FORM_PF = "Form PF via FEDS Note 'Hedge Fund Treasury Exposures, Repo, and Margining', 6 Oct 2021"
+_FCM_DATA = "CFTC FCM financial data (monthly), 2016 and 2024-25 (DESIGN.md section 2)"
+_PUBLIC = "population.public_data"
 _FIRMS = (
     f"{_SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
     f" netting members, {_DESIGN}) in the default's 6:4:4 proportion"
@@ -185,6 +194,24 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"
                " and 1,215 hedge funds at scale 1, about $1tn of basis notes, the 2024-25"
                f" basis-trade size ({_DESIGN}; tests/test_sizing.py)"),
+    Assumption("population.model", "scenario choice: legacy (one pair per user, counts from"
+               " FICC sponsored members) or public_data (sim.config.public_data)"),
+    Assumption(f"{_PUBLIC}.end_users", f"{_TFF}; regional banks an assumption (no TFF bank"
+               " category; about two thirds of ~150 US banks over $10bn of assets, FDIC QBP 2024)"),
+    Assumption(f"{_PUBLIC}.end_users.hedge_fund", f"TFF leveraged funds: {_TFF}"),
+    Assumption(f"{_PUBLIC}.end_users.asset_manager", f"TFF asset managers: {_TFF}"),
+    Assumption(f"{_PUBLIC}.gross_type", "Form PF reports hedge funds' gross Treasury exposure"
+               f" ({_FORM_PF})"),
+    Assumption(f"{_PUBLIC}.gross_treasury_usd", "$2.39tn gross Treasury exposure ($1.45tn long,"
+               f" $0.94tn short), Feb 2020 ({_FORM_PF})"),
+    Assumption(f"{_PUBLIC}.size_sigma", "fitted once so that the top 50 of 200 hedge funds hold"
+               f" 83% of gross Treasury exposure; Form PF: 83-85% ({_FORM_PF})"),
+    each(_PUBLIC, "n_bd_fcm n_fcm", f"about 60 FCMs ({_FCM_DATA}); the 30/30 split between"
+         " BD-FCMs and FCM-only an assumption"),
+    Assumption(f"{_PUBLIC}.fcm_size_exponent", "Zipf exponent 1.1: largest FCM 25%, top 5"
+               " 55%, top 10 68% of customer segregated funds against 22%, 52%, 74%"
+               f" ({_FCM_DATA})"),
+    each(_PUBLIC, "n_bd bank_affiliated_share bank_offer_weight max_pairs"),
     each("population.types.*", "share dv01_median_usd dv01_sigma hedge_ratio hedge_ratio_sd"
          " cash_buffer_multiple securities_multiple credit_line_multiple credit_spread_bp"
          " payment_policy deleverage_fraction leverage_appetite p_same_bd_fcm"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.base import Frozen
+from sim.config.public_data import PublicDataConfig
 
 
 class EndUserTypeConfig(Frozen):
@@ -81,13 +82,18 @@ def _default_types() -> dict[str, EndUserTypeConfig]:
 
 
 class PopulationConfig(Frozen):
-    """End users by type. ``scale``, when set, sizes the population from public facts as that
-    share of the real market (``sim.sizing``) and then decides ``n_end_users`` and the firm
-    counts."""
+    """End users by type. ``model``: ``legacy`` draws types by ``share`` and one (cash, futures)
+    pair per user (``sim.population.population``); ``public_data`` counts, sizes and firms from
+    public data (``public_data``; ``sim.population.public_data``). ``scale``, when set, sizes
+    the population as that share of the real market (``sim.population.sizing``) and then
+    decides ``n_end_users`` and the firm counts; ``public_data`` without it takes the scale
+    from ``n_end_users``."""
 
+    model: Literal["legacy", "public_data"] = "legacy"
     n_end_users: int = Field(300, ge=1, le=1_000_000)
     scale: float | None = Field(None, gt=0.0, le=10.0)
     types: dict[str, EndUserTypeConfig] = Field(default_factory=_default_types)
+    public_data: PublicDataConfig = Field(default_factory=PublicDataConfig)
 
     @field_validator("types")
     @classmethod
@@ -95,3 +101,15 @@ class PopulationConfig(Frozen):
         if not v:
             raise ValueError("must declare at least one end-user type")
         return v
+
+    @model_validator(mode="after")
+    def _public_types(self) -> PopulationConfig:
+        """In ``public_data`` mode some declared type must have end users in the market."""
+        if self.model != "public_data":
+            return self
+        declared = {k: n for k, n in self.public_data.end_users.items() if k in self.types}
+        if not sum(declared.values()):
+            raise ValueError(
+                f"public_data.end_users: no end users for the declared types {sorted(self.types)}"
+            )
+        return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import business_days
 from sim.config.adoption import AdoptionConfig
@@ -19,7 +19,25 @@ from sim.config.firms import FirmsConfig
 from sim.config.market import MarketConfig
 from sim.config.operations import OperationsConfig
 from sim.config.population import PopulationConfig
-from sim.population.sizing import scaled_counts
+from sim.config.public_data import PublicDataConfig
+from sim.population.sizing import public_counts, scaled_counts
+
+
+def _positive(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x > 0
+
+
+def _public_counts(population: dict) -> dict[str, int]:
+    """Counts of a ``public_data`` population (its section validated here for its counts; the
+    types it names that ``types`` does not declare left out)."""
+    public = PublicDataConfig.model_validate(population.get("public_data") or {})
+    declared = population.get("types") or {}
+    market = {k: n for k, n in public.end_users.items() if k in declared}
+    firms = {k: getattr(public, k) for k in ("n_bd_fcm", "n_fcm", "n_bd")}
+    scale, n_users = population.get("scale"), population.get("n_end_users")
+    if scale is None and not _positive(n_users):
+        raise TypeError("n_end_users")
+    return public_counts(market, firms, scale, n_users)
 
 
 class CalendarConfig(Frozen):
@@ -66,12 +84,22 @@ class SimConfig(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _scaled(cls, data: Any) -> Any:
-        """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``)."""
+        """``population.scale`` decides the end-user and firm counts (``sim.population.sizing``);
+        with ``population.model: public_data`` from its own counts, and without a scale
+        ``n_end_users`` decides the scale."""
         population = data.get("population") if isinstance(data, dict) else None
-        scale = population.get("scale") if isinstance(population, dict) else None
-        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+        if not isinstance(population, dict):
             return data
-        counts = scaled_counts(float(scale))
+        scale = population.get("scale")
+        public = population.get("model") == "public_data"
+        if not _positive(scale) and not (public and scale is None):
+            return data
+        try:
+            if public:  # the spec's own firm counts, replaced below, must still be valid
+                FirmsConfig.model_validate(data.get("firms") or {})
+            counts = _public_counts(population) if public else scaled_counts(float(scale))
+        except (ValidationError, TypeError, ZeroDivisionError):
+            return data  # reported, with its field, by the model's own validation
         n_users = counts.pop("n_end_users")
         return {
             **data,

@@ -17,7 +17,9 @@ deadlines per level; latency percentiles per hop (minutes); calls and payments p
 queues; pre-funding, credit drawn and its cost, peak daily liquidity need, shortfalls, forced
 deleveraging, CCP liquidity advances and XM fallbacks. Network metrics:
 ``hhi_end_users_futures``/``_cash`` and ``hhi_margin`` (0-10,000) and ``users_exposed_max_share``
-per CCP (the largest share of end users one firm's failure cuts off). Adoption metrics of adoption
+per CCP (the largest share of end users one firm's failure cuts off). Population metric of the
+``public_data`` model: ``top50_hf_share``, the largest ``round(50 x scale)`` hedge funds' share
+of hedge funds' gross Treasury exposure (Form PF's top 50 at scale 1). Adoption metrics of adoption
 studies: ``sim.metrics.adoption``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
 date.
 """
@@ -39,6 +41,7 @@ from sim.metrics.operations import (
 )
 from sim.metrics.registry import check_metrics
 from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
+from sim.population.public_data import effective_scale, top_funds, top_share
 
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
 
@@ -104,6 +107,16 @@ def network_rows(graph: nx.MultiDiGraph, daily: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def population_rows(run) -> list[dict]:
+    """``top50_hf_share`` of a ``public_data`` population (none for the legacy one)."""
+    pop = run.config.population
+    if pop.model != "public_data":
+        return []
+    kind = pop.public_data.gross_type
+    share = top_share(run.population, kind, top_funds(effective_scale(pop)))
+    return [_one("top50_hf_share", share, kind)]
+
+
 def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str, float]]:
     """Operations metrics (``sim.metrics.operations``) of a run with calls; credit costs at each
     end-user type's spread, business-minute latencies on the run's calendar."""
@@ -129,7 +142,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
         rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
     if len(tables["calls"]):
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
-    rows += network_rows(graph, daily)
+    rows += network_rows(graph, daily) + population_rows(run)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [

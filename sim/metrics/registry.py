@@ -140,6 +140,11 @@ METRICS: dict[str, Metric] = declare(
     Metric("users_exposed_max_share", FRACTION, PER_RUN, 0.0, 1.0,
            "Largest share of end users one firm's failure cuts off from the CCP (entity type)",
            basis=STATISTIC),
+    # population (sim.metrics.compute, sim.population.public_data; public_data model only)
+    Metric("top50_hf_share", FRACTION, PER_RUN, 0.0, 1.0,
+           "Share of the largest round(50 x scale) funds of the Form PF type (entity type) in"
+           " its gross Treasury exposure (Form PF: top 50 hedge funds 83-85%)", may_be_nan=True,
+           basis=STATISTIC),
     # operations (sim.metrics.operations)
     Metric("calls", COUNT, PER_RUN, 0.0, INF, f"Margin calls issued, per {LEVELS}"),
     Metric("calls_late_share", FRACTION, PER_RUN, 0.0, 1.0,

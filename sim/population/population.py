@@ -35,7 +35,9 @@ FUTURES_SIGN = {"basis": -1.0, "overlay": 1.0, "hedged_book": -1.0}
 @dataclass(frozen=True)
 class FirmSpec:
     """A clearing firm; ``house_positions`` is its own book (a BD-FCM's hedged dealer book of
-    10-year notes and TN futures, an FCM's futures, a BD's notes), sized by its size weight."""
+    10-year notes and TN futures, an FCM's futures, a BD's notes), sized by its size weight.
+    ``own_liquidity_usd`` and ``credit_line_usd`` (dollars), where set, replace the firms
+    config's one figure for every firm (the ``public_data`` population scales them to size)."""
 
     firm_id: str
     kind: str
@@ -43,6 +45,9 @@ class FirmSpec:
     size_weight: float
     house_positions: dict[str, float]
     family: str = ""  # corporate family; "" = the firm alone
+    bank_affiliated: bool = False
+    own_liquidity_usd: float | None = None  # None: ``firms.own_liquidity_usd``
+    credit_line_usd: float | None = None  # None: ``firms.credit_line_usd``
 
     @property
     def family_id(self) -> str:
