@@ -22,6 +22,8 @@ from sim.calendar import SimCalendar, parse_clock
 from sim.calls import CallBook
 from sim.config import SimConfig
 from sim.errors import CallStateError, LedgerError
+from sim.market.calibration import REGIMES, SHIPPED_MODEL, load_model
+from sim.market.feedback import MarketFeedback
 from sim.market.path import MarketPath, build_market
 from sim.metrics.compute import run_metrics
 from sim.population.network import network_from_tables
@@ -31,7 +33,7 @@ from sim.population.population import (
     make_population,
     relationship_records,
 )
-from sim.population.public_data import make_public_population
+from sim.population.public_data import make_public_population, sample_scale
 from sim.records import BalanceDayRecord, EventRecord, Labels, Recorder
 from sim.rng import Streams
 from sim.settlement.collateral import collateral_prices
@@ -85,7 +87,7 @@ class Run:
         self.collateral_prices = collateral_prices(
             self.market.changes_bp[self.market.lookback_days :]
         )
-        self.basis_impact = np.zeros_like(self.market.basis_bp)
+        self.feedback = self._build_feedback()
         self._price_at: tuple[float, float] = (-1.0, 1.0)
         self.agents: dict[str, Receiver] = {}
         self._counters: dict[str, int] = defaultdict(int)
@@ -99,6 +101,22 @@ class Run:
             config.calendar.start,
             self.streams.get,
             config.intraday_clocks(),
+        )
+
+    def _build_feedback(self) -> MarketFeedback:
+        """The market's response to the run's trades (``sim.market.feedback``)."""
+        market, cfg = self.market, self.config.market
+        model = load_model(Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL)
+        vols = np.array([model["regimes"][name]["vol_bp"] for name in REGIMES], dtype=float)
+        run_days = slice(market.lookback_days, None)
+        return MarketFeedback(
+            market.changes_bp[run_days],
+            market.basis_bp,
+            market.regimes[run_days],
+            vols,
+            cfg.basis.kappa,
+            cfg.impact.params(),
+            sample_scale(self.config.population),
         )
 
     def _build_population(self) -> Population:
@@ -140,14 +158,14 @@ class Run:
 
     def basis_level(self, day: int) -> np.ndarray:
         """Futures-cash basis (bp) per family at the close of ``day``, with price impact."""
-        return self.market.basis_bp[day] + self.basis_impact[day]
+        return self.feedback.level(day)
 
     def add_basis_impact(self, day: int, family: int, bp: float) -> None:
         """Move the basis of ``family`` by ``bp`` from ``day`` on, decaying at the basis model's
-        mean reversion (forced selling feeds back into the market)."""
-        kappa = self.config.market.basis.kappa
-        steps = np.arange(self.basis_impact.shape[0] - day)
-        self.basis_impact[day:, family] += bp * (1.0 - kappa) ** steps
+        mean reversion (the legacy ``per_bn`` impact of forced selling)."""
+        move = np.zeros(self.feedback.impact_bp.shape[1])
+        move[family] = bp
+        self.feedback.add_decaying(day, move)
 
     def next_id(self, prefix: str) -> str:
         """A run-unique id such as ``C000001`` (never a class counter)."""

@@ -136,6 +136,15 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("market.impact.cash_adv_usd", "U.S. Treasury average daily trading volume about"
                " $0.9tn in 2024 (SIFMA Fixed Income Market Structure Compendium, Feb 2025)"),
     each("market.impact", "cash_family_share stressed_depth_factor"),
+    Assumption("market.impact.model", "model choice: per_bn is the legacy absolute-dollar rule;"
+               " depth scales the sample's flow by 1/population.scale against market depth"),
+    Assumption("liquidation.deleverage", "model choice: raise_cash sells the smallest fraction"
+               " whose released margin covers the shortfall; fixed_fraction is the legacy rule"),
+    Assumption("liquidation.closeout", "model choice: liquidate sells a defaulted customer's"
+               " book on the path; delete is the legacy rule"),
+    Assumption("liquidation.closeout_days", "2 business days: CME's margin period of risk for"
+               " futures is 1-2 days (client accounts 2), FICC's 3 for sponsored members; a"
+               " firm closing out a customer is taken to be as quick as CME"),
     # CME
     Assumption("cme.confidence", f"CME historical VaR at 99% ({_SPAN2}; {_DESIGN})"),
     Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"

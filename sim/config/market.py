@@ -4,6 +4,7 @@ intraday marks and the futures-cash basis."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,12 +24,15 @@ class BasisConfig(Frozen):
 
 
 class ImpactConfig(Frozen):
-    """Price impact relative to market depth (``sim.market.impact.ImpactParams``: the sources
-    and assumptions are there): square-root-law coefficient, the share of peak impact a seller
-    pays on average, Treasury futures volume (contracts per business day by contract), cash
-    Treasury volume (USD of face per business day) and its share by futures family, and the
-    share of depth left in the stressed regime."""
+    """``model``: ``per_bn`` (legacy: ``basis.price_impact_bp_per_bn`` per $1bn sold, in
+    absolute dollars) or ``depth`` (``sim.market.feedback``). Price impact relative to market
+    depth (``sim.market.impact.ImpactParams``: the sources and assumptions are there):
+    square-root-law coefficient, the share of peak impact a seller pays on average, Treasury
+    futures volume (contracts per business day by contract), cash Treasury volume (USD of face
+    per business day) and its share by futures family, and the share of depth left in the
+    stressed regime."""
 
+    model: Literal["per_bn", "depth"] = "per_bn"
     coeff: float = Field(1.0, ge=0.0)
     cost_fraction: float = Field(2.0 / 3.0, ge=0.0, le=1.0)
     futures_adv: dict[str, float] = Field(default_factory=default_futures_adv)
@@ -43,7 +47,7 @@ class ImpactConfig(Frozen):
 
     def params(self) -> ImpactParams:
         """The pure model's parameters."""
-        return ImpactParams(**self.model_dump())
+        return ImpactParams(**self.model_dump(exclude={"model"}))
 
 
 class MarketConfig(Frozen):

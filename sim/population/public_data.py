@@ -45,7 +45,7 @@ from sim.population.population import (
     affiliate,
     house_book,
 )
-from sim.population.sizing import type_counts
+from sim.population.sizing import END_USERS_AT_SCALE_1, type_counts
 
 # face value of one futures contract (dollars): CME contract specifications (2-Year and 3-Year
 # T-Note $200,000; 5-Year, 10-Year, Ultra 10-Year, 20-Year, Bond and Ultra Bond $100,000)
@@ -57,6 +57,15 @@ TOP_N_FUNDS = 50  # Form PF: the top 50 hedge funds' share of gross Treasury exp
 def market_counts(pop: PopulationConfig) -> dict[str, int]:
     """The market's end users by type (scale 1), for the types the population declares."""
     return {k: n for k, n in pop.public_data.end_users.items() if k in pop.types}
+
+
+def sample_scale(pop: PopulationConfig) -> float:
+    """The population's share of the market in either model: ``public_data`` as
+    ``effective_scale``; ``legacy``: ``scale``, else ``n_end_users`` over its 2,700 end users
+    at scale 1 (``sim.population.sizing``)."""
+    if pop.model == "public_data":
+        return effective_scale(pop)
+    return float(pop.scale) if pop.scale is not None else pop.n_end_users / END_USERS_AT_SCALE_1
 
 
 def effective_scale(pop: PopulationConfig) -> float:

@@ -1,0 +1,34 @@
+"""Configuration of how books are sold: an end user's deleveraging and a clearing firm's
+close-out of a defaulted customer (``sim.market.liquidation``, ``agents.end_user``,
+``agents.clearing_firm``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sim.config.base import Frozen
+
+
+class LiquidationConfig(Frozen):
+    """``deleverage``: what an end user short of liquidity for a call does.
+
+    - ``fixed_fraction`` (legacy): it sells its type's ``deleverage_fraction`` of both legs,
+      raises no cash, and the call defaults.
+    - ``raise_cash``: it sells the smallest fraction ``f`` of both legs whose released margin
+      covers its shortfall: both CCPs' IM is positively homogeneous in the positions, so the
+      call's IM part falls by ``f`` x the house requirement it was computed on; the firm
+      recomputes the call and the user pays it. The sale's impact cost (``market.impact``) is
+      charged at the day's close, when the day's total flow sets the price. A shortfall that
+      selling everything cannot cover (a variation-margin loss beyond its liquidity) is left to
+      default.
+
+    ``closeout``: what a firm does with a defaulted customer's positions: ``delete`` (legacy:
+    they vanish at no cost) or ``liquidate``: it sells them over ``closeout_days`` business days
+    on the simulated path with impact; the loss against the default mark is met from the
+    customer's equity at the firm, the rest from the firm's own cash."""
+
+    deleverage: Literal["fixed_fraction", "raise_cash"] = "fixed_fraction"
+    closeout: Literal["delete", "liquidate"] = "delete"
+    closeout_days: int = Field(2, ge=1, le=20)
