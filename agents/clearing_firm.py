@@ -12,7 +12,9 @@ accounts are paid from the firm's own cash.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 import simpy
@@ -22,7 +24,7 @@ from agents.customer_equity import CustomerEquity
 from agents.firm_treasury import FirmTreasury
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
-from sim.messages import CycleStatement, MarginCall, PaymentSettled, PositionChange
+from sim.messages import CycleStatement, Deleveraged, MarginCall, PaymentSettled, PositionChange
 from sim.records import DeskRecord
 from sim.run import Run
 from sim.settlement.collateral import Shortfall
@@ -38,6 +40,7 @@ class ClearingFirm(Agent):
         CycleStatement: "on_statement",
         PaymentSettled: "on_payment",
         PositionChange: "on_position",
+        Deleveraged: "on_deleveraged",
     }
 
     def __init__(
@@ -138,6 +141,7 @@ class ClearingFirm(Agent):
             due,
             final,
             parent,
+            position.requirement,
         )
 
     def on_payment(self, msg: PaymentSettled) -> None:
@@ -150,20 +154,38 @@ class ClearingFirm(Agent):
         if msg.asset != SECURITIES:
             self.treasury.reimburse(msg.amount_cents, msg.call_id)
         self.received[msg.call_id] = self.received.get(msg.call_id, 0) + msg.value_cents
-        if self.received[msg.call_id] < call.amount_cents:
-            return
-        del self.issued[msg.call_id], self.received[msg.call_id]
-        if self.run.calls.is_open(msg.call_id):
-            self.customers.call_ended(key, call.amount_cents)
-            self.run.calls.settle(msg.call_id, msg.settled_min)
+        if self.received[msg.call_id] >= call.amount_cents:
+            self.close_paid(call, msg.settled_min)
+
+    def close_paid(self, call: MarginCall, settled_min: float) -> None:
+        """``call`` is covered: it settles (or, already defaulted, the money is a deposit)."""
+        del self.issued[call.call_id], self.received[call.call_id]
+        if self.run.calls.is_open(call.call_id):
+            self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
+            self.run.calls.settle(call.call_id, settled_min)
         else:
             self.run.log(
-                "payment_after_default", self.agent_id, msg.call_id, counterparty=msg.payer
+                "payment_after_default", self.agent_id, call.call_id, counterparty=call.payer
             )
+
+    def on_deleveraged(self, msg: Deleveraged) -> None:
+        """The customer sold ``fraction`` of both legs: IM is positively homogeneous in the
+        positions, so the call's IM part falls by ``fraction`` x the requirement it was computed
+        on (rounded up, at most the IM part); the call is amended, settled if already covered."""
+        call = self.issued[msg.call_id]
+        cut = min(call.im_cents, math.ceil(msg.fraction * call.required_cents))
+        amended = replace(call, im_cents=call.im_cents - cut)
+        self.issued[msg.call_id] = amended
+        self.customers.call_ended((call.payer, call.ccp), cut)
+        self.run.calls.amend(amended)
+        self.run.log("call_recomputed", self.agent_id, msg.call_id, amount_cents=cut)
+        if self.received.setdefault(msg.call_id, 0) >= amended.amount_cents:
+            self.close_paid(amended, self.env.now)
 
     def default_customer(self, call: MarginCall) -> None:
         """The customer missed its final deadline: the call defaults and the firm liquidates
         the customer's positions at the CCP of the call (both legs of an XM account)."""
+        call = self.issued.get(call.call_id, call)  # as amended
         self.run.calls.default(call.call_id, self.env.now)
         self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)

@@ -4,20 +4,44 @@ Its operations team works [user_open, user_close) ET on business days; a call is
 an exponential response time counted from the next working moment. Variation margin is paid in
 cash; the initial-margin part with cash (drawing on the committed credit line when needed) or
 unencumbered Treasuries, in the order of its ``payment_policy``, through its custodian. If its
-liquidity cannot cover the call it deleverages: it sells ``deleverage_fraction`` of both legs
-(the forced sale of cash against futures moves the futures-cash basis, ``add_basis_impact``) and
-leaves the call to default.
+liquidity cannot cover the call it deleverages (``liquidation.deleverage``):
+
+- ``fixed_fraction``: it sells ``deleverage_fraction`` of both legs and leaves the call to
+  default;
+- ``raise_cash``: it sells the smallest fraction of both legs whose released margin covers the
+  shortfall, tells the firm (which recomputes the call) and pays the recomputed call; the
+  sale's impact cost is paid at the pricing day's close (``agents.deleveraging``). When even
+  selling everything cannot cover (a VM loss beyond its cash), it sells nothing and the call
+  defaults.
+
+Forced sales of cash against futures move the futures-cash basis (``market.impact.model``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
+import numpy as np
+
 from agents.base import Agent
+from agents.deleveraging import (
+    fraction_covering,
+    impact_cost_cents,
+    per_bn_impact,
+    pricing_day,
+    sale_flow,
+)
 from sim.calendar import parse_clock
 from sim.config import EndUserTypeConfig, OperationsConfig
-from sim.messages import MarginCall, PaymentInstruction, PaymentSettled, PositionChange
-from sim.run import Run
+from sim.messages import (
+    Deleveraged,
+    MarginCall,
+    PaymentInstruction,
+    PaymentSettled,
+    PositionChange,
+)
+from sim.run import SETTLEMENT_CLOCK, Run
 from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import CASH, SECURITIES
 
@@ -38,6 +62,7 @@ class EndUser(Agent):
         kind: EndUserTypeConfig,
         ops: OperationsConfig,
         basis: tuple[int, float],
+        positions: dict[str, float] | None = None,
     ) -> None:
         super().__init__(run, user_id)
         self.user_type, self.custodian, self.firms, self.kind = user_type, custodian, firms, kind
@@ -48,6 +73,7 @@ class EndUser(Agent):
         self.rng = run.streams.get(f"end_user.behaviour.{user_id}")  # its own: CRN
         self.family, self.cash_face = basis  # futures family index (-1: none), cash face (USD)
         self.haircut = run.config.firms.collateral_haircut
+        self.positions = dict(positions or {})  # symbol: face USD or contracts, both legs
 
     def open_liquidity(self, cash_cents: int, credit_cents: int, securities_cents: int) -> None:
         """Open the run holding ``cash_cents`` of cash with a committed credit line of
@@ -83,6 +109,15 @@ class EndUser(Agent):
     def respond(self, call: MarginCall, at: float):
         yield self.env.timeout(at - self.env.now)
         plan = self.plan(call)
+        if plan is None and self.run.config.liquidation.deleverage == "raise_cash":
+            if not self.raise_cash(call):
+                self.run.log("liquidity_shortfall", self.agent_id, call.call_id,
+                             amount_cents=call.amount_cents)  # fmt: skip
+                return
+            if not self.run.calls.is_open(call.call_id):
+                return  # the recomputed call was already covered
+            call = self.run.calls.call(call.call_id)
+            plan = self.plan(call)
         if plan is None:
             self.deleverage(call)
             return
@@ -122,14 +157,61 @@ class EndUser(Agent):
             return
         for leg, firm in self.firms.items():
             self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
-        sold = fraction * self.cash_face
-        self.run.log("deleverage_sale", self.agent_id, call.call_id, face_usd=sold)
-        if self.family >= 0:
-            day = max(self.run.calendar.day_index(self.env.now), 0)
-            sold_bn = fraction * self.cash_face / 1e9
-            impact = self.run.config.market.basis.price_impact_bp_per_bn * sold_bn
-            self.run.add_basis_impact(min(day, self.run.calendar.n_days - 1), self.family, -impact)
+        self.run.log(
+            "deleverage_sale", self.agent_id, call.call_id, face_usd=fraction * self.cash_face
+        )
+        self.feed_sale(fraction)
+
+    def raise_cash(self, call: MarginCall) -> bool:
+        """Sell the smallest fraction of both legs whose released margin covers what the user's
+        free cash and Treasuries leave of ``call`` (IM is positively homogeneous in positions:
+        selling ``f`` cuts the call's IM part by ``f`` x its requirement); False when no sale
+        can (the VM part exceeds its cash, or the shortfall exceeds the IM part)."""
+        cash_free = self.free(CASH)
+        securities = max(
+            value_cents(self.free(SECURITIES), self.run.collateral_price(), self.haircut), 0
+        )
+        need = call.amount_cents - cash_free - securities
+        if cash_free < call.cash_cents or need > call.im_cents or call.required_cents <= 0:
+            return False
+        crowd = self.run.feedback.crowds.get(self.user_type, 0.0)
+        own = sale_flow(self.positions, 1.0)
+        fraction = fraction_covering(self.run, need, call.required_cents, crowd, own)
+        if fraction is None:
+            return False
+        for leg, firm in self.firms.items():
+            self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
+        face = fraction * self.cash_face
+        self.run.log("deleverage_sale", self.agent_id, call.call_id, face_usd=face, scale=fraction)
+        self.feed_sale(fraction)
+        self.run.send(call.payee, Deleveraged(self.agent_id, call.call_id, fraction))
+        return True
+
+    def feed_sale(self, fraction: float) -> None:
+        """The sale's market impact (``agents.deleveraging``); the book shrinks."""
+        if self.run.config.market.impact.model == "per_bn":
+            per_bn_impact(self.run, self.family, fraction * self.cash_face)
+        else:
+            day, flow = pricing_day(self.run), sale_flow(self.positions, fraction)
+            self.run.feedback.trade(day, flow)
+            self.env.process(self.pay_impact_cost(day, flow))
         self.cash_face *= 1.0 - fraction
+        self.scale_positions(1.0 - fraction)
+
+    def scale_positions(self, factor: float) -> None:
+        self.positions = {s: q * factor for s, q in self.positions.items()}
+
+    def pay_impact_cost(self, day: int, flow: np.ndarray):
+        """At the pricing day's close, pay the sale's impact cost to the market (what free cash
+        allows; the rest is logged unpaid)."""
+        yield self.env.timeout(max(self.run.calendar.at(day, SETTLEMENT_CLOCK) - self.env.now, 0))
+        cost = impact_cost_cents(self.run, day, flow)
+        paid = max(min(cost, math.floor(self.free(CASH))), 0)
+        if paid:
+            self.transfer(self.cash, "external", paid, "impact_cost")
+        self.run.log("impact_cost", self.agent_id, amount_cents=paid)
+        if cost > paid:
+            self.run.log("impact_cost_unpaid", self.agent_id, amount_cents=cost - paid)
 
     def on_settled(self, msg: PaymentSettled) -> None:
         self.reserved[msg.asset] -= msg.amount_cents

@@ -88,6 +88,17 @@ class CallBook:
         if entry is not None and entry.instructed_min != entry.instructed_min:  # still NaN
             entry.instructed_min = t
 
+    def call(self, call_id: str) -> MarginCall:
+        """The open call ``call_id`` as it stands (amended or not)."""
+        return self._open[call_id].call
+
+    def amend(self, call: MarginCall) -> None:
+        """Replace the open call of ``call.call_id`` by ``call`` (a recomputed amount)."""
+        entry = self._open.get(call.call_id)
+        if entry is None:
+            raise CallStateError(f"call {call.call_id} cannot be amended: it is not open")
+        entry.call = call
+
     def add_prefund(self, call_id: str, cents: int) -> None:
         self._open[call_id].prefunded_cents += cents
 

@@ -17,7 +17,8 @@ class MarginCall:
 
     ``level`` is ``"ccp"`` (CCP -> clearing firm) or ``"customer"`` (firm -> end user);
     ``cycle`` the CCP cycle it comes from; ``parent_id`` links a customer call to the CCP call
-    of the same cycle ("" when none).
+    of the same cycle ("" when none); ``required_cents`` the house requirement a customer call
+    brings the customer's equity up to (0 when not known), which deleveraging scales down.
     """
 
     call_id: str
@@ -33,6 +34,7 @@ class MarginCall:
     due_min: float
     final_min: float
     parent_id: str = ""
+    required_cents: int = 0
 
     @property
     def amount_cents(self) -> int:
@@ -130,6 +132,16 @@ class PositionChange:
     leg: str
     scale: float
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deleveraged:
+    """``user`` sold ``fraction`` of both legs to meet call ``call_id``: the firm that made the
+    call recomputes it on the smaller positions (``agents.clearing_firm``)."""
+
+    user: str
+    call_id: str
+    fraction: float
 
 
 # --- adoption studies (agents.adopters, agents.adoption_desk) ---

@@ -134,7 +134,12 @@ EVENT_KINDS: dict[str, str] = {
     "liquidation": "a firm closed a defaulted customer's leg (ref user; leg, scale)",
     "deleverage": "a firm scaled a customer's leg on its request (ref user; leg, scale)",
     "liquidity_shortfall": "an end user cannot pay a call (ref call; amount_cents)",
-    "deleverage_sale": "an end user sold cash against futures (ref call; face_usd sold)",
+    "deleverage_sale": "an end user sold cash against futures (ref call; face_usd sold; scale:"
+    " the fraction of its book, raise_cash only)",
+    "call_recomputed": "a firm cut a call after the customer deleveraged (ref call; amount_cents"
+    " cut)",
+    "impact_cost": "an end user paid its sales' impact cost at the close (amount_cents)",
+    "impact_cost_unpaid": "the part of an impact cost an end user could not pay (amount_cents)",
     "scale_up": "an XM user re-used freed margin (scale of both legs)",
     "xm_link_down": "XM figures lost in a link outage (ref day:mark)",
     "xm_fallback": "an XM account margined standalone (ref firm:account; date_index)",

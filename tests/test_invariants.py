@@ -27,7 +27,15 @@ user_type = st.fixed_dictionaries(
 worlds = st.fixed_dictionaries(
     {
         "calendar": st.fixed_dictionaries({"business_days": st.integers(1, 5)}),
-        "market": st.just({"lookback_days": 300}),
+        "market": st.fixed_dictionaries(
+            {
+                "lookback_days": st.just(300),
+                "impact": st.fixed_dictionaries({"model": st.sampled_from(["per_bn", "depth"])}),
+            }
+        ),
+        "liquidation": st.fixed_dictionaries(
+            {"deleverage": st.sampled_from(["fixed_fraction", "raise_cash"])}
+        ),
         "cme": st.fixed_dictionaries(
             {
                 "lookback_days": st.just(250),

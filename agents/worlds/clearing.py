@@ -23,6 +23,7 @@ from agents.ccp import Ccp
 from agents.ccp_accounts import CcpBook
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
+from agents.deleveraging import crowd_flows
 from agents.end_user import EndUser
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
@@ -90,6 +91,7 @@ def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
             for ccp in ccps.values():
                 ccp.book.scale(u.user_id, "futures", scale)
                 ccp.book.scale(u.user_id, "cash", scale)
+            run.agents[u.user_id].scale_positions(scale)
             run.log("scale_up", u.user_id, scale=scale)
 
 
@@ -124,7 +126,15 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]
         kind = cfg.population.types[u.user_type]
         firms = {"futures": u.futures_firm, "cash": u.cash_firm}
         user = EndUser(
-            run, u.user_id, u.user_type, u.custodian, firms, kind, cfg.operations, basis_position(u)
+            run,
+            u.user_id,
+            u.user_type,
+            u.custodian,
+            firms,
+            kind,
+            cfg.operations,
+            basis_position(u),
+            u.positions,
         )
         standalone = im["sa_cme"][i] + im["sa_ficc"][i]
         multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
@@ -215,5 +225,7 @@ def build_world(run: Run) -> None:
     im = opening_margin(ccps["cme"], ccps["ficc"], run)
     audit = make_users(run, im)
     im = reuse_freed_margin(run, ccps, im)
+    users = [run.agents[u.user_id] for u in run.population.users]
+    run.feedback.crowds = crowd_flows([(u.user_type, u.positions) for u in users])
     open_balances(ccps, firms, im)
     start_world(run, ccps, firms, audit)

@@ -50,6 +50,7 @@ class MarketFeedback:
         self.kappa, self.params, self.scale = kappa, params, scale
         self.impact_bp = np.zeros_like(basis_bp, dtype=float)
         self.flow_dv01 = np.zeros((len(basis_bp), 2, len(FAMILIES)))
+        self.crowds: dict[str, np.ndarray] = {}  # whole-book sale flow (2, F) per user type
 
     def level(self, day: int) -> np.ndarray:
         """The basis (bp, (F,)) at the close of ``day``, impact included."""

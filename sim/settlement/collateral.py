@@ -44,11 +44,12 @@ def face_for_value(value: int, price: float, haircut: float) -> int:
 @dataclass(frozen=True)
 class Shortfall:
     """What an account must pay (``cash_due`` only in cash, ``im_due`` in cash or securities
-    value) or may release (``excess``), all in cents."""
+    value) or may release (``excess``) against its ``requirement``, all in cents."""
 
     cash_due: int
     im_due: int
     excess: int
+    requirement: int = 0
 
     @property
     def amount(self) -> int:
@@ -63,4 +64,6 @@ def shortfall(cash: int, securities_value: int, vm: int, requirement: int) -> Sh
     net_cash = cash + vm
     cash_due = max(0, -net_cash)
     covered = securities_value + max(net_cash, 0)
-    return Shortfall(cash_due, max(0, requirement - covered), max(0, covered - requirement))
+    return Shortfall(
+        cash_due, max(0, requirement - covered), max(0, covered - requirement), requirement
+    )
