@@ -20,6 +20,7 @@ from typing import ClassVar
 import simpy
 
 from agents.base import Agent
+from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity
 from agents.firm_treasury import FirmTreasury
 from sim.calendar import parse_clock
@@ -65,6 +66,8 @@ class ClearingFirm(Agent):
         self.received: dict[str, int] = {}
         self.mta = max(to_cents(cfg.min_transfer_usd), 1)
         self.desk = simpy.Resource(self.env, capacity=cfg.desk_staff)
+        self.books: dict[str, dict[str, float]] = {}  # customer: its legs cleared here
+        self.closing: set[str] = set()  # customers whose close-out is running
 
     @property
     def ledger_accounts(self) -> tuple[str, str]:
@@ -76,6 +79,14 @@ class ClearingFirm(Agent):
         in cash, and what it posted above the CCP's IM sits in the segregated account."""
         add_on = sum(self.customers.open(user, ccp, im) for user, ccp, im in posted)
         self.treasury.open_segregated(add_on)
+
+    def know_positions(self, user: str, positions: dict[str, float]) -> None:
+        """The customer's positions (symbol: face USD or contracts) on the legs it clears here."""
+        self.books[user] = dict(positions)
+
+    def ccps_of(self, user: str) -> set[str]:
+        """The CCPs at which the firm holds equity of ``user``."""
+        return {ccp for (u, ccp) in self.customers.cash if u == user}
 
     def start(self) -> None:
         """Offer collateral substitutions daily, if the firms do."""
@@ -95,7 +106,11 @@ class ClearingFirm(Agent):
             if position.amount >= self.mta:
                 self.customers.call(key, position.amount)
                 self.env.process(self.call_customer(user, st, position))
-            elif position.excess >= self.mta and not self.customers.has_calls(key):
+            elif (
+                position.excess >= self.mta
+                and not self.customers.has_calls(key)
+                and user not in self.closing
+            ):
                 self.treasury.return_excess(user, key, position.excess, st.cycle_id)
 
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
@@ -190,11 +205,20 @@ class ClearingFirm(Agent):
         self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
+        if self.run.config.liquidation.closeout == "liquidate":
+            book = leg_book(self.books.get(call.payer, {}), legs)
+            if book:
+                self.closing.add(call.payer)
+                self.env.process(close_out(self, call.payer, book, call.call_id))
         for leg in legs:
             self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
 
     def on_position(self, msg: PositionChange) -> None:
         """Forward a position change of a customer's leg to both CCPs and record it."""
         self.run.log(msg.reason, self.agent_id, msg.user, leg=msg.leg, scale=msg.scale)
+        book = self.books.get(msg.user)
+        if book is not None:
+            for s in leg_book(book, (msg.leg,)):
+                book[s] *= msg.scale
         for ccp in ("cme", "ficc"):
             self.run.send(ccp, msg)

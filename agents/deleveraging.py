@@ -77,9 +77,7 @@ def expected_cost_cents(run: Run, day: int, crowd: np.ndarray, own: np.ndarray, 
     if run.config.market.impact.model == "per_bn":
         return 0.0
     fb = run.feedback
-    leg_bp = leg_impact_bp(
-        f * crowd, fb.scale, fb.sigma_bp[day], fb.params, fb.stressed[day]
-    )
+    leg_bp = leg_impact_bp(f * crowd, fb.scale, fb.sigma_bp[day], fb.params, fb.stressed[day])
     return 100.0 * fb.params.cost_fraction * float(np.sum(np.abs(leg_bp * f * own)))
 
 

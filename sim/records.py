@@ -138,6 +138,11 @@ EVENT_KINDS: dict[str, str] = {
     " the fraction of its book, raise_cash only)",
     "call_recomputed": "a firm cut a call after the customer deleveraged (ref call; amount_cents"
     " cut)",
+    "closeout": "a firm's close-out of a defaulted customer ended (ref user; amount_cents"
+    " loss, < 0 a gain)",
+    "closeout_firm_loss": "the part of a close-out loss the firm paid from its own cash (ref"
+    " user; amount_cents)",
+    "closeout_unfunded": "the part of a close-out loss nobody could pay (ref user; amount_cents)",
     "impact_cost": "an end user paid its sales' impact cost at the close (amount_cents)",
     "impact_cost_unpaid": "the part of an impact cost an end user could not pay (amount_cents)",
     "scale_up": "an XM user re-used freed margin (scale of both legs)",

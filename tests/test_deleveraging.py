@@ -120,3 +120,27 @@ def test_twins_at_twice_the_scale_sell_and_pay_as_the_original(single):
     np.testing.assert_allclose(
         two_run.feedback.impact_bp, one_run.feedback.impact_bp, rtol=1e-9, atol=1e-12
     )
+
+
+@pytest.fixture(scope="module")
+def closed_out():
+    overrides = {**STRESS, "population": {"scale": 0.01, "types": TYPES}}
+    overrides["liquidation"] = {"deleverage": "raise_cash", "closeout": "liquidate"}
+    return _finished(Run(build_config(overrides), SEED))
+
+
+def test_every_closeout_settles_its_loss_or_gain_once(closed_out):
+    """Each defaulted customer with a book on the closed legs gets one close-out per firm, and
+    the money that moved for close-outs is the losses less the gains the events state."""
+    events, payments = closed_out["events"], closed_out["payments"]
+    closeouts = events[events["kind"] == "closeout"]
+    assert len(closeouts) > 0
+    assert not closeouts.duplicated(["entity", "ref"]).any()
+    defaulted = events.loc[events["kind"] == "customer_default", "counterparty"]
+    assert set(closeouts["ref"]) <= set(defaulted)
+    paid = payments.groupby("purpose")["amount_usd"].sum()
+    losses = closeouts["amount_usd"].clip(lower=0).sum()
+    unfunded = events.loc[events["kind"] == "closeout_unfunded", "amount_usd"].sum()
+    assert paid.get("closeout_loss", 0.0) == pytest.approx(losses - unfunded, abs=1e-6)
+    gains = -closeouts["amount_usd"].clip(upper=0).sum()
+    assert paid.get("closeout_gain", 0.0) == pytest.approx(gains, abs=1e-6)

@@ -200,6 +200,17 @@ def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np
     }
 
 
+def tell_firms_positions(firms: dict[str, ClearingFirm], users: list[EndUser]) -> None:
+    """Each firm learns the positions of the legs it clears for each customer (after any
+    scale-up)."""
+    for user in users:
+        for leg, firm_id in user.firms.items():
+            book = {s: q for s, q in user.positions.items() if CATALOG[s].side == leg}
+            firms[firm_id].know_positions(
+                user.agent_id, {**firms[firm_id].books.get(user.agent_id, {}), **book}
+            )
+
+
 def start_world(
     run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], audit: dict
 ) -> None:
@@ -227,5 +238,6 @@ def build_world(run: Run) -> None:
     im = reuse_freed_margin(run, ccps, im)
     users = [run.agents[u.user_id] for u in run.population.users]
     run.feedback.crowds = crowd_flows([(u.user_type, u.positions) for u in users])
+    tell_firms_positions(firms, users)
     open_balances(ccps, firms, im)
     start_world(run, ccps, firms, audit)
