@@ -6,11 +6,14 @@ Accounts: ``customer`` or ``customer_xm``; ``house``, or ``house_xm`` for a BD-F
 under the enhanced house cross-margining live since 2024 (unless the XM rule is ``none``).
 
 Opening state: every account has already posted, in cash, the initial margin of the day before
-the run; the firms hold the customers' house add-on in their segregated accounts; each end user
-holds ``cash_buffer_multiple`` x and ``securities_multiple`` x its *standalone* IM in cash and
-Treasuries (face) and a credit line of ``credit_line_multiple`` x, so that every scenario on the
-same seed starts from the same liquidity. With a ``leverage_appetite``, XM users first scale
-their positions up to re-use that share of the margin XM frees.
+the run; the firms hold the customers' house add-on in their segregated accounts. With a
+``leverage_appetite``, XM users first scale their positions up to re-use that share of the
+margin XM frees. Each end user then holds ``cash_buffer_multiple`` x and ``securities_multiple``
+x its IM in cash and Treasuries (face) and committed and uncommitted credit lines of
+``credit_line_multiple`` x and ``uncommitted_line_multiple`` x: with ``funding.buffer_basis:
+standalone`` (legacy) its *standalone* IM, so that every scenario on the same seed starts from
+the same liquidity; with ``scenario`` its opening IM in the scenario (XM IM for an XM user).
+Lenders cut uncommitted lines and funds pay redemptions in stress (``agents.fund_funding``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from agents.ccp_accounts import CcpBook
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
+from agents.fund_funding import FundedUser, FundFunding, funded_user, funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
@@ -116,22 +120,34 @@ def basis_position(user: EndUserSpec) -> tuple[int, float]:
     return family, sum(q for s, q in user.positions.items() if CATALOG[s].side == "cash")
 
 
-def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
-    """End users with their liquidity in multiples of their standalone IM; returns their ledger
-    accounts for the daily audit."""
-    cfg, audit = run.config, {}
+def liquidity_bases(run: Run, im: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per end user, the IM (dollars) its liquidity is sized on (``funding.buffer_basis``:
+    standalone, or its opening IM in the scenario) and its standalone IM."""
+    n = len(run.population.users)
+    standalone = im["sa_cme"][:n] + im["sa_ficc"][:n]
+    if run.config.funding.buffer_basis == "standalone":
+        return standalone, standalone
+    return im["cme"][:n] + im["ficc"][:n], standalone
+
+
+def make_users(run: Run, im: dict[str, np.ndarray]) -> tuple[dict, list[FundedUser]]:
+    """End users with their liquidity in multiples of the IM ``funding.buffer_basis`` names;
+    returns their ledger accounts for the daily audit and their lines and redemptions."""
+    cfg, audit, funded = run.config, {}, []
+    bases, standalone = liquidity_bases(run, im)
     for i, u in enumerate(run.population.users):
         kind = cfg.population.types[u.user_type]
         firms = {"futures": u.futures_firm, "cash": u.cash_firm}
         user = EndUser(
             run, u.user_id, u.user_type, u.custodian, firms, kind, cfg.operations, basis_position(u)
         )
-        standalone = im["sa_cme"][i] + im["sa_ficc"][i]
-        multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
-        user.open_liquidity(*(to_cents(m * standalone) for m in multiples))
+        lines = kind.credit_line_multiple + kind.uncommitted_line_multiple
+        multiples = kind.cash_buffer_multiple, lines, kind.securities_multiple
+        user.open_liquidity(*(to_cents(m * bases[i]) for m in multiples))
+        funded.append(funded_user(run, user, kind, bases[i], standalone[i]))
         for account in (user.cash, user.securities):
             audit[account] = (u.user_id, u.user_type)
-    return audit
+    return audit, funded
 
 
 def make_ccps(run: Run) -> dict[str, Ccp]:
@@ -191,10 +207,17 @@ def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np
 
 
 def start_world(
-    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], audit: dict
+    run: Run,
+    ccps: dict[str, Ccp],
+    firms: dict[str, ClearingFirm],
+    audit: dict,
+    funded: list[FundedUser],
 ) -> None:
-    """Start the CCPs' and firms' processes and the daily audit of ``audit`` and the firms'
-    accounts."""
+    """Start the CCPs' and firms' processes, the end users' lenders and investors (only when
+    some type has an uncommitted line or redeems) and the daily audit of ``audit`` and the
+    firms' accounts."""
+    if funding_active(run.config.population.types):
+        FundFunding(run, funded).start()
     for ccp in ccps.values():
         ccp.start()
     for firm in firms.values():
@@ -212,8 +235,7 @@ def build_world(run: Run) -> None:
     ops = run.config.operations
     for name, custodian in ops.custodians.items():
         Custodian(run, name, custodian, ops.outages)
-    im = opening_margin(ccps["cme"], ccps["ficc"], run)
-    audit = make_users(run, im)
-    im = reuse_freed_margin(run, ccps, im)
+    im = reuse_freed_margin(run, ccps, opening_margin(ccps["cme"], ccps["ficc"], run))
+    audit, funded = make_users(run, im)
     open_balances(ccps, firms, im)
-    start_world(run, ccps, firms, audit)
+    start_world(run, ccps, firms, audit, funded)

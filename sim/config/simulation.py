@@ -16,6 +16,7 @@ from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
 from sim.config.ccp import CcpConfig, cme_default, ficc_default
 from sim.config.firms import FirmsConfig
+from sim.config.funding import FundingConfig
 from sim.config.market import MarketConfig
 from sim.config.operations import OperationsConfig
 from sim.config.population import PopulationConfig
@@ -80,6 +81,7 @@ class SimConfig(Frozen):
     population: PopulationConfig = Field(default_factory=PopulationConfig)
     operations: OperationsConfig = Field(default_factory=OperationsConfig)
     adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
+    funding: FundingConfig = Field(default_factory=FundingConfig)
 
     @model_validator(mode="before")
     @classmethod
