@@ -58,13 +58,6 @@ def funded_user(
     )
 
 
-def funding_active(types: dict[str, EndUserTypeConfig]) -> bool:
-    """Whether any type has an uncommitted line or redeems (else no process is started)."""
-    return any(
-        t.uncommitted_line_multiple > 0 or t.redemption_rate_daily > 0 for t in types.values()
-    )
-
-
 class FundFunding(Agent):
     """The lenders and investors of all end users (see the module docstring)."""
 

@@ -27,7 +27,8 @@ from agents.ccp_accounts import CcpBook
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
-from agents.fund_funding import FundedUser, FundFunding, funded_user, funding_active
+from agents.fund_funding import FundedUser, FundFunding, funded_user
+from sim.config import funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF

@@ -17,7 +17,7 @@ from sim.config.adoption import AdoptionConfig
 from sim.config.base import Clock, Frozen, check_clock
 from sim.config.ccp import AdhocConfig, CcpConfig, CycleConfig, cme_default, ficc_default
 from sim.config.firms import FirmsConfig
-from sim.config.funding import FundingConfig
+from sim.config.funding import FundingConfig, funding_active
 from sim.config.market import BasisConfig, ImpactConfig, MarketConfig
 from sim.config.operations import CustodianConfig, OperationsConfig, OutageConfig
 from sim.config.population import EndUserTypeConfig, PopulationConfig
@@ -58,4 +58,5 @@ __all__ = [
     "deep_merge",
     "default_config_dict",
     "ficc_default",
+    "funding_active",
 ]

@@ -11,7 +11,8 @@ in ``sim.config.assumptions``.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, Protocol
 
 from pydantic import Field, field_validator
 
@@ -57,3 +58,17 @@ class FundingConfig(Frozen):
     @classmethod
     def _clock(cls, v: str) -> str:
         return check_clock(v)
+
+
+class _Funded(Protocol):
+    uncommitted_line_multiple: float
+    redemption_rate_daily: float
+
+
+def funding_active(types: Mapping[str, _Funded]) -> bool:
+    """Whether any end-user type has an uncommitted line or redeems: only then do lenders and
+    investors act (``agents.fund_funding``) and the funding metrics exist, so the legacy
+    defaults leave runs and their outputs untouched."""
+    return any(
+        t.uncommitted_line_multiple > 0 or t.redemption_rate_daily > 0 for t in types.values()
+    )
