@@ -148,6 +148,12 @@ EVENT_KINDS: dict[str, str] = {
     "scale_up": "an XM user re-used freed margin (scale of both legs)",
     "xm_link_down": "XM figures lost in a link outage (ref day:mark)",
     "xm_fallback": "an XM account margined standalone (ref firm:account; date_index)",
+    "credit_line_cut": "a lender cut an end user's uncommitted line (ref cash account;"
+    " amount_cents withdrawn, date_index)",
+    "redemption": "a fund paid redemptions to external (ref cash account; amount_cents,"
+    " date_index)",
+    "redemption_shortfall": "a fund could not pay a redemption in full (ref cash account;"
+    " amount_cents unpaid, date_index)",
 }
 
 

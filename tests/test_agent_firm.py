@@ -64,8 +64,20 @@ def test_a_shortfall_above_the_minimum_transfer_is_called_after_the_desk_handles
     issued = noon + 2  # the desk's handling time
     # due: the first 11:00 at least 120 minutes after 12:02 is Monday's (4980); final Tuesday's
     expected = MarginCall(
-        "C000001", "customer", "cme", "intraday", "u1", "f1", "customer", 0, 3_500_000,
-        issued, 4980.0, 6420.0, "", 4_500_000,
+        "C000001",
+        "customer",
+        "cme",
+        "intraday",
+        "u1",
+        "f1",
+        "customer",
+        0,
+        3_500_000,
+        issued,
+        4980.0,
+        6420.0,
+        "",
+        4_500_000,
     )  # fmt: skip  (the call carries the requirement it brings the equity up to)
     assert (sent.to, sent.time, sent.message) == ("u1", issued, expected)
     # the desk was idle: the call takes a free person at once (busy 1: itself), nobody queues

@@ -191,3 +191,20 @@ def test_random_transfers_conserve_money_and_respect_limits(ops):
         assert led.total() == endowed == led.endowed()
         assert all(led.balance(n) >= -LIMITS[n] for n in LIMITS)
         assert led.below_limit() == []
+
+
+def test_set_limit_cuts_and_grants_a_line_and_refuses_below_the_balance(ledger):
+    """b: balance 0, limit 500. b pays 300 -> -300; a cut to 300 is allowed (balance = -limit),
+    to 299 refused; b can then pay nothing more; a grant back to 500 lets it pay 200 more."""
+    ledger.transfer("b", "ext", 300)
+    ledger.set_limit("b", 300)
+    assert ledger.limit("b") == 300 and ledger.available("b") == 0
+    with pytest.raises(LedgerError, match="cannot fall to 299"):
+        ledger.set_limit("b", 299)
+    with pytest.raises(LedgerError, match="must be >= 0"):
+        ledger.set_limit("a", -1)
+    with pytest.raises(LedgerError, match="unknown account 'zz'"):
+        ledger.set_limit("zz", 0)
+    ledger.set_limit("b", 500)
+    ledger.transfer("b", "ext", 200)
+    assert ledger.balance("b") == -500 and not ledger.below_limit() and ledger.conserved()

@@ -6,11 +6,14 @@ Accounts: ``customer`` or ``customer_xm``; ``house``, or ``house_xm`` for a BD-F
 under the enhanced house cross-margining live since 2024 (unless the XM rule is ``none``).
 
 Opening state: every account has already posted, in cash, the initial margin of the day before
-the run; the firms hold the customers' house add-on in their segregated accounts; each end user
-holds ``cash_buffer_multiple`` x and ``securities_multiple`` x its *standalone* IM in cash and
-Treasuries (face) and a credit line of ``credit_line_multiple`` x, so that every scenario on the
-same seed starts from the same liquidity. With a ``leverage_appetite``, XM users first scale
-their positions up to re-use that share of the margin XM frees.
+the run; the firms hold the customers' house add-on in their segregated accounts. With a
+``leverage_appetite``, XM users first scale their positions up to re-use that share of the
+margin XM frees. Each end user then holds ``cash_buffer_multiple`` x and ``securities_multiple``
+x its IM in cash and Treasuries (face) and committed and uncommitted credit lines of
+``credit_line_multiple`` x and ``uncommitted_line_multiple`` x: with ``funding.buffer_basis:
+standalone`` (legacy) its *standalone* IM, so that every scenario on the same seed starts from
+the same liquidity; with ``scenario`` its opening IM in the scenario (XM IM for an XM user).
+Lenders cut uncommitted lines and funds pay redemptions in stress (``agents.fund_funding``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.deleveraging import crowd_flows
 from agents.end_user import EndUser
+from agents.fund_funding import FundedUser, FundFunding, funded_user
+from sim.config import funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
@@ -79,9 +84,11 @@ def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
     }
 
 
-def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
-    """XM users re-use ``leverage_appetite`` of the margin XM frees to scale their positions."""
+def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> np.ndarray:
+    """XM users re-use ``leverage_appetite`` of the margin XM frees to scale their positions;
+    returns each user's scale (1: none)."""
     n = len(run.population.users)
+    scales = np.ones(n)
     for i, u in enumerate(run.population.users):
         appetite = run.config.population.types[u.user_type].leverage_appetite
         freed = im["sa_cme"][i] + im["sa_ficc"][i] - im["cme"][i] - im["ficc"][i]
@@ -91,8 +98,9 @@ def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> None:
             for ccp in ccps.values():
                 ccp.book.scale(u.user_id, "futures", scale)
                 ccp.book.scale(u.user_id, "cash", scale)
-            run.agents[u.user_id].scale_positions(scale)
+            scales[i] = scale
             run.log("scale_up", u.user_id, scale=scale)
+    return scales
 
 
 def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict) -> None:
@@ -118,10 +126,22 @@ def basis_position(user: EndUserSpec) -> tuple[int, float]:
     return family, sum(q for s, q in user.positions.items() if CATALOG[s].side == "cash")
 
 
-def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
-    """End users with their liquidity in multiples of their standalone IM; returns their ledger
-    accounts for the daily audit."""
-    cfg, audit = run.config, {}
+def liquidity_bases(run: Run, im: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per end user, the IM (dollars) its liquidity is sized on (``funding.buffer_basis``:
+    standalone, or its opening IM in the scenario) and its standalone IM."""
+    n = len(run.population.users)
+    standalone = im["sa_cme"][:n] + im["sa_ficc"][:n]
+    if run.config.funding.buffer_basis == "standalone":
+        return standalone, standalone
+    return im["cme"][:n] + im["ficc"][:n], standalone
+
+
+def make_users(run: Run, im: dict[str, np.ndarray]) -> tuple[dict, list[FundedUser]]:
+    """End users with their liquidity in multiples of the IM ``funding.buffer_basis`` names;
+    returns their ledger accounts for the daily audit and their lines and redemptions."""
+    cfg, audit, funded = run.config, {}, []
+    bases, standalone = liquidity_bases(run, im)
+    scales = im.get("scale", np.ones(len(run.population.users)))
     for i, u in enumerate(run.population.users):
         kind = cfg.population.types[u.user_type]
         firms = {"futures": u.futures_firm, "cash": u.cash_firm}
@@ -134,14 +154,15 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> dict[str, tuple[str, str]
             kind,
             cfg.operations,
             basis_position(u),
-            u.positions,
+            {s: q * scales[i] for s, q in u.positions.items()},
         )
-        standalone = im["sa_cme"][i] + im["sa_ficc"][i]
-        multiples = kind.cash_buffer_multiple, kind.credit_line_multiple, kind.securities_multiple
-        user.open_liquidity(*(to_cents(m * standalone) for m in multiples))
+        lines = kind.credit_line_multiple + kind.uncommitted_line_multiple
+        multiples = kind.cash_buffer_multiple, lines, kind.securities_multiple
+        user.open_liquidity(*(to_cents(m * bases[i]) for m in multiples))
+        funded.append(funded_user(run, user, kind, bases[i], standalone[i]))
         for account in (user.cash, user.securities):
             audit[account] = (u.user_id, u.user_type)
-    return audit
+    return audit, funded
 
 
 def make_ccps(run: Run) -> dict[str, Ccp]:
@@ -189,14 +210,16 @@ def make_firms(run: Run, ccps: dict[str, Ccp]) -> dict[str, ClearingFirm]:
 
 def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np.ndarray]:
     """With a leverage appetite, XM users scale up (``scale_up``) and the opening IMs are those
-    of the scaled positions; the standalone IMs stay those the users' liquidity was sized on."""
+    of the scaled positions (``scale``: each user's scale); the standalone IMs stay those the
+    users' liquidity was sized on."""
     if not any(t.leverage_appetite > 0 for t in run.config.population.types.values()):
         return im
-    scale_up(run, ccps, im)
+    scales = scale_up(run, ccps, im)
     return {
         **opening_margin(ccps["cme"], ccps["ficc"], run),
         "sa_cme": im["sa_cme"],
         "sa_ficc": im["sa_ficc"],
+        "scale": scales,
     }
 
 
@@ -212,10 +235,17 @@ def tell_firms_positions(firms: dict[str, ClearingFirm], users: list[EndUser]) -
 
 
 def start_world(
-    run: Run, ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], audit: dict
+    run: Run,
+    ccps: dict[str, Ccp],
+    firms: dict[str, ClearingFirm],
+    audit: dict,
+    funded: list[FundedUser],
 ) -> None:
-    """Start the CCPs' and firms' processes and the daily audit of ``audit`` and the firms'
-    accounts."""
+    """Start the CCPs' and firms' processes, the end users' lenders and investors (only when
+    some type has an uncommitted line or redeems) and the daily audit of ``audit`` and the
+    firms' accounts."""
+    if funding_active(run.config.population.types):
+        FundFunding(run, funded).start()
     for ccp in ccps.values():
         ccp.start()
     for firm in firms.values():
@@ -233,11 +263,10 @@ def build_world(run: Run) -> None:
     ops = run.config.operations
     for name, custodian in ops.custodians.items():
         Custodian(run, name, custodian, ops.outages)
-    im = opening_margin(ccps["cme"], ccps["ficc"], run)
-    audit = make_users(run, im)
-    im = reuse_freed_margin(run, ccps, im)
+    im = reuse_freed_margin(run, ccps, opening_margin(ccps["cme"], ccps["ficc"], run))
+    audit, funded = make_users(run, im)
     users = [run.agents[u.user_id] for u in run.population.users]
     run.feedback.crowds = crowd_flows([(u.user_type, u.positions) for u in users])
     tell_firms_positions(firms, users)
     open_balances(ccps, firms, im)
-    start_world(run, ccps, firms, audit)
+    start_world(run, ccps, firms, audit, funded)

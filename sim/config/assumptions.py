@@ -224,6 +224,23 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("population.types.*", "share dv01_median_usd dv01_sigma hedge_ratio hedge_ratio_sd"
          " cash_buffer_multiple securities_multiple credit_line_multiple credit_spread_bp"
          " payment_policy deleverage_fraction leverage_appetite p_same_bd_fcm"),
+    Assumption("population.types.*.uncommitted_line_multiple", "assumption; lenders pulled"
+               " uncommitted funding in March 2020 (Fed Financial Stability Report, May 2020);"
+               " default 0: no uncommitted lines (legacy)"),
+    Assumption("population.types.*.redemption_rate_daily", "bond mutual funds lost about 5% of"
+               " assets in March 2020, a few tenths of a percent a business day (Falato,"
+               " Goldstein and Hortacsu, J. Monetary Econ. 2021; Fed FSR May 2020); hedge funds'"
+               " quarterly notice makes any intramonth rate an assumption; default 0 (legacy)"),
+    # end users' funding (sim.config.funding)
+    Assumption("funding.buffer_basis", "scenario choice: standalone (legacy, same liquidity in"
+               " every scenario) or scenario (k x the scenario's own IM)"),
+    Assumption("funding.cut_on", "assumption: lenders cut uncommitted lines in stress (Fed FSR"
+               " May 2020, funding risk in March 2020)"),
+    Assumption("funding.cut_move_bp", f"assumption of the order of the large daily moves in"
+               f" {_DESIGN} (2Y -55.6bp 13 Mar 2023, 10Y about +17bp April 2025)"),
+    Assumption("funding.review_clock", f"after the 15:00 ET Treasury futures settlement price"
+               f" ({_DESIGN} clock); 16:00 itself an assumption"),
+    each("funding", "redemption_base nav_im_multiple redemption_lag_days"),
     # operations
     each("operations", "user_open user_close user_response_mean_minutes customer_due_clock"
          " customer_min_notice_minutes grace_business_days firm_pay_lead_minutes"),

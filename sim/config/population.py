@@ -18,7 +18,10 @@ class EndUserTypeConfig(Frozen):
     ``hedge_ratio``: futures DV01 / cash DV01, normal with ``hedge_ratio_sd``. Liquidity:
     ``cash_buffer_multiple`` x standalone IM in cash and ``securities_multiple`` x standalone IM
     in unencumbered Treasuries (face), a committed credit line of ``credit_line_multiple`` x
-    standalone IM costing ``credit_spread_bp`` a year on what is drawn. ``payment_policy``: how
+    standalone IM costing ``credit_spread_bp`` a year on what is drawn, and an uncommitted line of
+    ``uncommitted_line_multiple`` x that lenders cut in stress; all on the basis
+    ``funding.buffer_basis`` names (``sim.config.funding``). A fund pays redemptions of
+    ``redemption_rate_daily`` of its base per stressed business day. ``payment_policy``: how
     the IM part of a call is met. Short of liquidity, the user sells ``deleverage_fraction`` of
     its positions. ``leverage_appetite``: the share of the margin XM frees that it re-uses to
     scale its positions up."""
@@ -33,6 +36,8 @@ class EndUserTypeConfig(Frozen):
     securities_multiple: float = Field(0.5, ge=0)
     credit_line_multiple: float = Field(0.5, ge=0)
     credit_spread_bp: float = Field(150.0, ge=0)
+    uncommitted_line_multiple: float = Field(0.0, ge=0)
+    redemption_rate_daily: float = Field(0.0, ge=0, le=1)
     payment_policy: Literal["cash_first", "securities_first"] = "cash_first"
     deleverage_fraction: float = Field(0.25, ge=0, le=1)
     leverage_appetite: float = Field(0.0, ge=0, le=1)

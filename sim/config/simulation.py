@@ -16,6 +16,7 @@ from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
 from sim.config.ccp import CcpConfig, cme_default, ficc_default
 from sim.config.firms import FirmsConfig
+from sim.config.funding import FundingConfig
 from sim.config.liquidation import LiquidationConfig
 from sim.config.market import MarketConfig
 from sim.config.operations import OperationsConfig
@@ -82,6 +83,7 @@ class SimConfig(Frozen):
     operations: OperationsConfig = Field(default_factory=OperationsConfig)
     adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
     liquidation: LiquidationConfig = Field(default_factory=LiquidationConfig)
+    funding: FundingConfig = Field(default_factory=FundingConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -30,10 +30,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
 from sim.metrics.operations import (
     call_outcomes,
     desk_rows,
+    funding_rows,
     hop_windows,
     latency_rows,
     liquidity_rows,
@@ -129,6 +131,7 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
         + throughput(calls, payments)
         + desk_rows(tables["desk"])
         + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
+        + (funding_rows(tables["events"]) if funding_active(config.population.types) else [])
     )
 
 

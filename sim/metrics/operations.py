@@ -204,3 +204,14 @@ def liquidity_rows(
         ("ccp_liquidity_advances", "all", (events["kind"] == "ccp_liquidity").sum()),
         ("xm_fallbacks", "all", (events["kind"] == "xm_fallback").sum()),
     ]
+
+
+def funding_rows(events: pd.DataFrame) -> list[Row]:
+    """End users' funding in stress (``agents.fund_funding``): undrawn uncommitted credit lenders
+    withdrew, redemptions funds paid, and redemptions they could not pay."""
+    kinds = ("credit_line_cut", "redemption", "redemption_shortfall")
+    names = ("credit_lines_cut_usd", "redemptions_usd", "redemptions_unpaid_usd")
+    return [
+        (name, "all", float(events.loc[events["kind"] == kind, "amount_usd"].sum()))
+        for name, kind in zip(names, kinds, strict=True)
+    ]

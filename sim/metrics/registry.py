@@ -192,6 +192,13 @@ METRICS: dict[str, Metric] = declare(
            "Customer calls a clearing firm declared defaulted"),
     Metric("ccp_liquidity_advances", COUNT, PER_RUN, 0.0, INF,
            "Variation margin losses a CCP advanced from its liquidity facility"),
+    Metric("credit_lines_cut_usd", USD, PER_RUN, 0.0, INF,
+           "Undrawn uncommitted credit lenders withdrew from end users in stress (only when"
+           " some type has an uncommitted line or redeems)"),
+    Metric("redemptions_usd", USD, PER_RUN, 0.0, INF,
+           "Redemptions funds paid to their investors in stress (only with funding active)"),
+    Metric("redemptions_unpaid_usd", USD, PER_RUN, 0.0, INF,
+           "Redemptions funds could not pay from free cash (only with funding active)"),
     Metric("xm_fallbacks", COUNT, PER_RUN, 0.0, INF,
            "XM firm accounts and cycles margined standalone because the other CCP's figures"
            " were missing"),

@@ -54,6 +54,24 @@ class Ledger:
         """Cash ``name`` can pay now: balance plus unused credit (may be ``inf``)."""
         return self._balance[CASH][name] + self._limit[name]
 
+    def limit(self, name: str) -> float:
+        """The credit limit of ``name`` (cents; may be ``inf``)."""
+        return self._limit[name]
+
+    def set_limit(self, name: str, credit_limit_cents: float) -> None:
+        """Change the credit limit of ``name`` (a lender cuts or grants a line); refused when
+        the account's cash balance is already below the new limit, or the limit is negative."""
+        if name not in self._limit:
+            raise LedgerError(f"unknown account {name!r}")
+        if not credit_limit_cents >= 0:
+            raise LedgerError(f"credit limit of {name!r} must be >= 0, got {credit_limit_cents}")
+        if self._balance[CASH][name] < -credit_limit_cents:
+            raise LedgerError(
+                f"credit limit of {name!r} cannot fall to {credit_limit_cents} cents: balance"
+                f" {self._balance[CASH][name]}"
+            )
+        self._limit[name] = credit_limit_cents
+
     def can_pay(self, name: str, amount_cents: int) -> bool:
         return self.available(name) >= amount_cents
 
