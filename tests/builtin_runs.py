@@ -21,6 +21,13 @@ from experiments.spec import read_spec
 from sim.config import deep_merge
 
 REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
+# the model settings before issue 11 (funding, liquidation, impact, population, FICC leg)
+LEGACY = {
+    "population": {"model": "legacy"},
+    "funding": {"buffer_basis": "standalone"},
+    "market": {"impact": {"model": "per_bn"}},
+    "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete"},
+}
 SMALL = {
     "population": {"n_end_users": 12},
     "market": {"lookback_days": 300},
@@ -49,11 +56,13 @@ def _as_datetime(value) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
-def shrink(raw: dict) -> dict:
-    """The reduced spec of a built-in study (see the module docstring)."""
+def shrink(raw: dict, legacy: bool = False) -> dict:
+    """The reduced spec of a built-in study (see the module docstring); ``legacy``: with the
+    model settings as they stood before issue 11 (``LEGACY``)."""
     adoption = is_adoption_study(raw)
     days = {"start": "2026-04-01", "business_days": 70} if adoption else {"business_days": 3}
     base = deep_merge(raw["base"], {**SMALL, "calendar": days})
+    base = deep_merge(base, LEGACY) if legacy else base
     scenarios = {}
     for name, override in (raw.get("scenarios") or {}).items():
         users = ((override or {}).get("population") or {}).get("n_end_users")
@@ -62,13 +71,13 @@ def shrink(raw: dict) -> dict:
     return {**raw, "replications": 2, "base": base, "scenarios": scenarios}
 
 
-def run_builtin(name: str, folder: Path) -> Path:
-    """Run built-in study ``name`` reduced, in this process, without a history file; returns
-    its results folder."""
+def run_builtin(name: str, folder: Path, legacy: bool = False) -> Path:
+    """Run built-in study ``name`` reduced, in this process, without a history file (with the
+    legacy model settings when ``legacy``); returns its results folder."""
     raw, _ = read_spec(name)
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / f"{name}.yaml"
-    spec.write_text(yaml.safe_dump(shrink(raw)))
+    spec.write_text(yaml.safe_dump(shrink(raw, legacy)))
     out = folder / "out"
     result = CliRunner().invoke(
         app,

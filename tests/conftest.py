@@ -50,11 +50,13 @@ def builtin_output(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], 
     (``tests/builtin_runs.py``), run on first request and shared by the whole session."""
     from builtin_runs import run_builtin
 
-    done: dict[str, Path] = {}
+    done: dict[tuple[str, bool], Path] = {}
 
-    def get(name: str) -> Path:
-        if name not in done:
-            done[name] = run_builtin(name, tmp_path_factory.mktemp(name))
-        return done[name]
+    def get(name: str, legacy: bool = False) -> Path:
+        """``legacy``: with the model settings before issue 11 (``builtin_runs.LEGACY``)."""
+        if (name, legacy) not in done:
+            folder = tmp_path_factory.mktemp(f"{name}_legacy" if legacy else name)
+            done[name, legacy] = run_builtin(name, folder, legacy)
+        return done[name, legacy]
 
     return get

@@ -32,6 +32,7 @@ import pandas as pd
 
 from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
+from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
     call_outcomes,
     desk_rows,
@@ -135,6 +136,18 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
     )
 
 
+def market_rows(tables: dict[str, pd.DataFrame], run) -> list[dict]:
+    """Deleveraging and basis metrics (``sim.metrics.market``) of a clearing run."""
+    if not len(tables["accounts_daily"]):
+        return []
+    run_level, dated = basis_rows(run)
+    run_level += deleveraged_share_rows(run, tables["events"])
+    return [_one(m, v, e) for m, e, v in run_level] + [
+        {"date": d, "entity": "all", "entity_type": e, "metric": m, "value": v}
+        for d, e, m, v in dated
+    ]
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -146,6 +159,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     if len(tables["calls"]):
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
     rows += network_rows(graph, daily) + population_rows(run)
+    rows += market_rows(tables, run)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [

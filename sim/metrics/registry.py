@@ -30,6 +30,7 @@ COUNT = "count"
 FRACTION = "fraction"
 MINUTES = "minutes"
 BUSINESS_MINUTES = "business minutes"
+BP = "bp"
 HHI = "HHI 0-10000"
 BUSINESS_DAYS = "business days"
 CALENDAR_DAYS = "calendar days"
@@ -186,6 +187,20 @@ METRICS: dict[str, Metric] = declare(
            "Largest value of customer call payments settled in one day", basis=STATISTIC),
     Metric("liquidity_shortfalls", COUNT, PER_RUN, 0.0, INF,
            "Calls an end user could not meet from its liquidity"),
+    # market (sim.metrics.market)
+    Metric("deleveraged_share", FRACTION, PER_RUN, 0.0, 1.0,
+           "Cash face end users sold in deleveraging over their cash face at the start, per"
+           " end-user type (for a basis book, the share of gross Treasury exposure)",
+           basis=STATISTIC),
+    Metric("basis_bp", BP, PER_DAY, -INF, INF,
+           "Futures-cash basis at the close, impact included, per futures family (bp; + ="
+           " futures cheapen against cash)", basis=STATISTIC),
+    Metric("basis_impact_bp", BP, PER_DAY, -INF, INF,
+           "The part of the basis moved by the population's trades, per futures family (bp)",
+           basis=STATISTIC),
+    Metric("basis_impact_min_bp", BP, PER_RUN, -INF, 0.0,
+           "Most negative basis impact of the population's trades over the run, per futures"
+           " family (bp)", basis=STATISTIC),
     Metric("deleveraged_face_usd", USD, PER_RUN, 0.0, INF,
            "Face value of cash positions end users sold in forced deleveraging"),
     Metric("customer_defaults", COUNT, PER_RUN, 0.0, INF,
