@@ -74,6 +74,7 @@ class EndUser(Agent):
         self.family, self.cash_face = basis  # futures family index (-1: none), cash face (USD)
         self.haircut = run.config.firms.collateral_haircut
         self.positions = dict(positions or {})  # symbol: face USD or contracts, both legs
+        self.requirements: dict[str, int] = {}  # CCP: the latest call's requirement (cents)
 
     def open_liquidity(self, cash_cents: int, credit_cents: int, securities_cents: int) -> None:
         """Open the run holding ``cash_cents`` of cash with a committed credit line of
@@ -127,6 +128,31 @@ class EndUser(Agent):
             self.instruct(call, SECURITIES, self.securities, face, sec_value)
         if cash:
             self.instruct(call, CASH, self.cash, cash, cash)
+        self.keep_buffer(call)
+
+    def keep_buffer(self, call: MarginCall) -> None:
+        """The buffer policy (``liquidation.buffer_floor``, ``buffer_target``): when the free
+        liquidity left after paying falls below ``buffer_floor`` x its current requirements (the
+        latest call's per CCP), sell the fraction of both legs that brings it back to
+        ``buffer_target`` x the (proportionally smaller) requirements; the margin released comes
+        back as excess at the next cycles."""
+        cfg = self.run.config.liquidation
+        self.requirements[call.ccp] = call.required_cents or self.requirements.get(call.ccp, 0)
+        required = sum(self.requirements.values())
+        free = self.liquidity_cents()
+        if cfg.buffer_floor <= 0 or required <= 0 or free >= cfg.buffer_floor * required:
+            return
+        fraction = min(max(1.0 - max(free, 0) / (cfg.buffer_target * required), 0.0), 1.0)
+        for leg, firm in self.firms.items():
+            self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
+        self.run.log("deleverage_sale", self.agent_id, call.call_id,
+                     face_usd=fraction * self.cash_face, scale=fraction)  # fmt: skip
+        self.feed_sale(fraction)
+
+    def liquidity_cents(self) -> int:
+        """Free cash (credit included) and free Treasuries at the firms' haircut value."""
+        price = self.run.collateral_price()
+        return self.free(CASH) + max(value_cents(self.free(SECURITIES), price, self.haircut), 0)
 
     def instruct(self, call: MarginCall, asset: str, src: str, amount: int, value: int) -> None:
         self.reserved[asset] += amount
@@ -168,10 +194,7 @@ class EndUser(Agent):
         selling ``f`` cuts the call's IM part by ``f`` x its requirement); False when no sale
         can (the VM part exceeds its cash, or the shortfall exceeds the IM part)."""
         cash_free = self.free(CASH)
-        securities = max(
-            value_cents(self.free(SECURITIES), self.run.collateral_price(), self.haircut), 0
-        )
-        need = call.amount_cents - cash_free - securities
+        need = call.amount_cents - self.liquidity_cents()
         if cash_free < call.cash_cents or need > call.im_cents or call.required_cents <= 0:
             return False
         crowd = self.run.feedback.crowds.get(self.user_type, 0.0)

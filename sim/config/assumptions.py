@@ -142,6 +142,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " whose released margin covers the shortfall; fixed_fraction is the legacy rule"),
     Assumption("liquidation.closeout", "model choice: liquidate sells a defaulted customer's"
                " book on the path; delete is the legacy rule"),
+    Assumption("liquidation.buffer_floor", "fund risk policy: deleverage when free liquidity falls"
+               " below this multiple of current margin (assumption; 0 switches it off)"),
+    Assumption("liquidation.buffer_target", "fund risk policy: the multiple of current margin a"
+               " deleveraging fund restores (assumption)"),
     Assumption("liquidation.closeout_days", "2 business days: CME's margin period of risk for"
                " futures is 1-2 days (client accounts 2), FICC's 3 for sponsored members; a"
                " firm closing out a customer is taken to be as quick as CME"),

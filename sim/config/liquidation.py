@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.config.base import Frozen
 
@@ -27,8 +27,24 @@ class LiquidationConfig(Frozen):
     ``closeout``: what a firm does with a defaulted customer's positions: ``delete`` (legacy:
     they vanish at no cost) or ``liquidate``: it sells them over ``closeout_days`` business days
     on the simulated path with impact; the loss against the default mark is met from the
-    customer's equity at the firm, the rest from the firm's own cash."""
+    customer's equity at the firm, the rest from the firm's own cash.
+
+    The buffer policy (``raise_cash`` users): after paying a call, a user whose free liquidity
+    (cash, credit and Treasuries at the firms' haircut) is below ``buffer_floor`` x its current
+    margin requirements sells enough of both legs to bring it back to ``buffer_target`` x the
+    smaller requirements (``buffer_floor: 0``: no policy)."""
 
     deleverage: Literal["fixed_fraction", "raise_cash"] = "fixed_fraction"
     closeout: Literal["delete", "liquidate"] = "delete"
     closeout_days: int = Field(2, ge=1, le=20)
+    buffer_floor: float = Field(0.0, ge=0.0, le=10.0)
+    buffer_target: float = Field(1.0, gt=0.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _target_above_floor(self) -> LiquidationConfig:
+        if self.buffer_floor > self.buffer_target:
+            raise ValueError(
+                f"buffer_target ({self.buffer_target}) must be at least buffer_floor"
+                f" ({self.buffer_floor})"
+            )
+        return self
