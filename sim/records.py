@@ -138,6 +138,9 @@ EVENT_KINDS: dict[str, str] = {
     "scale_up": "an XM user re-used freed margin (scale of both legs)",
     "xm_link_down": "XM figures lost in a link outage (ref day:mark)",
     "xm_fallback": "an XM account margined standalone (ref firm:account; date_index)",
+    "repo_roll": "an end user's cleared repo rolled with its sponsor (ref and counterparty the"
+    " sponsor; date_index, face_usd collateral, scale the haircut, amount_cents the haircut"
+    " change owed; recorded, not settled)",
 }
 
 

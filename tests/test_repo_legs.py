@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from tiny import TINY
+from tiny import TINY, TINY_SEED
 
 from agents.adoption_desk import ADOPTERS_ID
 from agents.worlds.adoption import build_adoption_world
-from agents.worlds.clearing import make_ccps, opening_margin
+from agents.worlds.clearing import build_world, make_ccps, opening_margin
 from sim.config import EndUserTypeConfig, build_config, deep_merge
 from sim.config.repo import RepoConfig
 from sim.margin.exposure import book_exposures
@@ -26,7 +26,7 @@ from sim.population.legs import (
     roll_days,
     roll_schedule,
 )
-from sim.run import Run
+from sim.run import Run, run
 
 HEDGE_FUND = EndUserTypeConfig(
     share=1.0,
@@ -155,3 +155,22 @@ def test_rolls_reset_the_haircut_to_the_regimes_by_hand():
     assert roll_schedule(3, 4, 1).all()  # overnight repo rolls every day
     # $9.8m financed at SOFR 4.30% + 5bp for one day, act/360: 9.8e6 x 0.0435 / 360
     assert repo_interest_usd(1e7, 0.02, 4.30, repo) == pytest.approx(1184.1667, abs=1e-4)
+
+
+def test_repo_rolls_are_recorded_on_the_schedule():
+    """Invariant: under ``cleared_repo`` with term 2 each repo-financed user logs one
+    ``repo_roll`` on each of its roll days (users ``i`` roll on days with ``(d + i) % 2 == 0``,
+    of the tiny world's 3 days), with its collateral face and a haircut of the config; custody
+    users and ``outright`` runs log none."""
+    repo = {"term_business_days": 2, "haircut_calm": 0.02, "haircut_stressed": 0.05}
+    population = {**TINY["population"], "ficc_leg": "cleared_repo", "repo": repo}
+    config = build_config(deep_merge(TINY, {"population": population}))
+    rolls = run(config, TINY_SEED, build_world).tables["events"].query("kind == 'repo_roll'")
+    users = {u.user_id: i for i, u in enumerate(Run(config, TINY_SEED).population.users)}
+    funds = [u for u, i in users.items() if u in set(rolls["entity"])]
+    assert funds and set(rolls["scale"]) <= {0.02, 0.05}
+    for user in funds:
+        days = rolls.loc[rolls["entity"] == user, "date_index"].tolist()
+        assert days == [d for d in range(3) if (d + users[user]) % 2 == 0]
+    outright = run(build_config(TINY), TINY_SEED, build_world).tables["events"]
+    assert not (outright["kind"] == "repo_roll").any()

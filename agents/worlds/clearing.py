@@ -24,6 +24,7 @@ from agents.ccp_accounts import CcpBook
 from agents.clearing_firm import ClearingFirm
 from agents.custodian import Custodian
 from agents.end_user import EndUser
+from agents.worlds.repo import start_repo_rolls
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
@@ -222,3 +223,4 @@ def build_world(run: Run) -> None:
     im = reuse_freed_margin(run, ccps, im)
     open_balances(ccps, firms, im)
     start_world(run, ccps, firms, audit)
+    start_repo_rolls(run)
