@@ -48,8 +48,9 @@ LEGS = ("futures", "cash")
 
 @dataclass(frozen=True)
 class UserBook:
-    """Static per-user arrays of the study: ids, types, size buckets, funding spreads (bp a
-    year), XM legs (dollars per bp), consolidation targets (firm index) and moves, and the
+    """Static per-user arrays of the study: ids, types, size buckets (by the cash DV01 held,
+    cleared or not), funding spreads (bp a year), XM legs (the cleared legs of
+    ``sim.population.legs``, dollars per bp), consolidation targets (firm index) and moves, and the
     heterogeneous draws: fixed and consolidation costs (dollars), lead times (business days)."""
 
     ids: tuple[str, ...]

@@ -92,7 +92,11 @@ def test_outright_reproduces_the_old_books():
         book = world["ccps"][c].book
         np.testing.assert_array_equal(book.cash_exp[: len(users)], old.cash)
         np.testing.assert_array_equal(book.futures_exp[: len(users)], old.futures)
-    assert build_config({}).population.ficc_leg == "outright"  # the default, for now
+
+
+def test_the_default_is_outright_for_now():
+    """The lead flips the default to ``cleared_repo`` with one golden regeneration."""
+    assert build_config({}).population.ficc_leg == "outright"
 
 
 def test_custody_users_get_no_xm_benefit_and_repo_funds_do():
@@ -172,5 +176,7 @@ def test_repo_rolls_are_recorded_on_the_schedule():
     for user in funds:
         days = rolls.loc[rolls["entity"] == user, "date_index"].tolist()
         assert days == [d for d in range(3) if (d + users[user]) % 2 == 0]
-    outright = run(build_config(TINY), TINY_SEED, build_world).tables["events"]
+    plain = {**TINY["population"], "ficc_leg": "outright"}
+    config = build_config(deep_merge(TINY, {"population": plain}))
+    outright = run(config, TINY_SEED, build_world).tables["events"]
     assert not (outright["kind"] == "repo_roll").any()
