@@ -49,6 +49,8 @@ def test_a_basis_funds_ficc_row_holds_repo_with_the_collateral_dv01():
     assert round(HAND_DV01_10Y, 2) == 8175.72
     assert cash == pytest.approx([0.0, 0.0, 0.0, HAND_DV01_10Y, 0.0])
     assert has_ficc_leg(book)
+    outright = book_exposures([{"UST10Y": 1e7, "TN": -93.0}])  # invariant: same collateral
+    np.testing.assert_array_equal(book_exposures([book]).total, outright.total)
     half = HEDGE_FUND.model_copy(update={"repo_financed_share": 0.5})
     assert cleared_positions({"UST10Y": 1e7}, half, "cleared_repo") == {"REPO10Y": 5e6}
 
