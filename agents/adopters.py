@@ -33,6 +33,7 @@ from sim.population.adoption import (
     tally_by_type_and_size,
     user_ims,
 )
+from sim.population.legs import cleared_books
 from sim.records import (
     AdoptionDecisionRecord,
     MarketShareRecord,
@@ -47,8 +48,9 @@ LEGS = ("futures", "cash")
 
 @dataclass(frozen=True)
 class UserBook:
-    """Static per-user arrays of the study: ids, types, size buckets, funding spreads (bp a
-    year), XM legs (dollars per bp), consolidation targets (firm index) and moves, and the
+    """Static per-user arrays of the study: ids, types, size buckets (by the cash DV01 held,
+    cleared or not), funding spreads (bp a year), XM legs (the cleared legs of
+    ``sim.population.legs``, dollars per bp), consolidation targets (firm index) and moves, and the
     heterogeneous draws: fixed and consolidation costs (dollars), lead times (business days)."""
 
     ids: tuple[str, ...]
@@ -67,8 +69,9 @@ def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) 
     """Draw the heterogeneous costs and lead times (streams ``adoption.fixed_cost``,
     ``adoption.consolidation_cost``, ``adoption.lead_time``) and derive the static arrays."""
     pop, n = run.population, len(run.population.users)
-    exposure = book_exposures([u.positions for u in pop.users], eligible_only=True)
+    exposure = book_exposures(cleared_books(pop, run.config.population), eligible_only=True)
     legs = (exposure.futures, exposure.cash)
+    held = book_exposures([u.positions for u in pop.users], eligible_only=True).cash
     offers = np.array([f.kind == "bd_fcm" and f.offers_xm for f in pop.firms])
     weights = np.array([f.size_weight for f in pop.firms])
     target, moves = consolidation_target(fut, cash, offers, weights)
@@ -76,7 +79,7 @@ def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) 
     return UserBook(
         tuple(u.user_id for u in pop.users),
         types,
-        size_buckets(legs[1].sum(axis=1)),
+        size_buckets(held.sum(axis=1)),
         np.array([cfg.spread_bp(t) for t in types]),
         legs,
         target,

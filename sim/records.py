@@ -154,6 +154,9 @@ EVENT_KINDS: dict[str, str] = {
     " date_index)",
     "redemption_shortfall": "a fund could not pay a redemption in full (ref cash account;"
     " amount_cents unpaid, date_index)",
+    "repo_roll": "an end user's cleared repo rolled with its sponsor (ref and counterparty the"
+    " sponsor; date_index, face_usd collateral, scale the haircut, amount_cents the haircut"
+    " change owed; recorded, not settled)",
 }
 
 

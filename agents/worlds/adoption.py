@@ -9,7 +9,9 @@ the CCPs' margin models.
 On each month's ``evaluation_day_of_month``-th business day at 07:00 ET from ``live_date`` on,
 ``Adopters`` computes every user's standalone and XM IM of its XM-eligible legs (both CCPs'
 models, ``xm.rule``/``cap``, the history known at the previous close, the cash leg scaled by the
-cleared share of that date), vectorised over all users. Users not yet decided whose savings over
+cleared share of that date), vectorised over all users; the legs are the cleared legs the
+clearing world margins (``sim.population.legs``: under ``population.ficc_leg: cleared_repo`` a
+custody holding has no FICC leg and so saves nothing). Users not yet decided whose savings over
 ``payback_years`` beat their cost decide (for good). A user eligible under ``xm.eligibility``
 given its current firms pays the fixed cost and onboards at its futures firm (which opens the XM
 account); any other pays fixed + consolidation cost and onboards at its consolidation target

@@ -29,12 +29,14 @@ from agents.custodian import Custodian
 from agents.deleveraging import crowd_flows
 from agents.end_user import EndUser
 from agents.fund_funding import FundedUser, FundFunding, funded_user
+from agents.worlds.repo import start_repo_rolls
 from sim.config import funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
 from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
+from sim.population.legs import cleared_books, xm_capable
 from sim.population.population import EndUserSpec
 from sim.run import Run
 from sim.settlement.ledger import to_cents
@@ -43,17 +45,20 @@ MEMBERS = {"cme": ("bd_fcm", "fcm"), "ficc": ("bd_fcm", "bd")}
 
 
 def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
+    """The CCP's rows: every end user's cleared positions (``population.ficc_leg``:
+    ``sim.population.legs``), then its members' house books."""
     pop, xm_rule = run.population, run.config.xm.rule
     houses = [f for f in pop.firms if f.kind in MEMBERS[ccp_id]]
+    books = cleared_books(pop, run.config.population)
     rows = [
         (
             u.user_id,
             u.user_type,
             u.futures_firm if ccp_id == "cme" else u.cash_firm,
             "customer_xm" if x else "customer",
-            u.positions,
+            book,
         )
-        for u, x in zip(pop.users, xm_users, strict=True)
+        for u, x, book in zip(pop.users, xm_users, books, strict=True)
     ]
     for f in houses:
         xm = f.kind == "bd_fcm" and xm_rule != "none"
@@ -167,11 +172,12 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> tuple[dict, list[FundedUs
 
 def make_ccps(run: Run) -> dict[str, Ccp]:
     """CME and FICC, each the other's XM partner; XM accounts for the eligible end users when
-    XM is on."""
+    XM is on (and, under ``cleared_repo``, they have a FICC position: ``legs.xm_capable``)."""
     cfg, pop = run.config, run.population
     xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
     rule = cfg.xm.eligibility
     xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
+    xm_users &= xm_capable(cleared_books(pop, cfg.population), cfg.population.ficc_leg)
     return {
         c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
         for c, p in (("cme", "ficc"), ("ficc", "cme"))
@@ -270,3 +276,4 @@ def build_world(run: Run) -> None:
     tell_firms_positions(firms, users)
     open_balances(ccps, firms, im)
     start_world(run, ccps, firms, audit, funded)
+    start_repo_rolls(run)

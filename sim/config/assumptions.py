@@ -49,6 +49,12 @@ _TFF = (
 _FORM_PF = "Form PF via FEDS Note 'Hedge Fund Treasury Exposures, Repo, and Margining', 6 Oct 2021"
 _FCM_DATA = "CFTC FCM financial data (monthly), 2016 and 2024-25 (DESIGN.md section 2)"
 _PUBLIC = "population.public_data"
+_SPONSORED = (
+    "hedge funds borrow in repo almost exclusively through FICC's sponsored DVP service and"
+    " uncleared bilateral repo; hedge fund sponsored repo borrowing $233bn against $715bn of"
+    " 2/5/10Y futures shorts, May 2023 (Barth, Kahn and Mann, FEDS Note, 30 Aug 2023; OFR"
+    " Cleared Repo Collection)"
+)
 _FIRMS = (
     f"{_SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
     f" netting members, {_DESIGN}) in the default's 6:4:4 proportion"
@@ -245,6 +251,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("funding.review_clock", f"after the 15:00 ET Treasury futures settlement price"
                f" ({_DESIGN} clock); 16:00 itself an assumption"),
     each("funding", "redemption_base nav_im_multiple redemption_lag_days"),
+    Assumption("population.ficc_leg", "scenario choice: outright notes at FICC (legacy) or the"
+               f" cleared repo that finances them ({_DESIGN}: FICC margins repo and net unsettled"
+               " positions, a settled holding in custody has no FICC position)"),
+    each("population.repo", "haircut_calm haircut_stressed term_business_days rate_spread_bp",
+         "assumption (hedge funds' repo: 74% at zero or negative haircut in uncleared"
+         f" bilateral repo, Dec 2022, {_FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo)"),
+    each("population.types.*", "cash_holding repo_financed_share"),
+    each("population.types.hedge_fund", "cash_holding repo_financed_share",
+         f"basis funds finance the long notes in sponsored repo: {_SPONSORED}; the share 1.0"
+         " an assumption"),
     # operations
     each("operations", "user_open user_close user_response_mean_minutes customer_due_clock"
          " customer_min_notice_minutes grace_business_days firm_pay_lead_minutes"),

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.config.base import Frozen
 from sim.config.public_data import PublicDataConfig
+from sim.config.repo import RepoConfig
 
 
 class EndUserTypeConfig(Frozen):
@@ -24,7 +25,11 @@ class EndUserTypeConfig(Frozen):
     ``redemption_rate_daily`` of its base per stressed business day. ``payment_policy``: how
     the IM part of a call is met. Short of liquidity, the user sells ``deleverage_fraction`` of
     its positions. ``leverage_appetite``: the share of the margin XM frees that it re-uses to
-    scale its positions up."""
+    scale its positions up. ``cash_holding``: how the long cash Treasuries are held when
+    ``population.ficc_leg`` is ``cleared_repo`` (``sim.population.legs``): ``repo`` finances
+    ``repo_financed_share`` of them in sponsored repo cleared at FICC (sponsor: the user's cash
+    firm), the rest in custody; ``custody`` holds them all settled in custody, with no FICC
+    position (``repo_financed_share`` must then be 0)."""
 
     share: float = Field(gt=0)
     template: Literal["basis", "overlay", "hedged_book"]
@@ -42,6 +47,17 @@ class EndUserTypeConfig(Frozen):
     deleverage_fraction: float = Field(0.25, ge=0, le=1)
     leverage_appetite: float = Field(0.0, ge=0, le=1)
     p_same_bd_fcm: float = Field(0.4, ge=0, le=1)
+    cash_holding: Literal["repo", "custody"] = "custody"
+    repo_financed_share: float = Field(0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _holding(self) -> EndUserTypeConfig:
+        repo, share = self.cash_holding == "repo", self.repo_financed_share
+        if repo and share == 0:
+            raise ValueError("repo_financed_share: must be above 0 when cash_holding is repo")
+        if not repo and share != 0:
+            raise ValueError(f"repo_financed_share: {share} needs cash_holding: repo")
+        return self
 
 
 _DEFAULT_TYPES: dict[str, dict] = {
@@ -54,6 +70,8 @@ _DEFAULT_TYPES: dict[str, dict] = {
         "securities_multiple": 0.3,
         "credit_line_multiple": 0.3,
         "p_same_bd_fcm": 0.45,
+        "cash_holding": "repo",  # sponsored repo (sim.config.repo)
+        "repo_financed_share": 1.0,
     },
     "asset_manager": {
         "share": 0.35,
@@ -92,13 +110,18 @@ class PopulationConfig(Frozen):
     public data (``public_data``; ``sim.population.public_data``). ``scale``, when set, sizes
     the population as that share of the real market (``sim.population.sizing``) and then
     decides ``n_end_users`` and the firm counts; ``public_data`` without it takes the scale
-    from ``n_end_users``."""
+    from ``n_end_users``. ``ficc_leg``: the end users' FICC positions, ``outright`` (the
+    long notes themselves, held at FICC for the whole run) or ``cleared_repo`` (the cleared
+    repo financing them, on ``repo`` terms, per type's ``cash_holding``;
+    ``sim.population.legs``)."""
 
     model: Literal["legacy", "public_data"] = "legacy"
     n_end_users: int = Field(300, ge=1, le=1_000_000)
     scale: float | None = Field(None, gt=0.0, le=10.0)
     types: dict[str, EndUserTypeConfig] = Field(default_factory=_default_types)
     public_data: PublicDataConfig = Field(default_factory=PublicDataConfig)
+    ficc_leg: Literal["outright", "cleared_repo"] = "outright"
+    repo: RepoConfig = Field(default_factory=RepoConfig)
 
     @field_validator("types")
     @classmethod
