@@ -23,10 +23,10 @@ from sim.config import deep_merge
 REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # the model settings before issue 11 (funding, liquidation, impact, population, FICC leg)
 LEGACY = {
-    "population": {"model": "legacy"},
+    "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}},
-    "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete"},
+    "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
 }
 SMALL = {
     "population": {"n_end_users": 12},

@@ -88,8 +88,15 @@ def test_a_call_is_paid_through_the_custodian_after_the_response_time(
         assert ins.src_account == ("eu:u1:cash" if ins.asset == CASH else "eu:u1:sec")
 
 
+FIXED_FRACTION = {
+    "liquidation": {"deleverage": "fixed_fraction"},
+    "market": {"impact": {"model": "per_bn"}},
+}
+
+
 def test_a_user_that_cannot_pay_deleverages_both_legs_and_logs_the_shortfall():
-    fake = FakeRun(price=PRICE)
+    """The fixed-fraction rule with the per-$1bn impact (the settings before issue 11)."""
+    fake = FakeRun(FIXED_FRACTION, price=PRICE)
     # 100,000 cents of cash, no credit, no Treasuries, against 50,000 VM + 100,000 IM
     user = make_end_user(fake, "hedge_fund", (100_000, 0, 0), basis=(1, 2e9))
     noon = fake.at(0, "12:00")

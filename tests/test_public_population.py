@@ -41,9 +41,11 @@ def _public(scale: float = 1.0, seed: int = 7, **public):
     return cfg, pop
 
 
-def test_the_default_model_is_legacy():
-    """The lead flips the default together with the golden outputs; until then legacy."""
-    cfg = build_config()
+def test_the_legacy_model_keeps_its_population():
+    """``model: legacy`` (the default before issue 11): 300 users, one pair each, firms with
+    the config's liquidity and no bank affiliation."""
+    cfg = build_config({"population": {"model": "legacy"}})
+    assert build_config().population.model == "public_data"
     assert cfg.population.model == "legacy" and cfg.population.n_end_users == 300
     pop = make_population(cfg.population, cfg.firms, Streams(3).get("population"))
     assert all(f.own_liquidity_usd is None and not f.bank_affiliated for f in pop.firms)

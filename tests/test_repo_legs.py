@@ -96,9 +96,9 @@ def test_outright_reproduces_the_old_books():
         np.testing.assert_array_equal(book.futures_exp[: len(users)], old.futures)
 
 
-def test_the_default_is_outright_for_now():
-    """The lead flips the default to ``cleared_repo`` with one golden regeneration."""
-    assert build_config({}).population.ficc_leg == "outright"
+def test_the_default_is_cleared_repo():
+    """Since issue 11 the FICC leg of a repo-financed book is its cleared repo."""
+    assert build_config({}).population.ficc_leg == "cleared_repo"
 
 
 def test_custody_users_get_no_xm_benefit_and_repo_funds_do():

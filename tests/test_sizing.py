@@ -11,10 +11,10 @@ from sim.rng import Streams
 def test_scale_sets_counts():
     """2,700 end users (midpoint of 2,400-3,000 sponsored members) and 55/36/36 firms at 1;
     a tenth: 270 end users and 6/4/4 firms (rounded)."""
-    full = build_config({"population": {"scale": 1.0}})
+    full = build_config({"population": {"scale": 1.0, "model": "legacy"}})
     assert full.population.n_end_users == 2700
     assert (full.firms.n_bd_fcm, full.firms.n_fcm, full.firms.n_bd) == (55, 36, 36)
-    tenth = build_config({"population": {"scale": 0.1}})
+    tenth = build_config({"population": {"scale": 0.1, "model": "legacy"}})
     assert tenth.population.n_end_users == 270
     assert (tenth.firms.n_bd_fcm, tenth.firms.n_fcm, tenth.firms.n_bd) == (6, 4, 4)
 
@@ -24,7 +24,7 @@ def test_hedge_fund_basis_book_is_about_a_trillion():
     section 2); the hand estimate in sim/population/sizing.py is $1.04tn. A lognormal with log-sd
     0.8 over ~1,215 funds has a relative standard error of the total of about sqrt(e^0.64 - 1) /
     sqrt(1215) = 2.8%; the tolerance is the published range $0.8-1.3tn."""
-    cfg = build_config({"population": {"scale": 1.0}})
+    cfg = build_config({"population": {"scale": 1.0, "model": "legacy"}})
     pop = make_population(cfg.population, cfg.firms, Streams(7).get("population"))
     face = sum(
         q

@@ -81,7 +81,7 @@ def test_headline_sentences_from_a_hand_made_summary() -> None:
     )
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir()))
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir() if p.name != "legacy"))
 def test_glossary_covers_every_metric_of_a_summary(name: str) -> None:
     summary = pd.read_csv(GOLDEN / name / "summary.csv", keep_default_na=False)
     rows = glossary_rows(summary)

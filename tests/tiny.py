@@ -15,8 +15,12 @@ from pathlib import Path
 import yaml
 
 TINY = {
+    # the operations log predates issue 11's model: its funding, impact and liquidation rules
+    # are pinned to the settings of before (tests/test_deleveraging.py covers the new ones)
+    "funding": {"buffer_basis": "standalone"},
+    "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "calendar": {"business_days": 3},
-    "market": {"lookback_days": 300},
+    "market": {"lookback_days": 300, "impact": {"model": "per_bn"}},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
     "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0},
     "ficc": {
@@ -35,6 +39,8 @@ TINY = {
         "handling_minutes": 0,
     },
     "population": {
+        "model": "legacy",  # its own firm counts and three users, not the public-data sample
+        "ficc_leg": "outright",  # both users' notes at FICC: calls at both CCPs
         "n_end_users": 3,
         "types": {
             "regional_bank": None,

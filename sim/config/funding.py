@@ -46,7 +46,7 @@ class FundingConfig(Frozen):
     crisis", J. Monetary Econ. 2021; Fed FSR May 2020); hedge funds face quarterly notice, so an
     intramonth daily rate is a stress assumption."""
 
-    buffer_basis: Literal["scenario", "standalone"] = "standalone"
+    buffer_basis: Literal["scenario", "standalone"] = "scenario"
     cut_on: Literal["stressed_regime", "yield_move", "either"] = "stressed_regime"
     cut_move_bp: float = Field(15.0, gt=0)
     review_clock: Clock = "16:00"

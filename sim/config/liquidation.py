@@ -34,11 +34,11 @@ class LiquidationConfig(Frozen):
     margin requirements sells enough of both legs to bring it back to ``buffer_target`` x the
     smaller requirements (``buffer_floor: 0``: no policy)."""
 
-    deleverage: Literal["fixed_fraction", "raise_cash"] = "fixed_fraction"
-    closeout: Literal["delete", "liquidate"] = "delete"
+    deleverage: Literal["fixed_fraction", "raise_cash"] = "raise_cash"
+    closeout: Literal["delete", "liquidate"] = "liquidate"
     closeout_days: int = Field(2, ge=1, le=20)
-    buffer_floor: float = Field(0.0, ge=0.0, le=10.0)
-    buffer_target: float = Field(1.0, gt=0.0, le=10.0)
+    buffer_floor: float = Field(0.5, ge=0.0, le=10.0)
+    buffer_target: float = Field(0.75, gt=0.0, le=10.0)
 
     @model_validator(mode="after")
     def _target_above_floor(self) -> LiquidationConfig:

@@ -32,7 +32,7 @@ class ImpactConfig(Frozen):
     per business day) and its share by futures family, and the share of depth left in the
     stressed regime."""
 
-    model: Literal["per_bn", "depth"] = "per_bn"
+    model: Literal["per_bn", "depth"] = "depth"
     coeff: float = Field(1.0, ge=0.0)
     cost_fraction: float = Field(2.0 / 3.0, ge=0.0, le=1.0)
     futures_adv: dict[str, float] = Field(default_factory=default_futures_adv)

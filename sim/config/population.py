@@ -115,12 +115,12 @@ class PopulationConfig(Frozen):
     repo financing them, on ``repo`` terms, per type's ``cash_holding``;
     ``sim.population.legs``)."""
 
-    model: Literal["legacy", "public_data"] = "legacy"
+    model: Literal["legacy", "public_data"] = "public_data"
     n_end_users: int = Field(300, ge=1, le=1_000_000)
     scale: float | None = Field(None, gt=0.0, le=10.0)
     types: dict[str, EndUserTypeConfig] = Field(default_factory=_default_types)
     public_data: PublicDataConfig = Field(default_factory=PublicDataConfig)
-    ficc_leg: Literal["outright", "cleared_repo"] = "outright"
+    ficc_leg: Literal["outright", "cleared_repo"] = "cleared_repo"
     repo: RepoConfig = Field(default_factory=RepoConfig)
 
     @field_validator("types")
