@@ -25,6 +25,7 @@ from agents.customer_equity import CustomerEquity
 from agents.firm_treasury import FirmTreasury
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
+from sim.market.instruments import CATALOG
 from sim.messages import CycleStatement, Deleveraged, MarginCall, PaymentSettled, PositionChange
 from sim.records import DeskRecord
 from sim.run import Run
@@ -68,6 +69,7 @@ class ClearingFirm(Agent):
         self.desk = simpy.Resource(self.env, capacity=cfg.desk_staff)
         self.books: dict[str, dict[str, float]] = {}  # customer: its legs cleared here
         self.closing: set[str] = set()  # customers whose close-out is running
+        self.defaulted: set[str] = set()  # customers closed out (liquidation.closeout)
 
     @property
     def ledger_accounts(self) -> tuple[str, str]:
@@ -100,6 +102,8 @@ class ClearingFirm(Agent):
         if st.account.startswith("house"):
             return
         for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
+            if user in self.defaulted:
+                continue  # closed out: the firm carries its positions and calls it no more
             key = (user, st.ccp)
             position = self.customers.position(key, vm, im)
             self.customers.book_vm(key, vm)
@@ -206,12 +210,29 @@ class ClearingFirm(Agent):
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
         if self.run.config.liquidation.closeout == "liquidate":
-            book = leg_book(self.books.get(call.payer, {}), legs)
-            if book:
-                self.closing.add(call.payer)
-                self.env.process(close_out(self, call.payer, book, call.call_id))
+            legs = self.close_out_customer(call, legs)
         for leg in legs:
             self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
+
+    def close_out_customer(self, call: MarginCall, legs: tuple[str, ...]) -> tuple[str, ...]:
+        """Close out every leg the firm clears for the defaulted customer (at least ``legs``):
+        sold on the path (``agents.closeout``); the firm calls it no more (its unpaid debt is
+        written off, ``customer_writeoff``). Returns the legs closed."""
+        user = call.payer
+        book = self.books.get(user, {})
+        held = {CATALOG[s].side for s, q in book.items() if q}
+        legs = legs + tuple(sorted(held - set(legs)))
+        self.defaulted.add(user)
+        for ccp in sorted(self.ccps_of(user)):
+            debt = -min(self.customers.cash[(user, ccp)], 0)
+            if debt:
+                self.customers.cash[(user, ccp)] = 0
+                self.run.log("customer_writeoff", self.agent_id, user, amount_cents=debt)
+        sold = leg_book(book, legs)
+        if sold:
+            self.closing.add(user)
+            self.env.process(close_out(self, user, sold, call.call_id))
+        return legs
 
     def on_position(self, msg: PositionChange) -> None:
         """Forward a position change of a customer's leg to both CCPs and record it."""

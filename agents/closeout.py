@@ -8,7 +8,8 @@ depth``). The positions are marked to market at the CCPs (their value is variati
 the close-out loss is what the sales lose against the default mark: impact cost less the mark
 P&L. At the close of the last sale day the loss is met from the customer's equity at the firm
 (its collateral, in the segregated account), then from the firm's own cash; a gain goes to the
-customer's equity. While the close-out runs the firm returns none of that customer's excess.
+customer's equity, and what is left of the customer's cash equity is returned to it. While the
+close-out runs the firm returns none of that customer's excess.
 Money in cents unless named ``_usd``.
 """
 
@@ -46,6 +47,10 @@ def close_out(firm, user: str, book: dict[str, float], ref: str):
     yield firm.env.timeout(max(end - firm.env.now, 0.0))
     settle_loss(firm, user, int(to_cents(sale.closeout_loss_usd)), ref)
     firm.closing.discard(user)
+    for ccp in sorted(firm.ccps_of(user)):  # what is left of its collateral goes back to it
+        left = firm.customers.cash[(user, ccp)]
+        if left > 0:
+            firm.treasury.return_excess(user, (user, ccp), left, ref)
 
 
 def settle_loss(firm, user: str, loss: int, ref: str) -> None:

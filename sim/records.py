@@ -142,6 +142,8 @@ EVENT_KINDS: dict[str, str] = {
     " loss, < 0 a gain)",
     "closeout_firm_loss": "the part of a close-out loss the firm paid from its own cash (ref"
     " user; amount_cents)",
+    "customer_writeoff": "a firm wrote off a closed-out customer's negative equity, VM it had"
+    " paid for it (ref user; amount_cents)",
     "closeout_unfunded": "the part of a close-out loss nobody could pay (ref user; amount_cents)",
     "impact_cost": "an end user paid its sales' impact cost at the close (amount_cents)",
     "impact_cost_unpaid": "the part of an impact cost an end user could not pay (amount_cents)",

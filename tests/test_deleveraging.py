@@ -144,3 +144,15 @@ def test_every_closeout_settles_its_loss_or_gain_once(closed_out):
     assert paid.get("closeout_loss", 0.0) == pytest.approx(losses - unfunded, abs=1e-6)
     gains = -closeouts["amount_usd"].clip(upper=0).sum()
     assert paid.get("closeout_gain", 0.0) == pytest.approx(gains, abs=1e-6)
+
+
+def test_a_closed_out_customer_is_called_no_more_by_its_firm(closed_out):
+    """After a customer's default at a firm, that firm issues it no new call (its positions
+    there are closed out and its unpaid debt written off)."""
+    events, calls = closed_out["events"], closed_out["calls"]
+    defaults = events[events["kind"] == "customer_default"]
+    first = defaults.groupby(["entity", "counterparty"])["time_min"].min()
+    customer = calls[calls["level"] == "customer"]
+    for (firm, user), at in first.items():
+        later = customer[(customer["payee"] == firm) & (customer["payer"] == user)]
+        assert (later["issued_min"] <= at).all(), (firm, user)
