@@ -75,6 +75,7 @@ class EndUser(Agent):
         self.haircut = run.config.firms.collateral_haircut
         self.positions = dict(positions or {})  # symbol: face USD or contracts, both legs
         self.requirements: dict[str, int] = {}  # CCP: the latest call's requirement (cents)
+        self.deleveraged = False  # sold some of its book (it re-levers no more: agents.reuse)
 
     def open_liquidity(self, cash_cents: int, credit_cents: int, securities_cents: int) -> None:
         """Open the run holding ``cash_cents`` of cash with a committed credit line of
@@ -193,6 +194,8 @@ class EndUser(Agent):
         free cash and Treasuries leave of ``call`` (IM is positively homogeneous in positions:
         selling ``f`` cuts the call's IM part by ``f`` x its requirement); False when no sale
         can (the VM part exceeds its cash, or the shortfall exceeds the IM part)."""
+        if not self.run.calls.is_open(call.call_id):
+            return False  # it already defaulted: selling cannot save it
         cash_free = self.free(CASH)
         need = call.amount_cents - self.liquidity_cents()
         if cash_free < call.cash_cents or need > call.im_cents or call.required_cents <= 0:
@@ -212,6 +215,7 @@ class EndUser(Agent):
 
     def feed_sale(self, fraction: float) -> None:
         """The sale's market impact (``agents.deleveraging``); the book shrinks."""
+        self.deleveraged = True
         if self.run.config.market.impact.model == "per_bn":
             per_bn_impact(self.run, self.family, fraction * self.cash_face)
         else:

@@ -29,6 +29,7 @@ from agents.custodian import Custodian
 from agents.deleveraging import crowd_flows
 from agents.end_user import EndUser
 from agents.fund_funding import FundedUser, FundFunding, funded_user
+from agents.reuse import ReuseDesk
 from agents.worlds.repo import start_repo_rolls
 from sim.config import funding_active
 from sim.margin.exposure import book_exposures
@@ -89,23 +90,28 @@ def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
     }
 
 
-def scale_up(run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]) -> np.ndarray:
-    """XM users re-use ``leverage_appetite`` of the margin XM frees to scale their positions;
-    returns each user's scale (1: none)."""
+def scale_up(
+    run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """XM users re-use ``leverage_appetite`` of the margin XM frees: the target scale of their
+    positions (``agents.reuse``); types with ``reuse_speed`` 1 are scaled there now. Returns
+    each user's scale applied now and its target (1: none)."""
     n = len(run.population.users)
-    scales = np.ones(n)
+    scales, targets = np.ones(n), np.ones(n)
     for i, u in enumerate(run.population.users):
-        appetite = run.config.population.types[u.user_type].leverage_appetite
+        kind = run.config.population.types[u.user_type]
         freed = im["sa_cme"][i] + im["sa_ficc"][i] - im["cme"][i] - im["ficc"][i]
         used = im["cme"][i] + im["ficc"][i]
-        if appetite > 0 and freed > 0 and used > 0 and i < n:
-            scale = 1.0 + appetite * freed / used
+        if kind.leverage_appetite > 0 and freed > 0 and used > 0:
+            scale = targets[i] = 1.0 + kind.leverage_appetite * freed / used
+            if kind.reuse_speed < 1.0:
+                continue  # re-levered over time by the re-use desk
             for ccp in ccps.values():
                 ccp.book.scale(u.user_id, "futures", scale)
                 ccp.book.scale(u.user_id, "cash", scale)
             scales[i] = scale
             run.log("scale_up", u.user_id, scale=scale)
-    return scales
+    return scales, targets
 
 
 def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict) -> None:
@@ -220,12 +226,13 @@ def reuse_freed_margin(run: Run, ccps: dict[str, Ccp], im: dict) -> dict[str, np
     users' liquidity was sized on."""
     if not any(t.leverage_appetite > 0 for t in run.config.population.types.values()):
         return im
-    scales = scale_up(run, ccps, im)
+    scales, targets = scale_up(run, ccps, im)
     return {
         **opening_margin(ccps["cme"], ccps["ficc"], run),
         "sa_cme": im["sa_cme"],
         "sa_ficc": im["sa_ficc"],
         "scale": scales,
+        "target": np.where(scales == 1.0, targets, 1.0),  # still to reach over time
     }
 
 
@@ -277,3 +284,15 @@ def build_world(run: Run) -> None:
     open_balances(ccps, firms, im)
     start_world(run, ccps, firms, audit, funded)
     start_repo_rolls(run)
+    start_reuse(run, im)
+
+
+def start_reuse(run: Run, im: dict[str, np.ndarray]) -> None:
+    """The re-use desk for users who re-lever over time (``agents.reuse``), if any."""
+    targets = {
+        u.user_id: float(t)
+        for u, t in zip(run.population.users, im.get("target", ()), strict=False)
+        if t > 1.0
+    }
+    if targets:
+        ReuseDesk(run, targets).start()

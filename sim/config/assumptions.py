@@ -148,6 +148,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " whose released margin covers the shortfall; fixed_fraction is the legacy rule"),
     Assumption("liquidation.closeout", "model choice: liquidate sells a defaulted customer's"
                " book on the path; delete is the legacy rule"),
+    Assumption("population.types.*.reuse_speed", "assumption: how fast a fund re-levers freed"
+               " margin (1: at once, the rule before issue 11)"),
     Assumption("liquidation.buffer_floor", "fund risk policy: deleverage when free liquidity falls"
                " below this multiple of current margin (assumption; 0 switches it off)"),
     Assumption("liquidation.buffer_target", "fund risk policy: the multiple of current margin a"

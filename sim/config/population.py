@@ -25,11 +25,13 @@ class EndUserTypeConfig(Frozen):
     ``redemption_rate_daily`` of its base per stressed business day. ``payment_policy``: how
     the IM part of a call is met. Short of liquidity, the user sells ``deleverage_fraction`` of
     its positions. ``leverage_appetite``: the share of the margin XM frees that it re-uses to
-    scale its positions up. ``cash_holding``: how the long cash Treasuries are held when
-    ``population.ficc_leg`` is ``cleared_repo`` (``sim.population.legs``): ``repo`` finances
-    ``repo_financed_share`` of them in sponsored repo cleared at FICC (sponsor: the user's cash
-    firm), the rest in custody; ``custody`` holds them all settled in custody, with no FICC
-    position (``repo_financed_share`` must then be 0)."""
+    scale its positions up; ``reuse_speed``: the share of the gap to that target it closes each
+    business day (1: at once, before the run; ``agents.reuse``). ``cash_holding``: how the long
+    cash Treasuries are held when ``population.ficc_leg`` is ``cleared_repo``
+    (``sim.population.legs``): ``repo`` finances ``repo_financed_share`` of them in sponsored
+    repo cleared at FICC (sponsor: the user's cash firm), the rest in custody; ``custody``
+    holds them all settled in custody, with no FICC position (``repo_financed_share`` must then
+    be 0)."""
 
     share: float = Field(gt=0)
     template: Literal["basis", "overlay", "hedged_book"]
@@ -46,6 +48,7 @@ class EndUserTypeConfig(Frozen):
     payment_policy: Literal["cash_first", "securities_first"] = "cash_first"
     deleverage_fraction: float = Field(0.25, ge=0, le=1)
     leverage_appetite: float = Field(0.0, ge=0, le=1)
+    reuse_speed: float = Field(1.0, gt=0, le=1)
     p_same_bd_fcm: float = Field(0.4, ge=0, le=1)
     cash_holding: Literal["repo", "custody"] = "custody"
     repo_financed_share: float = Field(0.0, ge=0, le=1)
