@@ -81,6 +81,10 @@ TINY = {
     },
 }
 TINY_SEED = 11
+# the same world under issue 11's model (the defaults): only its own population is kept
+TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
+TINY_MODEL["market"] = {"lookback_days": 300}
+TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 
 def write_tiny_spec(folder: Path) -> Path:

@@ -1,0 +1,110 @@
+"""The tiny world (tests/tiny.py) under issue 11's model, the defaults: its exact call log,
+re-derived from the log of ``tests/test_tiny_run.py`` (the settings of before), row by row.
+
+Times follow the same schedule by hand as there (customer calls due 11:00 on the first business
+day two hours after issue, CCP calls an hour after issue, the custodian's 30 minutes, its
+Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. What changed:
+
+1. The FICC leg is the cleared repo that finances a hedge fund's notes; asset managers hold
+   theirs in custody and have no FICC position (``population.ficc_leg: cleared_repo``). So
+   eu00002's FICC calls (old C000001/2, C000009/11, C000023/25, C000028/29) are gone, and
+   eu00003, an asset manager with both legs at bd_fcm01, is no longer XM-capable: its old
+   ``customer_xm`` calls (C000013, C000016, C000021, C000027) become CME ``customer`` calls
+   (C000011/13 Monday intraday, C000015/18 Monday end of day) and its FICC calls are gone.
+2. bd_fcm01's FICC and CME ``customer_xm`` accounts now hold eu00001 alone, so each CCP call
+   on them equals eu00001's call of the cycle (C000001 = C000002, C000003 = C000005, C000007 =
+   C000008); eu00001's amounts at FICC are those of its repo (the same DV01 as the notes).
+3. Tuesday, after the Monday link outage made CME margin the XM account standalone (C000016,
+   C000019: the standalone requirement), eu00001's buffer policy sells 71% of its book at 07:00
+   when it pays C000019 (``liquidation.buffer_floor``); at 08:30 it cannot meet FICC's
+   start-of-day call C000022, sells 13% more (``raise_cash``) and the firm recomputes the call,
+   then its buffer policy sells nearly all the rest (99.7%). With its book nearly gone, its
+   Tuesday noon FICC call (old C000030) is not needed; CME's Tuesday close calls a few hundred
+   dollars on the account (C000023).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_tiny_run import _log
+from tiny import TINY_MODEL, TINY_SEED
+
+from agents.worlds.clearing import build_world
+from sim.config import build_config
+from sim.run import run
+
+# call_id, parent, level, ccp, cycle, payer, payee, account, cash_cents, im_cents, issued, due,
+# instructed, settled, status, prefunded_cents
+# fmt: off
+EXPECTED = [
+    ('C000001', '', 'ccp', 'ficc', 'noon', 'bd_fcm01', 'ficc', 'customer_xm',
+     0, 5688204, 'Fri 01 12:00', 'Fri 01 13:00', '', 'Fri 01 12:30', 'on_time', 5688204),
+    ('C000002', 'C000001', 'customer', 'ficc', 'noon', 'eu00001', 'bd_fcm01', 'customer_xm',
+     0, 5688204, 'Fri 01 12:00', 'Mon 04 11:00', 'Fri 01 12:00', 'Fri 01 12:30', 'on_time', 0),
+    ('C000003', '', 'ccp', 'cme', 'intraday', 'bd_fcm01', 'cme', 'customer_xm',
+     0, 847625, 'Fri 01 13:30', 'Fri 01 14:30', '', 'Fri 01 14:00', 'on_time', 847625),
+    ('C000004', '', 'ccp', 'cme', 'intraday', 'fcm01', 'cme', 'customer',
+     0, 132006, 'Fri 01 13:30', 'Fri 01 14:30', '', 'Fri 01 14:00', 'on_time', 132006),
+    ('C000005', 'C000003', 'customer', 'cme', 'intraday', 'eu00001', 'bd_fcm01', 'customer_xm',
+     0, 847625, 'Fri 01 13:30', 'Mon 04 11:00', 'Fri 01 13:30', 'Fri 01 14:00', 'on_time', 0),
+    ('C000006', 'C000004', 'customer', 'cme', 'intraday', 'eu00002', 'fcm01', 'customer',
+     0, 132006, 'Fri 01 13:30', 'Mon 04 11:00', 'Fri 01 13:30', 'Fri 01 14:00', 'on_time', 0),
+    ('C000007', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
+     0, 4304372, 'Fri 01 19:00', 'Mon 04 08:30', '', 'Mon 04 08:00', 'on_time', 0),
+    ('C000008', 'C000007', 'customer', 'cme', 'eod', 'eu00001', 'bd_fcm01', 'customer_xm',
+     0, 4304372, 'Fri 01 19:00', 'Mon 04 11:00', 'Mon 04 07:00', 'Mon 04 07:30', 'on_time', 0),
+    ('C000009', '', 'ccp', 'ficc', 'noon', 'bd_fcm01', 'ficc', 'customer_xm',
+     0, 49987984, 'Mon 04 12:00', 'Mon 04 13:00', '', 'Mon 04 12:30', 'on_time', 39781963),
+    ('C000010', 'C000009', 'customer', 'ficc', 'noon', 'eu00001', 'bd_fcm01', 'customer_xm',
+     0, 41947660, 'Mon 04 12:00', 'Tue 05 11:00', 'Mon 04 12:00', 'Mon 04 12:30', 'on_time', 0),
+    ('C000011', '', 'ccp', 'cme', 'intraday', 'bd_fcm01', 'cme', 'customer',
+     0, 69059936, 'Mon 04 13:30', 'Mon 04 14:30', '', 'Mon 04 14:00', 'on_time', 69059936),
+    ('C000012', '', 'ccp', 'cme', 'intraday', 'fcm01', 'cme', 'customer',
+     0, 6568697, 'Mon 04 13:30', 'Mon 04 14:30', '', 'Mon 04 14:00', 'on_time', 6206421),
+    ('C000013', 'C000011', 'customer', 'cme', 'intraday', 'eu00003', 'bd_fcm01', 'customer',
+     0, 66894239, 'Mon 04 13:30', 'Tue 05 11:00', 'Mon 04 13:30', 'Mon 04 14:00', 'on_time', 0),
+    ('C000014', 'C000012', 'customer', 'cme', 'intraday', 'eu00002', 'fcm01', 'customer',
+     0, 6206421, 'Mon 04 13:30', 'Tue 05 11:00', 'Mon 04 13:30', 'Mon 04 14:00', 'on_time', 0),
+    ('C000015', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer',
+     0, 43935020, 'Mon 04 19:00', 'Tue 05 08:30', '', 'Tue 05 08:00', 'on_time', 0),
+    ('C000016', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
+     0, 114686751, 'Mon 04 19:00', 'Tue 05 08:30', '', 'Tue 05 08:00', 'on_time', 0),
+    ('C000017', '', 'ccp', 'cme', 'eod', 'fcm01', 'cme', 'customer',
+     0, 4187446, 'Mon 04 19:00', 'Tue 05 08:30', '', 'Tue 05 08:00', 'on_time', 0),
+    ('C000018', 'C000015', 'customer', 'cme', 'eod', 'eu00003', 'bd_fcm01', 'customer',
+     0, 43935020, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
+    ('C000019', 'C000016', 'customer', 'cme', 'eod', 'eu00001', 'bd_fcm01', 'customer_xm',
+     0, 50060119, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
+    ('C000020', 'C000017', 'customer', 'cme', 'eod', 'eu00002', 'fcm01', 'customer',
+     0, 4187446, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
+    ('C000021', '', 'ccp', 'ficc', 'sod', 'bd_fcm01', 'ficc', 'customer_xm',
+     4094241, 58764904, 'Tue 05 08:30', 'Tue 05 09:30', '', 'Tue 05 09:00', 'on_time', 62859145),
+    ('C000022', 'C000021', 'customer', 'ficc', 'sod', 'eu00001', 'bd_fcm01', 'customer_xm',
+     4094241, 51023757, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
+    ('C000023', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
+     18595, 26407, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
+]
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    return run(build_config(TINY_MODEL), TINY_SEED, build_world)
+
+
+def test_call_log_under_the_new_model_is_exact(tiny_model):
+    assert _log(tiny_model.tables["calls"]) == EXPECTED
+
+
+def test_the_tuesday_sales_and_the_recomputed_call(tiny_model):
+    """Item 3 of the docstring: three sales of eu00001 on Tuesday (07:00 buffer policy, 08:30
+    raise_cash and buffer policy), the FICC call cut by what the second sale released
+    (58,764,904 - 51,023,757 = 7,741,147 cents), impact costs paid at the 15:00 close."""
+    events = tiny_model.tables["events"]
+    sales = events[events["kind"] == "deleverage_sale"]
+    assert list(sales["entity"]) == ["eu00001"] * 3
+    assert list(sales["time_et"].dt.strftime("%a %H:%M")) == ["Tue 07:00", "Tue 08:30", "Tue 08:30"]
+    [cut] = events.loc[events["kind"] == "call_recomputed", "amount_usd"]
+    assert round(cut * 100) == 58_764_904 - 51_023_757
+    costs = events[events["kind"] == "impact_cost"]
+    assert set(costs["time_et"].dt.strftime("%a %H:%M")) == {"Tue 15:00"}
