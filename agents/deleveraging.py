@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.market.impact import leg_impact_bp
 from sim.market.liquidation import flow_by_leg
 from sim.run import SETTLEMENT_CLOCK, Run
 from sim.settlement.ledger import to_cents
@@ -57,9 +56,7 @@ def impact_cost_cents(run: Run, day: int, flow: np.ndarray) -> int:
     """What a seller of ``flow`` (2, F) on ``day`` pays at its close (cents, >= 0): the
     module docstring's rule on the day's total sample flow."""
     fb = run.feedback
-    leg_bp = leg_impact_bp(
-        fb.flow_dv01[day], fb.scale, fb.sigma_bp[day], fb.params, fb.stressed[day]
-    )
+    leg_bp = fb.leg_bp(day, fb.flow_dv01[day])
     return int(to_cents(fb.params.cost_fraction * float(np.sum(np.abs(leg_bp * flow)))))
 
 
@@ -77,7 +74,7 @@ def expected_cost_cents(run: Run, day: int, crowd: np.ndarray, own: np.ndarray, 
     if run.config.market.impact.model == "per_bn":
         return 0.0
     fb = run.feedback
-    leg_bp = leg_impact_bp(f * crowd, fb.scale, fb.sigma_bp[day], fb.params, fb.stressed[day])
+    leg_bp = fb.leg_bp(day, f * crowd)
     return 100.0 * fb.params.cost_fraction * float(np.sum(np.abs(leg_bp * f * own)))
 
 

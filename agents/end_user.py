@@ -140,15 +140,13 @@ class EndUser(Agent):
         cfg = self.run.config.liquidation
         self.requirements[call.ccp] = call.required_cents or self.requirements.get(call.ccp, 0)
         required = sum(self.requirements.values())
+        if cfg.buffer_floor <= 0 or required <= 0:
+            return
         free = self.liquidity_cents()
-        if cfg.buffer_floor <= 0 or required <= 0 or free >= cfg.buffer_floor * required:
+        if free >= cfg.buffer_floor * required:
             return
         fraction = min(max(1.0 - max(free, 0) / (cfg.buffer_target * required), 0.0), 1.0)
-        for leg, firm in self.firms.items():
-            self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
-        self.run.log("deleverage_sale", self.agent_id, call.call_id,
-                     face_usd=fraction * self.cash_face, scale=fraction)  # fmt: skip
-        self.feed_sale(fraction)
+        self.sell(call.call_id, fraction, scale=fraction)
 
     def liquidity_cents(self) -> int:
         """Free cash (credit included) and free Treasuries at the firms' haircut value."""
@@ -182,12 +180,7 @@ class EndUser(Agent):
         )
         if fraction <= 0:
             return
-        for leg, firm in self.firms.items():
-            self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
-        self.run.log(
-            "deleverage_sale", self.agent_id, call.call_id, face_usd=fraction * self.cash_face
-        )
-        self.feed_sale(fraction)
+        self.sell(call.call_id, fraction)
 
     def raise_cash(self, call: MarginCall) -> bool:
         """Sell the smallest fraction of both legs whose released margin covers what the user's
@@ -205,13 +198,23 @@ class EndUser(Agent):
         fraction = fraction_covering(self.run, need, call.required_cents, crowd, own)
         if fraction is None:
             return False
-        for leg, firm in self.firms.items():
-            self.run.send(firm, PositionChange(self.agent_id, leg, 1.0 - fraction, "deleverage"))
-        face = fraction * self.cash_face
-        self.run.log("deleverage_sale", self.agent_id, call.call_id, face_usd=face, scale=fraction)
-        self.feed_sale(fraction)
+        self.sell(call.call_id, fraction, scale=fraction)
         self.run.send(call.payee, Deleveraged(self.agent_id, call.call_id, fraction))
         return True
+
+    def sell(self, ref: str, fraction: float, scale: float | None = None) -> None:
+        """Sell ``fraction`` of both legs for call ``ref``: the firms forward the change to the
+        CCPs, the sale is logged (``scale``: the fraction, where the rule records it) and fed to
+        the market."""
+        self.tell_firms(1.0 - fraction, "deleverage")
+        face = fraction * self.cash_face
+        self.run.log("deleverage_sale", self.agent_id, ref, face_usd=face, scale=scale)
+        self.feed_sale(fraction)
+
+    def tell_firms(self, factor: float, reason: str) -> None:
+        """Scale both legs by ``factor`` at the firms that clear them (and so at the CCPs)."""
+        for leg, firm in self.firms.items():
+            self.run.send(firm, PositionChange(self.agent_id, leg, factor, reason))
 
     def feed_sale(self, fraction: float) -> None:
         """The sale's market impact (``agents.deleveraging``); the book shrinks."""
@@ -222,10 +225,11 @@ class EndUser(Agent):
             day, flow = pricing_day(self.run), sale_flow(self.positions, fraction)
             self.run.feedback.trade(day, flow)
             self.env.process(self.pay_impact_cost(day, flow))
-        self.cash_face *= 1.0 - fraction
-        self.scale_positions(1.0 - fraction)
+        self.scale_book(1.0 - fraction)
 
-    def scale_positions(self, factor: float) -> None:
+    def scale_book(self, factor: float) -> None:
+        """The user's own record of its book (positions and cash face) scaled by ``factor``."""
+        self.cash_face *= factor
         self.positions = {s: q * factor for s, q in self.positions.items()}
 
     def pay_impact_cost(self, day: int, flow: np.ndarray):

@@ -17,7 +17,6 @@ from __future__ import annotations
 from agents.base import Agent
 from agents.deleveraging import pricing_day, sale_flow
 from sim.calendar import parse_clock
-from sim.messages import PositionChange
 from sim.run import Run
 
 REVIEW = parse_clock("16:00")
@@ -55,11 +54,9 @@ class ReuseDesk(Agent):
         if factor <= 1.0 + 1e-12:
             return
         self.scales[user.agent_id] = step
-        for leg, firm in user.firms.items():
-            self.run.send(firm, PositionChange(user.agent_id, leg, factor, "scale_up"))
+        user.tell_firms(factor, "scale_up")
         if self.run.config.market.impact.model == "depth":
             bought = -sale_flow(user.positions, factor - 1.0)
             self.run.feedback.trade(pricing_day(self.run), bought)
-        user.cash_face *= factor
-        user.scale_positions(factor)
+        user.scale_book(factor)
         self.run.log("scale_up", user.agent_id, scale=factor)

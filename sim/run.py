@@ -22,7 +22,6 @@ from sim.calendar import SimCalendar, parse_clock
 from sim.calls import CallBook
 from sim.config import SimConfig
 from sim.errors import CallStateError, LedgerError
-from sim.market.calibration import REGIMES, SHIPPED_MODEL, load_model
 from sim.market.feedback import MarketFeedback
 from sim.market.path import MarketPath, build_market
 from sim.metrics.compute import run_metrics
@@ -106,14 +105,12 @@ class Run:
     def _build_feedback(self) -> MarketFeedback:
         """The market's response to the run's trades (``sim.market.feedback``)."""
         market, cfg = self.market, self.config.market
-        model = load_model(Path(cfg.model_file) if cfg.model_file else SHIPPED_MODEL)
-        vols = np.array([model["regimes"][name]["vol_bp"] for name in REGIMES], dtype=float)
         run_days = slice(market.lookback_days, None)
         return MarketFeedback(
             market.changes_bp[run_days],
             market.basis_bp,
             market.regimes[run_days],
-            vols,
+            market.vol_bp_by_regime,
             cfg.basis.kappa,
             cfg.impact.params(),
             sample_scale(self.config.population),

@@ -278,10 +278,15 @@ def regime_path(
     return np.repeat(states, lengths)[:n_days]
 
 
+def regime_vols(params: dict[str, Any]) -> np.ndarray:
+    """Key-rate volatilities (bp per day, (2, 5)) of a model's regimes, in REGIMES order."""
+    return np.array([params["regimes"][name]["vol_bp"] for name in REGIMES], dtype=float)
+
+
 def _regime_arrays(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vol (2,5) bp, cholesky factors (2,5,5), df (2,)) in REGIMES order."""
     regimes = [params["regimes"][name] for name in REGIMES]
-    vol = np.array([r["vol_bp"] for r in regimes], dtype=float)
+    vol = regime_vols(params)
     chol = np.array([np.linalg.cholesky(np.asarray(r["corr"], dtype=float)) for r in regimes])
     df = np.array([r["df"] for r in regimes], dtype=float)
     return vol, chol, df

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.market.basis import FAMILIES
-from sim.market.impact import ImpactParams, family_sigma_bp, incremental_basis_bp
+from sim.market.impact import ImpactParams, family_sigma_bp, incremental_basis_bp, leg_impact_bp
 from sim.market.liquidation import LiquidationMarket, market_window
 
 
@@ -60,6 +60,12 @@ class MarketFeedback:
         """Move the basis by ``bp`` ((F,) or scalar) from ``day`` on, decaying at ``kappa``."""
         steps = np.arange(self.impact_bp.shape[0] - day)
         self.impact_bp[day:] += np.outer((1.0 - self.kappa) ** steps, np.ones(len(FAMILIES))) * bp
+
+    def leg_bp(self, day: int, flow_dv01: np.ndarray) -> np.ndarray:
+        """Signed impact (bp, (2, F)) of a sample flow (2, F) on ``day``'s depth and volatility."""
+        return leg_impact_bp(
+            flow_dv01, self.scale, self.sigma_bp[day], self.params, self.stressed[day]
+        )
 
     def trade(self, day: int, flow_dv01: np.ndarray) -> np.ndarray:
         """Add the sample flow ``flow_dv01`` (2, F; + buying) on ``day``; returns the basis move

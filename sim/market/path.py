@@ -21,7 +21,7 @@ import numpy as np
 from sim.calendar import parse_clock
 from sim.config import MarketConfig
 from sim.market.basis import FAMILIES, BasisParams, simulate_basis
-from sim.market.calibration import SHIPPED_MODEL, load_model
+from sim.market.calibration import SHIPPED_MODEL, load_model, regime_vols
 from sim.market.history import KEY_TENORS
 from sim.market.intraday import fraction_of_day, intraday_paths
 from sim.market.sources import closes
@@ -41,6 +41,7 @@ class MarketPath:
     basis_bp: np.ndarray
     intraday_bp: np.ndarray
     intraday_clocks: tuple[str, ...]
+    vol_bp_by_regime: np.ndarray | None = None  # the model's key-rate vols (bp/day, (2, 5))
 
     @property
     def n_days(self) -> int:
@@ -87,4 +88,5 @@ def build_market(
         basis,
         marks,
         tuple(clocks),
+        regime_vols(params),
     )
