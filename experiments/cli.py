@@ -103,6 +103,14 @@ WorkersOption = Annotated[
 HistoryOption = Annotated[
     str | None, typer.Option(help="par-yield history CSV (else $CROSSMARGIN_HISTORY)")
 ]
+NoReportOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-report",
+        help="write the tables and summary.csv only: no figures and no report.html (a report"
+        " of an earlier run in the folder is removed, since it no longer matches)",
+    ),
+]
 DaskOption = Annotated[
     str | None,
     typer.Option(
@@ -123,6 +131,7 @@ def run(
     workers: WorkersOption = None,
     history: HistoryOption = None,
     dask: DaskOption = None,
+    no_report: NoReportOption = False,
 ) -> None:
     """Run an experiment (scenarios x replications) and write its results and report."""
     from experiments.inputs import out_folder
@@ -132,10 +141,12 @@ def run(
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = _load_checked(spec, overrides, history, dask)
     target = out_folder(out_dir or Path("results") / resolved.spec.name)
-    _run_locked(resolved, target, workers, dask)
+    _run_locked(resolved, target, workers, dask, report=not no_report)
 
 
-def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
+def _run_locked(
+    resolved: Any, target: Path, workers: int | None, dask: str | None, report: bool = True
+) -> None:
     """Run the experiment into ``target`` holding its lock; Ctrl-C (exit 130) or SIGTERM (exit
     143) ends it with the finished runs kept and recorded, and says how to resume."""
     from experiments.cancel import Terminated, sigterm_as_interrupt
@@ -143,7 +154,7 @@ def _run_locked(resolved: Any, target: Path, workers: int | None, dask: str | No
 
     try:
         with sigterm_as_interrupt(), results_lock(target, warn=_warn):
-            _run_and_report(resolved, target, workers, dask)
+            _run_and_report(resolved, target, workers, dask, report)
     except KeyboardInterrupt as exc:
         err.print(
             f"interrupted: the finished runs are kept and recorded in {target / 'manifest.json'};"
@@ -164,8 +175,11 @@ def _command_line() -> str:
     return shlex.join(["crossmargin", *sys.argv[1:]])
 
 
-def _run_and_report(resolved: Any, target: Path, workers: int | None, dask: str | None) -> None:
-    """Run the unfinished tasks, then write the summary and report (exit 1 if runs failed)."""
+def _run_and_report(
+    resolved: Any, target: Path, workers: int | None, dask: str | None, report: bool = True
+) -> None:
+    """Run the unfinished tasks, then write the summary and (unless ``report`` is False) the
+    figures and report (exit 1 if runs failed)."""
     from experiments import runner
     from experiments.outputs import write_outputs
 
@@ -173,9 +187,11 @@ def _run_and_report(resolved: Any, target: Path, workers: int | None, dask: str 
     if failed == len(tasks):
         err.print(f"[red]every run failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)
-    err.print(f"writing summary, figures and report to {target} ...", highlight=False)
-    report = write_outputs(target, runner.gather_metrics(target / "runs", tasks))
-    out.print(f"summary: {target / 'summary.csv'}\nreport:  {report}", highlight=False)
+    what = "summary, figures and report" if report else "summary"
+    err.print(f"writing {what} to {target} ...", highlight=False)
+    page = write_outputs(target, runner.gather_metrics(target / "runs", tasks), report=report)
+    shown = page or "not written (--no-report)"
+    out.print(f"summary: {target / 'summary.csv'}\nreport:  {shown}", highlight=False)
     if failed:
         err.print(f"[red]{failed} run(s) failed[/red]: tracebacks in {target / 'manifest.json'}")
         raise typer.Exit(1)

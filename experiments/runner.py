@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from distributed import Future as DaskFuture
 
 DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the address is called bad input
+DASK_TIMEOUT_VARIABLE = "CROSSMARGIN_DASK_TIMEOUT"  # overrides it (seconds, > 0)
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,24 @@ def connect(address: str) -> Client:
 
     try:
         resolve_address(address)  # a malformed address would leave a half-built Client behind
-        return Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+        return Client(address, timeout=dask_timeout(), set_as_default=False)
     except (OSError, ValueError) as exc:  # TimeoutError and socket.gaierror are OSErrors
         raise ConfigError(
             f"--dask {address}: cannot connect to a dask scheduler there ({exc});"
             " give a running scheduler's address such as tcp://host:8786, or 'local'"
         ) from None
+
+
+def dask_timeout() -> float:
+    """Seconds to wait for a scheduler: $CROSSMARGIN_DASK_TIMEOUT, else DASK_CONNECT_TIMEOUT."""
+    text = os.environ.get(DASK_TIMEOUT_VARIABLE) or str(DASK_CONNECT_TIMEOUT)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ConfigError(f"${DASK_TIMEOUT_VARIABLE}: {text!r} is not a number of seconds > 0")
+    return seconds
 
 
 def check_dask(address: str) -> None:

@@ -73,7 +73,8 @@ def shrink(raw: dict, legacy: bool = False) -> dict:
 
 def run_builtin(name: str, folder: Path, legacy: bool = False) -> Path:
     """Run built-in study ``name`` reduced, in this process, without a history file (with the
-    legacy model settings when ``legacy``); returns its results folder."""
+    legacy model settings when ``legacy``, and then without figures and report: only the
+    summary is compared); returns its results folder."""
     raw, _ = read_spec(name)
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / f"{name}.yaml"
@@ -81,7 +82,7 @@ def run_builtin(name: str, folder: Path, legacy: bool = False) -> Path:
     out = folder / "out"
     result = CliRunner().invoke(
         app,
-        ["run", str(spec), "--out", str(out), "--workers", "1"],
+        ["run", str(spec), "--out", str(out), "--workers", "1", *(["--no-report"] * legacy)],
         env={"CROSSMARGIN_HISTORY": ""},
     )
     assert result.exit_code == 0, result.output

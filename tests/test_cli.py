@@ -119,17 +119,25 @@ def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
 
 
 def test_rerun_resumes_without_rerunning(tiny_spec, tmp_path):
+    """The rerun re-runs nothing; with --no-report it writes the same summary and removes the
+    first run's report and figures, which it did not redraw."""
     out = tmp_path / "r"
     assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
+    assert (out / "report.html").is_file() and (out / "figures").is_dir()
+    summary = (out / "summary.csv").read_text()
     stamp = (out / "runs" / "standalone" / "0" / "metrics.parquet").stat().st_mtime_ns
-    again = cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path)
+    again = cli("run", str(tiny_spec), "--out", str(out), "--no-report", cwd=tmp_path)
     assert again.returncode == 0
+    assert "not written (--no-report)" in again.stdout
     assert (out / "runs" / "standalone" / "0" / "metrics.parquet").stat().st_mtime_ns == stamp
+    assert (out / "summary.csv").read_text() == summary
+    assert not (out / "report.html").exists() and not (out / "figures").exists()
 
 
 def test_out_dir_of_another_spec_is_refused(tiny_spec, tmp_path):
     out = tmp_path / "x"
-    assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
+    first = cli("run", str(tiny_spec), "--out", str(out), "--no-report", cwd=tmp_path)
+    assert first.returncode == 0
     other = cli("run", str(tiny_spec), "--out", str(out), "--seed", "6", cwd=tmp_path)
     assert other.returncode == 2 and "different spec" in other.stderr
 

@@ -48,7 +48,7 @@ def test_summary_matches_golden(name, builtin_output, request):
     assert_same_summary(pd.read_csv(summary), pd.read_csv(golden))
 
 
-LEGACY_STUDIES = ("baseline", "march2020")
+LEGACY_STUDIES = builtin_names()
 
 
 @pytest.mark.parametrize("name", LEGACY_STUDIES)

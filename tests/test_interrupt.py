@@ -39,9 +39,9 @@ def spec(tmp_path_factory) -> Path:
 
 def start(spec: Path, out: Path, *where: str) -> subprocess.Popen:
     """The CLI running ``spec`` into ``out`` (on 2 local workers unless ``where`` says
-    otherwise), in its own process group."""
+    otherwise), in its own process group; no figures or report (not what is tested here)."""
     return subprocess.Popen(
-        [*CLI, "run", str(spec), "--out", str(out), *(where or ("--workers", "2"))],
+        [*CLI, "run", str(spec), "--out", str(out), "--no-report", *(where or ("--workers", "2"))],
         cwd=spec.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -85,7 +85,7 @@ def contested(spec) -> tuple[Path, subprocess.CompletedProcess, subprocess.Compl
     os.killpg(first.pid, signal.SIGSTOP)
     try:
         second = subprocess.run(
-            [*CLI, "run", str(spec), "--out", str(out)],
+            [*CLI, "run", str(spec), "--out", str(out), "--no-report"],
             cwd=spec.parent,
             capture_output=True,
             text=True,

@@ -79,14 +79,14 @@ def test_killed_run_resumes_to_the_same_results(tmp_path):
     """Killed after at least 2 of the 6 runs (2 scenarios x 3 replications) and before all."""
     spec = _spec(tmp_path)
     killed = tmp_path / "killed"
-    args = [*CLI, "run", str(spec), "--out", str(killed), "--workers", "1"]
+    args = [*CLI, "run", str(spec), "--out", str(killed), "--workers", "1", "--no-report"]
     assert 2 <= _kill_after_two_runs(args, tmp_path, killed) < 6
     again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     _assert_every_run_once(killed)
     clean = tmp_path / "clean"
     uninterrupted = subprocess.run(
-        [*CLI, "run", str(spec), "--out", str(clean)],
+        [*CLI, "run", str(spec), "--out", str(clean), "--no-report"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
