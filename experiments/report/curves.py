@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 import seaborn as sns
+from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from experiments.report.figures import _SEABORN_MPL_WARNINGS, range_interval, scenario_order
 
 Interval = Callable[[pd.Series], tuple[float, float]]
+FEW_DATES = 8  # up to this many dates, each is a tick
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,17 @@ def _curve_panel(ax: Axes, cells: pd.DataFrame, palette: dict, errorbar: Interva
         )
 
 
+def _date_ticks(ax: Axes, dates: pd.Series) -> None:
+    """Day ticks: each date when there are few (no hours between days), else concise labels."""
+    days = sorted(pd.to_datetime(dates.dropna().unique()))
+    if len(days) <= FEW_DATES:
+        ax.set_xticks(days, [d.strftime("%d %b") for d in days])
+        return
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def line_figure(
     cells: pd.DataFrame, spec, scenarios: Sequence[str], errorbar: Interval, *, zero: bool = False
 ) -> Figure:
@@ -80,6 +93,7 @@ def line_figure(
         ax.set_title(entity_type.replace("_", " "))
         ax.set_xlabel("")
         ax.set_ylabel(spec.ylabel if i == 0 else "")
+        _date_ticks(ax, panel["date"])
         ax.tick_params(axis="x", labelrotation=30)
     fig.suptitle(spec.title)
     return fig
