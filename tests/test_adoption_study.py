@@ -50,6 +50,8 @@ def test_adoption_study(tmp_path):
     html = (out / "report.html").read_text()
     assert "<h2>Adoption</h2>" in html and "Relationship network" in html
     assert (out / "figures" / "adoption_curves.png").is_file()
+    # an adoption study trades nothing: no basis rows, no Market theme or its figures
+    assert "<h2>Market</h2>" not in html and not (out / "figures" / "basis_path.png").exists()
     summary = pd.read_csv(out / "summary.csv")
     adopted = summary[(summary["metric"] == "adopted_share") & (summary["entity_type"] == "all")]
     assert set(adopted["scenario"]) == {"identical", "affiliate", "any_pair"}

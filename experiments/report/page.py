@@ -1,8 +1,8 @@
 """The self-contained HTML report of an experiment: the question, the market data and headline
-paired differences; then one section per theme (margin, latency and deadlines, liquidity,
-throughput and capacity) with figures embedded as base64 PNG data URIs, themes without data left
-out; then all summary rows, the resolved spec and the manifest. Inline CSS, no external assets;
-every text is escaped; files are written atomically."""
+paired differences; then one section per theme (``experiments.report.themes``) with figures
+embedded as base64 PNG data URIs, themes without data left out; then all summary rows, the
+resolved spec and the manifest. Inline CSS, no external assets; every text is escaped; files are
+written atomically."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from experiments.analysis import FEW_REPLICATIONS, headline
 from experiments.files import NETWORK_FILE, run_folder, write_atomic
 from experiments.report.assumptions import assumptions_section
 from experiments.report.curves import CurveSpec, curve_figure
-from experiments.report.figures import figure_to_png_bytes, metric_figure
+from experiments.report.figures import FigureSpec, figure_to_png_bytes, metric_figure
 from experiments.report.glossary import glossary_section
 from experiments.report.network import network_figure
+from experiments.report.spread import SpreadSpec, spread_figure
 from experiments.report.themes import FIGURE_NAMES, THEMES, Theme
 from experiments.report.wording import MISSING, format_count, format_number, headline_sentences
 from sim.metrics.registry import METRICS
@@ -70,11 +71,13 @@ class ReportTheme:
     figures: tuple[ReportFigure, ...]
 
 
+_DRAW = {FigureSpec: metric_figure, CurveSpec: curve_figure, SpreadSpec: spread_figure}
+
+
 def _draw_theme(theme: Theme, metrics: pd.DataFrame, reference: str) -> ReportTheme:
     drawn = []
     for spec in theme.figures:
-        draw = curve_figure if isinstance(spec, CurveSpec) else metric_figure
-        fig = draw(metrics, spec, reference=reference)
+        fig = _DRAW[type(spec)](metrics, spec, reference=reference)
         if fig is not None:
             caption = f"{spec.caption}; {ERROR_BAR_NOTE}"
             drawn.append(ReportFigure(spec.name, caption, figure_to_png_bytes(fig)))

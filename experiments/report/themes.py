@@ -1,6 +1,7 @@
-"""The report's themes and the figures each shows: margin, latency and deadlines, liquidity, and
-throughput and capacity. Metric names and entity types are those of ``sim.metrics``; a theme or
-figure whose metrics have no data is left out of the report."""
+"""The report's themes and the figures each shows: margin, latency and deadlines, liquidity,
+risk, the market (basis and deleveraging), adoption, and throughput and capacity. Metric names
+and entity types are those of ``sim.metrics``; a theme or figure whose metrics have no data is
+left out of the report."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 
 from experiments.report.curves import CurveSpec
 from experiments.report.figures import IM_BY_USER_TYPE, FigureSpec, Panel
+from experiments.report.spread import SpreadSpec
+from sim.market.basis import FAMILIES
 
 MILLIONS = 1e6
 PERCENT = 0.01
@@ -21,7 +24,7 @@ class Theme:
 
     title: str
     intro: str
-    figures: tuple[FigureSpec | CurveSpec, ...]
+    figures: tuple[FigureSpec | CurveSpec | SpreadSpec, ...]
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -168,6 +171,49 @@ SAVINGS_PATH = CurveSpec(
     scale=MILLIONS,
 )
 
+SIMULATED_BASIS = (
+    "simulated: the market model's exogenous basis plus the population's price impact "
+    "(market.impact.model)"
+)
+BASIS_PATH = CurveSpec(
+    name="basis_path",
+    title="Futures-cash basis through the run",
+    caption="Futures-cash basis at each close by futures family, in bp (positive: futures "
+    f"cheapen against cash), as a change from the run start; {SIMULATED_BASIS}",
+    metric="basis_bp",
+    entity_types=FAMILIES,
+    ylabel="basis (bp)",
+)
+BASIS_SPREAD = SpreadSpec(
+    name="basis_spread",
+    title="Basis spread to the reference scenario",
+    caption="Each scenario's basis minus the reference scenario's in the same replication "
+    "(paired by seed, common random numbers), at each close by futures family, in bp: "
+    "negative where forced sales widened the dislocation, positive where freed arbitrage "
+    f"capital compressed it; the basis is {SIMULATED_BASIS}",
+    metric="basis_bp",
+    entity_types=FAMILIES,
+    ylabel="spread to reference (bp)",
+)
+DELEVERAGING = FigureSpec(
+    name="deleveraging",
+    title="Deleveraging and the basis impact of the population's trades",
+    caption="Share of end users' cash face at the start sold in deleveraging, by end-user type, "
+    "in percent; and the most negative basis impact of the population's trades over the run "
+    "(the widest forced-selling dislocation) by futures family, in bp, part of the simulated "
+    "basis (market.impact.model)",
+    panels=(
+        Panel("deleveraged_share", "deleveraged", "share of cash face (%)", PERCENT, xlabel="type"),
+        Panel(
+            "basis_impact_min_bp",
+            "widest basis impact",
+            "bp",
+            order=FAMILIES,
+            xlabel="futures family",
+        ),
+    ),
+)
+
 THEMES: tuple[Theme, ...] = (
     Theme(
         "Margin",
@@ -189,6 +235,12 @@ THEMES: tuple[Theme, ...] = (
         "Risk",
         "Margin along the market path: how requirements and XM savings move with volatility.",
         (IM_PATH, SAVINGS_PATH),
+    ),
+    Theme(
+        "Market",
+        "The futures-cash basis is endogenous: freed arbitrage capital compresses it and forced "
+        "sales widen it. Its path, its spread to the reference scenario, and the deleveraging.",
+        (BASIS_PATH, BASIS_SPREAD, DELEVERAGING),
     ),
     Theme(
         "Adoption",
