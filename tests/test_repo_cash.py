@@ -15,6 +15,7 @@ from tiny import TINY, TINY_SEED
 from agents.worlds.clearing import build_world
 from sim.config import build_config, deep_merge
 from sim.config.repo import RepoConfig
+from sim.metrics.operations import repo_rows
 from sim.population.legs import coupon_accrual_usd, repo_carry_usd, repo_interest_usd
 from sim.run import Run
 from sim.settlement.ledger import CASH
@@ -47,6 +48,17 @@ def _repo_run(regimes: list[int], **types) -> Run:
     marked = np.array(market.regimes)
     marked[market.lookback_days - 1 : market.lookback_days + 3] = regimes
     the_run.market = dataclasses.replace(market, regimes=marked)
+    return the_run
+
+
+def _unfunded_run() -> Run:
+    """Built ``_repo_run([0, 1, 1, 1])`` where the fund has no credit line and $1m of cash (the
+    rest moved to ``external``, so the ledger's total is unchanged)."""
+    the_run = _repo_run([0, 1, 1, 1])
+    build_world(the_run)
+    fund, ledger = the_run.agents[FUND], the_run.ledger
+    ledger.set_limit(fund.cash, 0)
+    ledger.transfer(fund.cash, "external", ledger.balance(fund.cash) - 100_000_000)
     return the_run
 
 
@@ -117,11 +129,8 @@ def test_a_user_who_cannot_fund_the_haircut_sells_and_never_overdraws():
     (F), so it rolls for less: it sells 1 - F / 2,974,920 of both legs (about 66%, logged
     ``deleverage_sale``, ref ``repo_roll``), pays the 3% on the face left (= F to the cent) and
     its cash never falls below 0."""
-    the_run = _repo_run([0, 1, 1, 1])
-    build_world(the_run)
+    the_run = _unfunded_run()
     fund, ledger = the_run.agents[FUND], the_run.ledger
-    ledger.set_limit(fund.cash, 0)
-    ledger.transfer(fund.cash, "external", ledger.balance(fund.cash) - 100_000_000)
     tables = _finish(the_run)
     events = tables["events"]
     at = the_run.calendar.at(0, "08:30")
@@ -150,3 +159,16 @@ def test_dates_and_par_yields_before_the_run():
     np.testing.assert_allclose(curves[1], market.start_curve_pct)
     np.testing.assert_allclose(curves[2], market.start_curve_pct + market.changes_bp[lb] / 100)
     np.testing.assert_allclose(curves[0], market.start_curve_pct - market.changes_bp[lb - 1] / 100)
+
+
+def test_the_repo_metrics_sum_the_roll_events():
+    """The run's repo metrics are the sums of its roll events (the sale at the first roll of
+    the unfunded user above is the face sold at rolls)."""
+    events = _finish(_unfunded_run())["events"]
+    rows = {name: value for name, _, value in repo_rows(events)}
+    rolls = events[events["kind"] == "repo_roll"]
+    assert rows["repo_haircut_paid_usd"] == pytest.approx(rolls["amount_usd"].sum())
+    assert rows["repo_haircut_paid_usd"] > 0 and rows["repo_carry_usd"] != 0
+    sales = events[(events["kind"] == "deleverage_sale") & (events["ref"] == "repo_roll")]
+    assert rows["repo_deleveraged_face_usd"] == pytest.approx(sales["face_usd"].sum())
+    assert rows["repo_deleveraged_face_usd"] > 0
