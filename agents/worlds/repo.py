@@ -24,10 +24,13 @@ after any sale, scale-up or re-use; the repo face of each long note is ``cleared
    rolled, ``scale`` the new haircut, ``amount_cents`` the haircut cash moved (negative:
    returned).
 
-Assumptions: carry accrues on the face at the roll (a sale between rolls is taken to settle its
-own carry and haircut with the trade, outside the ledger, like its proceeds); repo cash moves on
-Fedwire Securities (DVP), the coupon accrual as a book entry. A user closed out at its sponsor
-rolls no more. Under ``outright``, or with no repo-financed user, no process starts.
+Assumptions: carry accrues on the face at the roll, and only haircut *changes* on the current
+face move (the opening haircut was funded before the run; a trade between rolls, a sale or a
+scale-up, settles its own haircut and carry with the trade, outside the ledger, like its
+proceeds); the roll pays the haircut from all the free cash there is, keeping no buffer for
+margin calls; repo cash moves on Fedwire Securities (DVP), the coupon accrual as a book entry.
+A user closed out at its sponsor rolls no more. Under ``outright``, or with no repo-financed
+user, no process starts.
 """
 
 from __future__ import annotations
