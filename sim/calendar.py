@@ -135,6 +135,17 @@ class SimCalendar:
     def date(self, i: int) -> dt.date:
         return self.days[i]
 
+    def date_back(self, i: int) -> dt.date:
+        """The date of business day ``i``, which may precede the run (``i < 0``: the ``-i``-th
+        business day before the first)."""
+        if i >= 0:
+            return self.days[i]
+        day, left = self.days[0], -i
+        while left:
+            day -= dt.timedelta(days=1)
+            left -= is_business_day(day)
+        return day
+
     def next_business_time(self, t: float, open_clock: int, close_clock: int) -> float:
         """Earliest minute >= t inside [open, close) ET on a business day."""
         i = max(self.day_index(t), 0)

@@ -157,8 +157,13 @@ EVENT_KINDS: dict[str, str] = {
     "redemption_shortfall": "a fund could not pay a redemption in full (ref cash account;"
     " amount_cents unpaid, date_index)",
     "repo_roll": "an end user's cleared repo rolled with its sponsor (ref and counterparty the"
-    " sponsor; date_index, face_usd collateral, scale the haircut, amount_cents the haircut"
-    " change owed; recorded, not settled)",
+    " sponsor; date_index, face_usd collateral rolled, scale the new haircut, amount_cents the"
+    " haircut cash paid to the sponsor, < 0 returned)",
+    "repo_carry": "an end user's net carry over the repo term ended at a roll (ref and"
+    " counterparty the sponsor; date_index, face_usd collateral, amount_cents coupon received"
+    " less repo interest paid, > 0 earned)",
+    "repo_interest_unpaid": "the repo interest an end user could not pay its sponsor at a roll"
+    " (ref the sponsor; amount_cents)",
 }
 
 

@@ -258,7 +258,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " positions, a settled holding in custody has no FICC position)"),
     each("population.repo", "haircut_calm haircut_stressed term_business_days rate_spread_bp",
          "assumption (hedge funds' repo: 74% at zero or negative haircut in uncleared"
-         f" bilateral repo, Dec 2022, {_FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo)"),
+         f" bilateral repo, Dec 2022, {_FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo;"
+         " carry at a roll: SOFR proxied by the 3M par yield, coupon and repo interest act/360)"),
     each("population.types.*", "cash_holding repo_financed_share"),
     each("population.types.hedge_fund", "cash_holding repo_financed_share",
          f"basis funds finance the long notes in sponsored repo: {_SPONSORED}; the share 1.0"

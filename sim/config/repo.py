@@ -11,6 +11,12 @@ Note, 8 Sep 2023; DESIGN.md section 2), in the uncleared bilateral segment. A sp
 repo is novated to FICC, which margins its sponsor for it (FICC Sponsored Service,
 dtcc.com/clearing-services/ficc-gov/sponsored-membership). The haircut levels, the term and the
 spread are assumptions (``sim.config.assumptions``).
+
+At each roll (``agents.worlds.repo``) the haircut change moves between the user's cash account
+and its sponsor's own cash, and the term's net carry is settled: the par note's coupon accrual
+(from ``external``) less interest at SOFR plus ``rate_spread_bp`` on the financed amount (to the
+sponsor), both act/360 over the term's calendar days; SOFR is proxied by the market path's 3M
+par yield (assumptions).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ class RepoConfig(Frozen):
     """``haircut_calm``, ``haircut_stressed``: the haircut (fraction of the collateral's value
     the borrower funds itself) the sponsor sets at a roll in the calm and the stressed regime of
     the market model; ``term_business_days``: business days from one roll to the next (1 is
-    overnight, 21 about a month); ``rate_spread_bp``: the repo rate over SOFR (bp a year)."""
+    overnight, 21 about a month); ``rate_spread_bp``: the repo rate over SOFR (bp a year;
+    SOFR proxied by the run's 3M par yield), paid on the financed amount at each roll."""
 
     haircut_calm: float = Field(0.02, ge=0.0, lt=1.0)
     haircut_stressed: float = Field(0.05, ge=0.0, lt=1.0)

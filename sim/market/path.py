@@ -55,6 +55,15 @@ class MarketPath:
         """Key-rate change (bp) from the previous close to the close of run day ``day``."""
         return self.changes_bp[self.lookback_days + day]
 
+    def par_yields_pct(self, days: np.ndarray) -> np.ndarray:
+        """Key-rate par yields (percent, (len(days), 5), ``KEY_TENORS``) at the close of each
+        run day in ``days``: ``start_curve_pct`` is the close before the first day (day -1),
+        moved by the daily changes after it (day >= 0) or before it (day < -1, down to
+        ``-lookback_days - 1``)."""
+        steps = np.vstack([np.zeros((1, self.changes_bp.shape[1])), self.changes_bp.cumsum(0)])
+        moved = steps[self.lookback_days + np.asarray(days) + 1] - steps[self.lookback_days]
+        return self.start_curve_pct + moved / 100.0
+
     def intraday(self, day: int, clock: str) -> np.ndarray:
         """Key-rate change (bp) from the previous close to ``clock`` ET on run day ``day``."""
         return self.intraday_bp[day, self.intraday_clocks.index(clock)]

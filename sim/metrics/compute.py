@@ -15,7 +15,8 @@ Run-level margin metrics (end users only; house books are excluded):
 Operations metrics (``sim.metrics.operations``): call counts, late shares, defaults and missed
 deadlines per level; latency percentiles per hop (minutes); calls and payments per hour; desk
 queues; pre-funding, credit drawn and its cost, peak daily liquidity need, shortfalls, forced
-deleveraging, CCP liquidity advances and XM fallbacks. Network metrics:
+deleveraging, CCP liquidity advances and XM fallbacks; under ``cleared_repo`` the repo's haircut
+cash, net carry, unpaid interest and the face sold at rolls. Network metrics:
 ``hhi_end_users_futures``/``_cash`` and ``hhi_margin`` (0-10,000) and ``users_exposed_max_share``
 per CCP (the largest share of end users one firm's failure cuts off). Population metric of the
 ``public_data`` model: ``top50_hf_share``, the largest ``round(50 x scale)`` hedge funds' share
@@ -40,6 +41,7 @@ from sim.metrics.operations import (
     hop_windows,
     latency_rows,
     liquidity_rows,
+    repo_rows,
     throughput,
 )
 from sim.metrics.registry import check_metrics
@@ -133,6 +135,7 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
         + desk_rows(tables["desk"])
         + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
         + (funding_rows(tables["events"]) if funding_active(config.population.types) else [])
+        + (repo_rows(tables["events"]) if config.population.ficc_leg == "cleared_repo" else [])
     )
 
 

@@ -215,3 +215,17 @@ def funding_rows(events: pd.DataFrame) -> list[Row]:
         (name, "all", float(events.loc[events["kind"] == kind, "amount_usd"].sum()))
         for name, kind in zip(names, kinds, strict=True)
     ]
+
+
+def repo_rows(events: pd.DataFrame) -> list[Row]:
+    """End users' cleared repo at its rolls (``agents.worlds.repo``): the net haircut cash paid
+    to sponsors (< 0: returned), the net carry received (< 0: paid), the repo interest left
+    unpaid and the face sold because a haircut increase could not be funded (dollars)."""
+    kind = events["kind"]
+    sold = events.loc[(kind == "deleverage_sale") & (events["ref"] == "repo_roll"), "face_usd"]
+    kinds = ("repo_roll", "repo_carry", "repo_interest_unpaid")
+    names = ("repo_haircut_paid_usd", "repo_carry_usd", "repo_interest_unpaid_usd")
+    return [
+        (name, "all", float(events.loc[kind == k, "amount_usd"].sum()))
+        for name, k in zip(names, kinds, strict=True)
+    ] + [("repo_deleveraged_face_usd", "all", float(sold.sum()))]

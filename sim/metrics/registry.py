@@ -214,6 +214,18 @@ METRICS: dict[str, Metric] = declare(
            "Redemptions funds paid to their investors in stress (only with funding active)"),
     Metric("redemptions_unpaid_usd", USD, PER_RUN, 0.0, INF,
            "Redemptions funds could not pay from free cash (only with funding active)"),
+    Metric("repo_haircut_paid_usd", USD, PER_RUN, -INF, INF,
+           "Net haircut cash end users paid their repo sponsors at rolls (< 0: returned; only"
+           " under cleared_repo)"),
+    Metric("repo_carry_usd", USD, PER_RUN, -INF, INF,
+           "Net carry end users received at repo rolls: coupon accrual less repo interest paid"
+           " (only under cleared_repo)"),
+    Metric("repo_interest_unpaid_usd", USD, PER_RUN, 0.0, INF,
+           "Repo interest end users could not pay from free cash at rolls (only under"
+           " cleared_repo)"),
+    Metric("repo_deleveraged_face_usd", USD, PER_RUN, 0.0, INF,
+           "Face value end users sold at repo rolls because they could not fund a haircut"
+           " increase (only under cleared_repo)"),
     Metric("xm_fallbacks", COUNT, PER_RUN, 0.0, INF,
            "XM firm accounts and cycles margined standalone because the other CCP's figures"
            " were missing"),

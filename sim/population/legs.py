@@ -19,7 +19,8 @@ Rolls (``repo.term_business_days``): user ``i``'s repo rolls on the business day
 ``(d + i) % term == 0`` (staggered by user, no random draw), and at each roll the sponsor resets
 the haircut to the current regime's (``haircut_calm`` or ``haircut_stressed``; assumption); the
 user pays (or gets back) the change in haircut times the collateral face at the roll, and
-interest at SOFR plus ``rate_spread_bp`` on the financed amount (act/360).
+interest at SOFR plus ``rate_spread_bp`` on the financed amount (act/360), against the par
+note's coupon accrual (act/360 too: ``repo_carry_usd``). ``agents.worlds.repo`` settles them.
 """
 
 from __future__ import annotations
@@ -116,10 +117,25 @@ def haircut_calls_usd(face_usd: np.ndarray, haircuts: np.ndarray, opening: float
     return np.asarray(face_usd, dtype=float)[..., None] * steps
 
 
-def repo_interest_usd(
-    face_usd: float, haircut: float, sofr_pct: float, repo: RepoConfig, calendar_days: int = 1
-) -> float:
-    """Interest (dollars) over ``calendar_days`` on the amount financed, ``face x (1 -
-    haircut)``, at SOFR plus ``rate_spread_bp``, act/360."""
-    rate = sofr_pct / 100.0 + repo.rate_spread_bp / 1e4
-    return face_usd * (1.0 - haircut) * rate * calendar_days / 360.0
+def repo_interest_usd(face_usd, haircut, sofr_pct, repo: RepoConfig, calendar_days=1):
+    """Interest (dollars; scalars or arrays broadcast) over ``calendar_days`` on the amount
+    financed, ``face_usd`` (dollars) x (1 - ``haircut``, fraction), at ``sofr_pct`` (percent a
+    year) plus ``rate_spread_bp`` (bp a year), act/360."""
+    rate = np.asarray(sofr_pct) / 100.0 + repo.rate_spread_bp / 1e4
+    return np.asarray(face_usd) * (1.0 - np.asarray(haircut)) * rate * calendar_days / 360.0
+
+
+def coupon_accrual_usd(face_usd, coupon_pct, calendar_days=1):
+    """Coupon (dollars; arrays broadcast) a note of ``face_usd`` (dollars) paying ``coupon_pct``
+    (percent a year, floored at 0) accrues over ``calendar_days``, act/360 like the repo (an
+    assumption: Treasury coupons accrue actual/actual)."""
+    coupon = np.maximum(np.asarray(coupon_pct), 0.0) / 100.0
+    return np.asarray(face_usd) * coupon * calendar_days / 360.0
+
+
+def repo_carry_usd(face_usd, coupon_pct, haircut, sofr_pct, repo: RepoConfig, calendar_days=1):
+    """Net carry (dollars; arrays broadcast; positive: earned) of a repo-financed par note over
+    ``calendar_days``: ``face x [coupon - (1 - haircut) x (SOFR + spread)] x days / 360``, the
+    coupon accrual less the repo interest (units as there)."""
+    coupon = coupon_accrual_usd(face_usd, coupon_pct, calendar_days)
+    return coupon - repo_interest_usd(face_usd, haircut, sofr_pct, repo, calendar_days)
