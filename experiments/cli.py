@@ -201,13 +201,14 @@ def _load_checked(spec: str, overrides: dict, history: str | None, dask: str | N
     """The resolved spec (``history``, else $CROSSMARGIN_HISTORY), its markets checked, and the
     dask scheduler when one is named."""
     from experiments import runner
+    from experiments.dask_cluster import check_dask
     from experiments.spec import load
 
     env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
     resolved = load(spec, overrides, history=history, default_history=env_history)
     runner.check_markets(resolved)
     if dask:
-        runner.check_dask(dask)
+        check_dask(dask)
     return resolved
 
 

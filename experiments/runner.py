@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import multiprocessing
 import os
 import shutil
@@ -27,7 +26,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,6 +35,7 @@ import pandas as pd
 
 from agents.worlds import DEFAULT_WORLD, world_named
 from experiments.cancel import ignore_sigint, sigint_deferred, sigint_ignored, terminate_pool
+from experiments.dask_cluster import dask_client
 from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
 from experiments.provenance import provenance
 from experiments.spec import ResolvedSpec
@@ -46,11 +45,7 @@ from sim.rng import replication_seeds
 from sim.run import run
 
 if TYPE_CHECKING:
-    from distributed import Client
     from distributed import Future as DaskFuture
-
-DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the address is called bad input
-DASK_TIMEOUT_VARIABLE = "CROSSMARGIN_DASK_TIMEOUT"  # overrides it (seconds, > 0)
 
 
 @dataclass(frozen=True)
@@ -140,65 +135,6 @@ def local_results(tasks: list[Task], runs: Path, workers: int) -> Iterator[tuple
         terminate_pool(pool, list(futures))
         raise
     pool.shutdown()
-
-
-def connect(address: str) -> Client:
-    """A client of the dask scheduler at ``address``; an unreachable or malformed address is bad
-    input (``ConfigError`` naming it)."""
-    from distributed import Client
-    from distributed.comm import resolve_address
-
-    try:
-        resolve_address(address)  # a malformed address would leave a half-built Client behind
-        return Client(address, timeout=dask_timeout(), set_as_default=False)
-    except (OSError, ValueError) as exc:  # TimeoutError and socket.gaierror are OSErrors
-        raise ConfigError(
-            f"--dask {address}: cannot connect to a dask scheduler there ({exc});"
-            " give a running scheduler's address such as tcp://host:8786, or 'local'"
-        ) from None
-
-
-def dask_timeout() -> float:
-    """Seconds to wait for a scheduler: $CROSSMARGIN_DASK_TIMEOUT, else DASK_CONNECT_TIMEOUT."""
-    text = os.environ.get(DASK_TIMEOUT_VARIABLE) or str(DASK_CONNECT_TIMEOUT)
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise ConfigError(f"${DASK_TIMEOUT_VARIABLE}: {text!r} is not a number of seconds > 0")
-    return seconds
-
-
-def check_dask(address: str) -> None:
-    """Fail early (before anything is written) when a scheduler address cannot be reached."""
-    if address != "local":
-        connect(address).close()
-
-
-@contextmanager
-def dask_client(address: str) -> Iterator[Client]:
-    """A client of a new two-process local cluster (``"local"``) or of the scheduler at
-    ``address``; closed (with the local cluster) on exit."""
-    if address != "local":
-        with connect(address) as client:
-            yield client
-        return
-    from distributed import Client, LocalCluster
-
-    # the workers' own logs are silenced below CRITICAL: a heartbeat that meets the closing
-    # scheduler at shutdown logs a traceback that is not an error of the experiment (a failed
-    # run still comes back with its traceback through its future, into manifest.json)
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        preload=["experiments.cancel"],  # workers ignore Ctrl-C: the client cancels their runs
-    )
-    with cluster, Client(cluster, set_as_default=False) as client:
-        yield client
 
 
 def dask_results(tasks: list[Task], runs: Path, address: str) -> Iterator[tuple[Task, dict]]:

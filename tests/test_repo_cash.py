@@ -37,9 +37,15 @@ def test_net_carry_by_hand():
 
 
 def _repo_run(regimes: list[int], **types) -> Run:
-    """The tiny world under ``cleared_repo`` (overnight repo, 2% calm, 5% stressed, 5bp) with
-    the regimes of the day before the run and its three days replaced by ``regimes``."""
-    repo = {"term_business_days": 1, "haircut_calm": 0.02, "haircut_stressed": 0.05}
+    """The tiny world under ``cleared_repo`` (overnight repo, 2% calm, 5% stressed, 5bp, each
+    roll at the day's regime: ``haircut_relax_days`` 0) with the regimes of the day before the
+    run and its three days replaced by ``regimes``."""
+    repo = {
+        "term_business_days": 1,
+        "haircut_calm": 0.02,
+        "haircut_stressed": 0.05,
+        "haircut_relax_days": 0,
+    }
     population = {**TINY["population"], "ficc_leg": "cleared_repo", "repo": repo}
     if types:
         population["types"] = {**population["types"], "hedge_fund": types}

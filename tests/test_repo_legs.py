@@ -25,6 +25,7 @@ from sim.population.legs import (
     repo_interest_usd,
     roll_days,
     roll_schedule,
+    sticky_regimes,
 )
 from sim.run import Run, run
 
@@ -161,6 +162,16 @@ def test_rolls_reset_the_haircut_to_the_regimes_by_hand():
     assert roll_schedule(3, 4, 1).all()  # overnight repo rolls every day
     # $9.8m financed at SOFR 4.30% + 5bp for one day, act/360: 9.8e6 x 0.0435 / 360
     assert repo_interest_usd(1e7, 0.02, 4.30, repo) == pytest.approx(1184.1667, abs=1e-4)
+
+
+def test_stressed_haircuts_stay_until_enough_calm_days():
+    """Hand case, relax after 2 calm days: regimes 0 1 0 1 0 0 0 -> the sponsor's regime
+    0 1 1 1 1 0 0 (a calm day alone does not lower the haircut, the second calm day in a row
+    does); relax 0 follows the regimes; a stressed opening holds until 2 calm days."""
+    regimes = np.array([0, 1, 0, 1, 0, 0, 0])
+    assert sticky_regimes(regimes, 2).tolist() == [0, 1, 1, 1, 1, 0, 0]
+    assert sticky_regimes(regimes, 0).tolist() == regimes.tolist()
+    assert sticky_regimes(np.array([0, 0, 0]), 2, opening=1).tolist() == [1, 0, 0]
 
 
 def test_repo_rolls_are_recorded_on_the_schedule():

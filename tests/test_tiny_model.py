@@ -21,6 +21,14 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    then its buffer policy sells nearly all the rest (99.7%). With its book nearly gone, its
    Tuesday noon FICC call (old C000030) is not needed; CME's Tuesday close calls a few hundred
    dollars on the account (C000023).
+4. eu00001's overnight repo rolls at 08:30 each day and settles the term's net carry, coupon
+   less repo interest on the full face (haircut 0, ``population.repo``): +$122.01 on Friday,
+   +$413.18 on Monday (3 days: 99,164,000 x (4.10% - 4.05%) x 3/360) and +$32.41 on Tuesday
+   before FICC's 08:30 call, $567.60 in all. With that cash its 08:30 ``raise_cash`` sale is
+   smaller and FICC's call C000022 is cut by 62,400 cents less (7,678,747 instead of
+   7,741,147: more than the cash, since a smaller sale also expects a smaller impact cost to
+   cover); the book left after Tuesday's sales is a little larger, so CME's Tuesday close call
+   C000023 moves (18,430 / 26,170 cents, was 18,595 / 26,407).
 """
 
 from __future__ import annotations
@@ -80,9 +88,9 @@ EXPECTED = [
     ('C000021', '', 'ccp', 'ficc', 'sod', 'bd_fcm01', 'ficc', 'customer_xm',
      4094241, 58764904, 'Tue 05 08:30', 'Tue 05 09:30', '', 'Tue 05 09:00', 'on_time', 62859145),
     ('C000022', 'C000021', 'customer', 'ficc', 'sod', 'eu00001', 'bd_fcm01', 'customer_xm',
-     4094241, 51023757, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
+     4094241, 51086157, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
     ('C000023', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
-     18595, 26407, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
+     18430, 26170, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
 ]
 # fmt: on
 
@@ -99,12 +107,12 @@ def test_call_log_under_the_new_model_is_exact(tiny_model):
 def test_the_tuesday_sales_and_the_recomputed_call(tiny_model):
     """Item 3 of the docstring: three sales of eu00001 on Tuesday (07:00 buffer policy, 08:30
     raise_cash and buffer policy), the FICC call cut by what the second sale released
-    (58,764,904 - 51,023,757 = 7,741,147 cents), impact costs paid at the 15:00 close."""
+    (58,764,904 - 51,086,157 = 7,678,747 cents), impact costs paid at the 15:00 close."""
     events = tiny_model.tables["events"]
     sales = events[events["kind"] == "deleverage_sale"]
     assert list(sales["entity"]) == ["eu00001"] * 3
     assert list(sales["time_et"].dt.strftime("%a %H:%M")) == ["Tue 07:00", "Tue 08:30", "Tue 08:30"]
     [cut] = events.loc[events["kind"] == "call_recomputed", "amount_usd"]
-    assert round(cut * 100) == 58_764_904 - 51_023_757
+    assert round(cut * 100) == 58_764_904 - 51_086_157
     costs = events[events["kind"] == "impact_cost"]
     assert set(costs["time_et"].dt.strftime("%a %H:%M")) == {"Tue 15:00"}

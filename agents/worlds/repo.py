@@ -46,6 +46,7 @@ from sim.population.legs import (
     haircut_path,
     repo_interest_usd,
     roll_schedule,
+    sticky_regimes,
 )
 from sim.run import Run
 from sim.settlement.ledger import CASH, to_cents
@@ -66,8 +67,10 @@ def roll_table(run: Run, n_users: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """Roll flags, haircut in force and haircut change (fractions) per user and run day."""
     repo, market, n_days = run.config.population.repo, run.market, run.calendar.n_days
     start = market.lookback_days
-    regimes = np.asarray(market.regimes)[start : start + n_days]
     opening = int(np.asarray(market.regimes)[start - 1])
+    regimes = sticky_regimes(
+        np.asarray(market.regimes)[start : start + n_days], repo.haircut_relax_days, opening
+    )
     rolls = roll_schedule(n_users, n_days, repo.term_business_days)
     path = haircut_path(regimes, rolls, repo, opening)
     level = (repo.haircut_calm, repo.haircut_stressed)[opening]

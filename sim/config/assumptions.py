@@ -256,8 +256,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("population.ficc_leg", "scenario choice: outright notes at FICC (legacy) or the"
                f" cleared repo that finances them ({_DESIGN}: FICC margins repo and net unsettled"
                " positions, a settled holding in custody has no FICC position)"),
-    each("population.repo", "haircut_calm haircut_stressed term_business_days rate_spread_bp",
-         "assumption (hedge funds' repo: 74% at zero or negative haircut in uncleared"
+    each("population.repo",
+         "haircut_calm haircut_stressed term_business_days rate_spread_bp haircut_relax_days",
+         "assumption (haircuts 0 by default: hedge funds' repo 74% at zero or negative haircut in"
+         " uncleared"
          f" bilateral repo, Dec 2022, {_FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo;"
          " carry at a roll: SOFR proxied by the 3M par yield, coupon and repo interest act/360)"),
     each("population.types.*", "cash_holding repo_financed_share"),

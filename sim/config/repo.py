@@ -33,10 +33,11 @@ class RepoConfig(Frozen):
     overnight, 21 about a month); ``rate_spread_bp``: the repo rate over SOFR (bp a year;
     SOFR proxied by the run's 3M par yield), paid on the financed amount at each roll."""
 
-    haircut_calm: float = Field(0.02, ge=0.0, lt=1.0)
-    haircut_stressed: float = Field(0.05, ge=0.0, lt=1.0)
+    haircut_calm: float = Field(0.0, ge=0.0, lt=1.0)
+    haircut_stressed: float = Field(0.0, ge=0.0, lt=1.0)
     term_business_days: int = Field(1, ge=1, le=260)
     rate_spread_bp: float = Field(5.0, ge=-100.0, le=500.0)
+    haircut_relax_days: int = Field(20, ge=0, le=260)
 
     @model_validator(mode="after")
     def _stress_not_looser(self) -> RepoConfig:

@@ -99,6 +99,19 @@ def roll_schedule(n_users: int, n_days: int, term: int) -> np.ndarray:
     return (days + users) % term == 0
 
 
+def sticky_regimes(regimes: np.ndarray, relax_days: int, opening: int = 0) -> np.ndarray:
+    """The regime a sponsor sets haircuts by, per day (0 calm, 1 stressed): stressed from the
+    first stressed day, and calm again only after ``relax_days`` calm days in a row (haircuts
+    are raised at once and lowered slowly); ``relax_days`` 0 follows ``regimes`` day by day.
+    ``opening``: the regime before the first day."""
+    out, state, calm_run = np.empty(len(regimes), dtype=np.int64), int(opening), 0
+    for d, r in enumerate(np.asarray(regimes, dtype=np.int64)):
+        calm_run = calm_run + 1 if r == 0 else 0
+        state = 1 if r == 1 else (0 if calm_run >= relax_days else state)
+        out[d] = state
+    return out
+
+
 def haircut_path(regimes: np.ndarray, rolls: np.ndarray, repo: RepoConfig, opening: int = 0):
     """The haircut (fraction) in force on each day (..., n_days): reset at every roll to the
     haircut of that day's regime (0 calm, 1 stressed); before the first roll, the haircut of
