@@ -228,3 +228,9 @@ def test_on_a_real_history_the_seed_moves_only_the_basis(shared_history):
     ]  # fmt: skip
     assert runs[0]["im_ficc"] == runs[1]["im_ficc"]
     assert runs[0]["im_cme"] != runs[1]["im_cme"]
+
+
+def test_the_report_says_the_basis_lookback_is_simulated(builtin_output):
+    """The report's market line (the runs' market sources) says where the basis came from."""
+    report = (builtin_output("baseline") / "report.html").read_text(encoding="utf-8")
+    assert "basis look-back simulated from the basis model" in report
