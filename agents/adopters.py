@@ -12,7 +12,7 @@ import numpy as np
 from agents.adoption_desk import ADOPTERS_ID, desk_id
 from agents.base import Agent
 from sim.config import AdoptionConfig
-from sim.margin.exposure import book_exposures
+from sim.margin.exposure import book_exposures, with_basis
 from sim.messages import Adopted, OnboardingRequest, OnboardingStarted
 from sim.population.adoption import (
     SIZE_LABELS,
@@ -51,7 +51,8 @@ class UserBook:
     """Static per-user arrays of the study: ids, types, size buckets (by the cash DV01 held,
     cleared or not), funding spreads (bp a year), XM legs (the cleared legs of
     ``sim.population.legs``, dollars per bp), consolidation targets (firm index) and moves, and the
-    heterogeneous draws: fixed and consolidation costs (dollars), lead times (business days)."""
+    heterogeneous draws: fixed and consolidation costs (dollars), lead times (business days);
+    the futures DV01 per basis family (dollars per bp, (n, F)) of the cleared futures leg."""
 
     ids: tuple[str, ...]
     types: np.ndarray
@@ -63,6 +64,7 @@ class UserBook:
     fixed_usd: np.ndarray
     consolidation_usd: np.ndarray
     lead_days: np.ndarray
+    family: np.ndarray | None = None
 
 
 def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) -> UserBook:
@@ -85,6 +87,7 @@ def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) 
         target,
         moves,
         *_draws(run, cfg, n),
+        family=exposure.family,
     )
 
 
@@ -160,8 +163,8 @@ class Adopters(Agent):
         b, xm, cfg = self.book, self.run.config.xm, self.cfg
         mandates = (cfg.cash_mandate_date, cfg.repo_mandate_date)
         share = float(cleared_share(self.run.calendar.date(day), *mandates, cfg.cleared_shares))
-        legs = (b.legs[0], b.legs[1] * share)
-        history = self.run.market.history(day - 1)
+        legs = (with_basis(b.legs[0], b.family), with_basis(b.legs[1] * share, None))
+        history = self.run.margin_history(day - 1)
         standalone, xm_im = user_ims(*self.models, xm.rule, xm.cap, legs, history)
         self.annual = annual_savings(standalone, xm_im, b.spread_bp)
         self.im_saved = np.maximum(standalone - xm_im, 0.0)

@@ -2,14 +2,15 @@
 
 Each named cycle (``CcpConfig.cycles``) runs every business day: at ``run_clock`` the CCP marks
 every account to the day's close or to the intraday mark, computes the variation margin since the
-last settlement (CME's futures also move with the futures-cash basis at the close), and the
-initial margin of every account in one vectorised margin run; for XM accounts it sends its figures
-to the other CCP. At ``call_clock`` it applies the XM rule with the partner's figures for the
-same prices (same-day close for a close cycle; same day or previous close for an intraday one),
-or margins the account standalone and records a fallback, and settles one net amount per
-member account through the ``MemberAccounts`` it owns (``agents.ccp_accounts``). With ad hoc
-calls enabled, at each surveillance clock an account whose unsettled loss exceeds a threshold
-share of its IM is called for that loss.
+last settlement (CME's futures also move with the futures-cash basis at the close), and the initial
+margin of every account in one vectorised margin run (on the key rates, and on the futures-cash
+basis if its model sees it: ``CcpConfig.sees_basis``); for XM accounts it sends its figures to the
+other CCP. At ``call_clock`` it applies the XM rule with the partner's figures for the same prices
+(same-day close for a close cycle; same day or previous close for an intraday one), or margins the
+account standalone and records a fallback, and settles one net amount per member account through
+the ``MemberAccounts`` it owns (``agents.ccp_accounts``). With ad hoc calls enabled, at each
+surveillance clock an account whose unsettled loss exceeds a threshold share of its IM is called
+for that loss.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
 from sim.config import CcpConfig, CycleConfig, XmConfig
+from sim.margin.exposure import with_basis
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
     CycleStatement,
@@ -77,10 +79,14 @@ class Ccp(Agent):
         return self._margin_cache[1]
 
     def _compute_margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
+        """Exposures with their basis columns (``sim.margin.exposure.with_basis``); a CCP that
+        does not see the basis (``sees_basis``) margins the key-rate columns only."""
         i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
-        fut, cash = self.book.futures_exp[i], self.book.cash_exp[i]
-        stacked = np.vstack([self.own_exp, fut, cash, fut + cash])
-        im = self.model.requirement(stacked, self.run.market.history(day))
+        fut = with_basis(self.book.futures_exp, self.book.family_dv01)
+        cash = with_basis(self.book.cash_exp, None)
+        own = fut if self.agent_id == "cme" else cash
+        stacked = np.vstack([own, fut[i], cash[i], fut[i] + cash[i]])
+        im = self.model.requirement(stacked, self.run.margin_history(day))
         return im[:n], XmLegs(im[n : n + k], im[n + k : n + 2 * k], im[n + 2 * k :])
 
     def variation(self, day: int, mark: np.ndarray, close: bool, rows=slice(None)) -> np.ndarray:

@@ -276,34 +276,45 @@ def calibrate(
     out.print(f"wrote {out_file} ({params['source']})", highlight=False)
 
 
+BasisSeedOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="seed of the simulated futures-cash basis look-back (and of the synthetic yields"
+        " without a history); default 0",
+    ),
+]
+
+
 @app.command()
 @bad_input_exits_2
 def margin(
     portfolio: Annotated[Path, typer.Argument(help="YAML/JSON file with 'positions'")],
     history: Annotated[str | None, typer.Option(help="par-yield history CSV")] = None,
     asof: Annotated[str | None, typer.Option(help="margin date YYYY-MM-DD")] = None,
+    seed: BasisSeedOption = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """CME and FICC standalone IM, each CCP's XM reduction factor, the applied reduction and the
-    cross-margined IM of one portfolio (default models of sim/config/ccp.py)."""
+    cross-margined IM of one portfolio (default models of sim/config/ccp.py). The look-back's
+    futures-cash basis is simulated from the basis model with --seed."""
     import json
 
     from experiments.inputs import dates_need_history, parse_date
     from sim.config import SimConfig
-    from sim.margin.portfolio import load_portfolio, portfolio_margin
-    from sim.market.sources import history_lookback
+    from sim.margin.portfolio import load_portfolio, margin_on_lookback
 
-    cfg = SimConfig()
     path = _history_path(history)
     asof = (day := parse_date(asof, "--asof")) and day.isoformat()
     dates_need_history(path, **{"--asof": asof})
-    need = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
-    daily, source = history_lookback(path, asof, need)
-    result = portfolio_margin(load_portfolio(portfolio), daily, cfg).as_dict()
+    positions = load_portfolio(portfolio)
+    margins, source = margin_on_lookback(positions, SimConfig(), path, asof, seed)
+    result = margins.as_dict()
     if as_json:
-        out.print_json(json.dumps({"portfolio": str(portfolio), "history": source, **result}))
+        record = {"portfolio": str(portfolio), "history": source, "seed": seed, **result}
+        out.print_json(json.dumps(record))
         return
-    out.print(f"{portfolio}  (history: {source})", highlight=False)
+    out.print(f"{portfolio}  (history: {source}; seed {seed})", highlight=False)
     for key, value in result.items():
         shown = f"{value:.1%}" if key.startswith("reduction") else f"${value:,.0f}"
         out.print(f"  {key:<16} {shown:>16}", highlight=False)
@@ -315,10 +326,12 @@ def backtest(
     history: Annotated[str | None, typer.Option(help="par-yield history CSV")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="first test day")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last test day")] = None,
+    seed: BasisSeedOption = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Exceptions of the CME and FICC margin models at 99% on the reference portfolios (outright,
-    basis, curve), with Kupiec's test and the Basel traffic-light zone."""
+    basis, curve), with Kupiec's test and the Basel traffic-light zone. The futures-cash basis
+    is simulated from the basis model with --seed; realised P&L includes it."""
     import json
 
     from experiments.backtesting import run_backtests
@@ -327,11 +340,11 @@ def backtest(
     path = _history_path(history)
     date_from, date_to = date_window(date_from, date_to)
     dates_need_history(path, **{"--from": date_from, "--to": date_to})
-    rows, source = run_backtests(path, date_from, date_to)
+    rows, source = run_backtests(path, date_from, date_to, seed)
     if as_json:
-        out.print_json(json.dumps({"history": source, "results": rows}))
+        out.print_json(json.dumps({"history": source, "seed": seed, "results": rows}))
         return
-    out.print(f"history: {source}", highlight=False)
+    out.print(f"history: {source}; seed {seed}", highlight=False)
     for r in rows:
         out.print(
             f"  {r['model']:<5} {r['account']:<9} {r['exceptions']:>4}/{r['observations']:<5}"

@@ -157,6 +157,11 @@ class Run:
         """Futures-cash basis (bp) per family at the close of ``day``, with price impact."""
         return self.feedback.level(day)
 
+    def margin_history(self, day: int) -> np.ndarray:
+        """Daily key-rate and basis changes (bp, (L + day + 1, 5 + F)) known at the close of
+        ``day``, the basis with the price impact so far (``MarketPath.margin_history``)."""
+        return self.market.margin_history(day, self.feedback.impact_bp)
+
     def add_basis_impact(self, day: int, family: int, bp: float) -> None:
         """Move the basis of ``family`` by ``bp`` from ``day`` on, decaying at the basis model's
         mean reversion (the legacy ``per_bn`` impact of forced selling)."""

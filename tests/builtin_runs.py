@@ -21,8 +21,11 @@ from experiments.spec import read_spec
 from sim.config import deep_merge
 
 REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
-# the model settings before issue 11 (funding, liquidation, impact, population, FICC leg)
+# the model settings before issue 11 (funding, liquidation, impact, population, FICC leg), and
+# margin models on the key rates only (before issue 12's basis factors)
 LEGACY = {
+    "cme": {"sees_basis": False},
+    "ficc": {"sees_basis": False},
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}},

@@ -110,6 +110,9 @@ class FakeRun:
     def basis_level(self, day: int) -> np.ndarray:
         return self.market.basis_bp[day]
 
+    def margin_history(self, day: int) -> np.ndarray:
+        return self.market.margin_history(day)
+
     def add_basis_impact(self, day: int, family: int, bp: float) -> None:
         self.basis_impacts.append((day, family, bp))
 

@@ -22,9 +22,11 @@ TINY = {
     "calendar": {"business_days": 3},
     "market": {"lookback_days": 300, "impact": {"model": "per_bn"}},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
-    "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0},
+    # (key rates only: the basis factors of issue 12 are off, as before)
+    "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0, "sees_basis": False},
     "ficc": {
         "lookback_days": 250,
+        "sees_basis": False,
         "stress_weight": 0.0,
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},

@@ -184,6 +184,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("ficc.adhoc", "only_stressed threshold deadline_minutes"),
     *(each(ccp, "ewma_lambda stress_weight stress_window_days floor_bp apc_buffer haircut"
            " late_tolerance_minutes factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
+               " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
+               f" prices, {_SPAN2})"),
+    Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
+               " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
+               " is not public (the arrangement's data sharing is not published)"),
     # cross-margining policy
     Assumption("xm.enabled", "scenario choice: customer XM on, or off (separate margining)"),
     Assumption("xm.rule", "min_cap: each CCP computes its reduction factor, both apply the"

@@ -64,7 +64,14 @@ class CcpConfig(Frozen):
     """One CCP: margin model (see ``sim.margin.var.VarModel`` for the fields), cycles by name,
     ad hoc calls, the haircut on Treasury collateral, and the operational tolerances:
     ``late_tolerance_minutes`` after the due time before an unpaid call is a default;
-    ``factor_publish_delay_minutes`` before its XM figures reach the other CCP."""
+    ``factor_publish_delay_minutes`` before its XM figures reach the other CCP.
+
+    ``sees_basis``: whether the margin model's scenarios carry the futures-cash basis of each
+    futures family beside the key rates (``sim.margin.var``). Default false for a CCP built from
+    scratch; CME's default is true (its model prices futures, so it sees their basis to cash),
+    FICC's false: an assumption, since the arrangement's data sharing is not public; FICC
+    margins cash and repo, which carry no futures-cash basis, so only the futures leg of an XM
+    account's combined portfolio would add basis risk to FICC's VaR."""
 
     confidence: float = Field(0.99, gt=0.5, lt=1.0)
     mpor_days: int = Field(ge=1, le=20)
@@ -80,6 +87,7 @@ class CcpConfig(Frozen):
     haircut: float = Field(0.02, ge=0.0, lt=1.0)
     late_tolerance_minutes: float = Field(60.0, ge=0.0)
     factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
+    sees_basis: bool = False
 
     def var_model(self) -> VarModel:
         """The pure margin model of these parameters."""
@@ -93,6 +101,7 @@ class CcpConfig(Frozen):
             self.stress_window_days,
             self.floor_bp,
             self.apc_buffer,
+            self.sees_basis,
         )
 
     def intraday_clocks(self) -> set[str]:
@@ -107,6 +116,7 @@ def cme_default() -> CcpConfig:
         multiplier=1.1,
         ewma_lambda=0.97,
         stress_weight=0.25,
+        sees_basis=True,
         cycles={
             "intraday": CycleConfig(
                 mark="intraday", run_clock="13:30", call_clock="13:30", due_clock="14:30"
@@ -128,6 +138,7 @@ def ficc_default() -> CcpConfig:
         lookback_days=1260,
         stress_weight=0.5,
         floor_bp=1.0,
+        sees_basis=False,
         cycles={
             "noon": CycleConfig(
                 mark="intraday", run_clock="12:00", call_clock="12:00", due_clock="13:00"

@@ -5,6 +5,10 @@ in dollars of face value, futures in contracts (negative = short). Its exposure 
 DV01 in dollars per bp (the dollar gain for a 1bp fall in each of the key rates 3M, 2Y, 5Y, 10Y,
 30Y), split into the futures leg (CME) and the cash leg (FICC), and the futures DV01 per basis
 family (``sim.market.basis.FAMILIES``), which the futures-cash basis moves.
+
+For the margin models (``sim.margin.var``) a leg's exposure is its key-rate DV01 followed by its
+futures DV01 on each family's basis column (``with_basis``; dollars per bp, (n, 5 + F)); the
+cash leg has none (zeros), since only futures prices carry the futures-cash basis.
 """
 
 from __future__ import annotations
@@ -31,6 +35,23 @@ class BookExposures:
     def total(self) -> np.ndarray:
         """Both legs together (dollars per bp, (n, 5))."""
         return self.futures + self.cash
+
+    def margin_legs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Futures and cash legs with their basis columns (dollars per bp, (n, 5 + F) each)."""
+        return with_basis(self.futures, self.family), with_basis(self.cash, None)
+
+    def margin_total(self) -> np.ndarray:
+        """Both legs with the basis columns (dollars per bp, (n, 5 + F))."""
+        return with_basis(self.total, self.family)
+
+
+def with_basis(key_dv01: np.ndarray, family_dv01: np.ndarray | None) -> np.ndarray:
+    """Key-rate DV01 (n, 5) then futures DV01 per basis family (n, F; None: a cash leg, zeros),
+    dollars per bp, as one (n, 5 + F) margin exposure: with P&L ``-exposure @ change`` the
+    basis columns give ``-(futures DV01) x (basis change)`` (``sim.market.basis``)."""
+    key = np.asarray(key_dv01, dtype=float)
+    fam = np.zeros((key.shape[0], len(FAMILIES))) if family_dv01 is None else family_dv01
+    return np.hstack([key, fam])
 
 
 def family_dv01(symbols: Sequence[str]) -> np.ndarray:

@@ -17,9 +17,12 @@ import numpy as np
 from sim.config import SimConfig
 from sim.errors import ConfigError
 from sim.inputs import finite_number, load_yaml, read_text
-from sim.margin.exposure import book_exposures
+from sim.margin.exposure import BookExposures, book_exposures
+from sim.margin.var import N_KEY
 from sim.margin.xm import xm_legs, xm_reduction
+from sim.market.basis import BasisParams
 from sim.market.instruments import CATALOG
+from sim.market.sources import margin_lookback
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,14 @@ def portfolio_margin(
     """CME and FICC standalone IM, each CCP's reduction factor and the applied reduction (rule
     and cap of ``cfg.xm``) over the XM-eligible legs, and the cross-margined IM at each CCP: its
     standalone IM less the reduction times the standalone IM of its eligible leg (ineligible
-    positions, e.g. bills, keep their full margin). Dollars, on the history ``daily_bp``."""
+    positions, e.g. bills, keep their full margin). Dollars, on the history ``daily_bp``: daily
+    key-rate changes (bp, (T, 5)), or key-rate then basis changes (bp, (T, 5 + F),
+    ``sim.market.sources.margin_lookback``), which a CCP that sees the basis uses."""
     cme_model, ficc_model = cfg.cme.var_model(), cfg.ficc.var_model()
-    books = book_exposures([positions])
-    fut, cash = books.futures, books.cash
+    fut, cash = _legs(book_exposures([positions]), daily_bp)
     im_cme = float(cme_model.requirement(fut, daily_bp)[0])
     im_ficc = float(ficc_model.requirement(cash, daily_bp)[0])
-    eligible = book_exposures([positions], eligible_only=True)
-    fut_xm, cash_xm = eligible.futures, eligible.cash
+    fut_xm, cash_xm = _legs(book_exposures([positions], eligible_only=True), daily_bp)
     cme = xm_legs(cme_model, fut_xm, cash_xm, daily_bp)
     ficc = xm_legs(ficc_model, fut_xm, cash_xm, daily_bp)
     r = float(xm_reduction(cfg.xm.rule, cfg.xm.cap, cme, ficc)[0])
@@ -83,3 +86,22 @@ def portfolio_margin(
         im_cme - r * float(cme.futures[0]),
         im_ficc - r * float(ficc.cash[0]),
     )
+
+
+def margin_on_lookback(
+    positions: dict[str, float], cfg: SimConfig, path: str | None, asof: str | None, seed: int
+) -> tuple[PortfolioMargin, str]:
+    """``portfolio_margin`` on the look-back of the longer of the two CCPs' look-backs up to
+    ``asof`` (``sim.market.sources.margin_lookback``: a history file at ``path`` or synthetic
+    yields, and the basis simulated with ``cfg.market.basis`` and ``seed``); and its source."""
+    need = max(cfg.cme.lookback_days, cfg.ficc.lookback_days)
+    params = BasisParams(**cfg.market.basis.model_dump())
+    daily, source = margin_lookback(path, asof, need, params, seed)
+    return portfolio_margin(positions, daily, cfg), source
+
+
+def _legs(books: BookExposures, daily_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Futures and cash legs (dollars per bp), with basis columns if the history has them."""
+    if daily_bp.shape[1] > N_KEY:
+        return books.margin_legs()
+    return books.futures, books.cash

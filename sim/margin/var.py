@@ -1,9 +1,17 @@
 """Margin maths: pure, vectorised numpy.
 
-Conventions. Exposures are key-rate DV01s in dollars per bp, shape (accounts, 5): the dollar gain
-for a 1bp fall in each key rate. Scenarios are key-rate yield changes in bp, shape
-(scenarios, 5), positive = yields rise. The P&L of account a in scenario s is
-``-exposure[a] @ scenario[s]`` dollars. VaR is reported as a positive dollar loss.
+Conventions. Exposures are DV01s in dollars per bp, shape (accounts, K): the dollar gain for a
+1bp fall in each risk factor. Scenarios are factor changes in bp, shape (scenarios, K), positive =
+yields rise. The P&L of account a in scenario s is ``-exposure[a] @ scenario[s]`` dollars. VaR is
+reported as a positive dollar loss.
+
+Risk factors (columns): the ``N_KEY`` = 5 key rates (3M, 2Y, 5Y, 10Y, 30Y), optionally followed
+by one futures-cash basis factor per futures family (``sim.market.basis.FAMILIES``), so K = 5 or
+5 + F. A futures position's exposure on its family's basis column is its futures DV01
+(``sim.margin.exposure.with_basis``): with P&L ``-exposure @ change`` that is the basis P&L
+``-(futures DV01) x (basis change)`` of ``sim.market.basis``. A model that does not see the basis
+(``VarModel.sees_basis`` false) uses the key-rate columns only, so its requirement is exactly the
+key-rate-only one. The stressed window and the floor are always taken on the key rates.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+N_KEY = 5  # key-rate columns (sim.market.instruments.KEY_TENORS), first in every matrix
 VAR_BLOCK_ROWS = 2048  # accounts per block: 2,048 x 2,520 scenarios x 8 bytes = 41 MB
 
 
@@ -74,10 +83,11 @@ def filtered_changes(daily_bp: np.ndarray, lam: float) -> np.ndarray:
 
 def stressed_window(daily_bp: np.ndarray, days: int) -> np.ndarray:
     """The ``days`` consecutive daily changes with the largest mean square move (averaged over
-    key rates): the most volatile period of the history, used as the stressed period."""
+    the key rates, the first ``N_KEY`` columns; basis columns ride along): the most volatile
+    period of the history, used as the stressed period."""
     if daily_bp.shape[0] <= days:
         return daily_bp
-    energy = np.concatenate([[0.0], np.cumsum((daily_bp**2).mean(axis=1))])
+    energy = np.concatenate([[0.0], np.cumsum((daily_bp[:, :N_KEY] ** 2).mean(axis=1))])
     start = int(np.argmax(energy[days:] - energy[:-days]))
     return daily_bp[start : start + days]
 
@@ -94,6 +104,8 @@ class VarModel:
     - ``floor_bp``: minimum margin ``floor_bp`` x sum over key rates of |DV01| (FICC-style floor).
     - ``multiplier``: e.g. CME speculator IM at 110% of maintenance.
     - ``apc_buffer``: anti-procyclicality buffer, IM x (1 + buffer) (EMIR-style 25% buffer).
+    - ``sees_basis``: whether the scenarios carry the basis columns of the exposures and history
+      given to ``requirement``; false keeps the first ``N_KEY`` (key-rate) columns only.
     """
 
     confidence: float
@@ -105,6 +117,18 @@ class VarModel:
     stress_window_days: int = 250
     floor_bp: float = 0.0
     apc_buffer: float = 0.0
+    sees_basis: bool = False
+
+    def factors(self, exposure: np.ndarray, daily_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The exposure (dollars per bp) and history (bp) columns this model sees: all of the
+        exposure's columns if it sees the basis, else the key rates. A key-rate-only exposure
+        (K = 5) on a history with basis columns is margined on the key rates alone."""
+        k = exposure.shape[1] if self.sees_basis else min(N_KEY, exposure.shape[1])
+        if daily_bp.shape[1] < k:
+            raise ValueError(f"history has {daily_bp.shape[1]} factor columns, exposure needs {k}")
+        if k == daily_bp.shape[1] == exposure.shape[1]:
+            return exposure, daily_bp
+        return np.ascontiguousarray(exposure[:, :k]), np.ascontiguousarray(daily_bp[:, :k])
 
     def scenarios(self, daily_bp: np.ndarray) -> np.ndarray:
         """The model's scenario set from a daily-change history (oldest first)."""
@@ -118,11 +142,13 @@ class VarModel:
         return horizon_changes(window, self.mpor_days)
 
     def requirement(self, exposure: np.ndarray, daily_bp: np.ndarray) -> np.ndarray:
-        """Initial margin (dollars) of each exposure row."""
+        """Initial margin (dollars) of each exposure row (dollars per bp, (n, K)) on the daily
+        factor changes ``daily_bp`` (bp, (T, >= K), oldest first; see the module docstring)."""
+        exposure, daily_bp = self.factors(exposure, daily_bp)
         var = historical_var(exposure, self.scenarios(daily_bp), self.confidence)
         if self.stress_weight > 0:
             stressed = historical_var(exposure, self.stressed_scenarios(daily_bp), self.confidence)
             var = np.maximum(var, (1 - self.stress_weight) * var + self.stress_weight * stressed)
         if self.floor_bp > 0:
-            var = np.maximum(var, self.floor_bp * np.abs(exposure).sum(axis=1))
+            var = np.maximum(var, self.floor_bp * np.abs(exposure[:, :N_KEY]).sum(axis=1))
         return var * self.multiplier * (1.0 + self.apc_buffer)

@@ -25,6 +25,8 @@ import pandas as pd
 
 from sim.config import MarketConfig
 from sim.errors import ConfigError
+from sim.market.basis import BasisParams
+from sim.market.basis_lookback import causal_stress_labels, margin_history, seeded_basis_changes
 from sim.market.calibration import SHIPPED_MODEL, load_model, simulate_changes, stress_labels
 from sim.market.history import KEY_TENORS, complete_changes
 
@@ -113,8 +115,12 @@ def closes(cfg: MarketConfig, n_days: int, start: dt.date, params, rng) -> Close
 
 def synthetic_changes(n_days: int, seed: int) -> np.ndarray:
     """``n_days`` daily key-rate changes (bp) drawn from the shipped model with ``seed``."""
-    changes, _ = simulate_changes(load_model(SHIPPED_MODEL), n_days, np.random.default_rng(seed))
-    return changes
+    return synthetic_with_regimes(n_days, seed)[0]
+
+
+def synthetic_with_regimes(n_days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``synthetic_changes`` and the regime (0 calm, 1 stressed) of each day, from its chain."""
+    return simulate_changes(load_model(SHIPPED_MODEL), n_days, np.random.default_rng(seed))
 
 
 def history_lookback(
@@ -126,9 +132,30 @@ def history_lookback(
     ``asof`` (default: the file's last day; a date outside the file is refused); without, a
     synthetic look-back drawn from the shipped model with ``seed``.
     """
+    changes, _, source = lookback_with_regimes(path, asof, lookback_days, seed)
+    return changes, source
+
+
+def margin_lookback(
+    path: str | None, asof: str | None, lookback_days: int, params: BasisParams, seed: int = 0
+) -> tuple[np.ndarray, str]:
+    """``history_lookback`` with the basis: daily key-rate then basis changes (bp, (L, 5 + F))
+    and their source. The basis is simulated from the basis model ``params`` on the run stream
+    of root ``seed`` (``sim.market.basis_lookback``), the regimes of a synthetic look-back from
+    its chain, of a real one by the expanding-window rule over the file up to ``asof``."""
+    changes, regimes, source = lookback_with_regimes(path, asof, lookback_days, seed)
+    basis = seeded_basis_changes(regimes, params, seed)
+    note = f"; basis simulated from the basis model (seed {seed})"
+    return margin_history(changes, basis), source + note
+
+
+def lookback_with_regimes(
+    path: str | None, asof: str | None, lookback_days: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """``history_lookback``'s changes (bp, (L, 5)), each day's regime (0/1, causal) and source."""
     if path is None:
-        changes = synthetic_changes(lookback_days, seed)
-        return changes, f"synthetic look-back of {lookback_days} days (seed {seed})"
+        changes, regimes = synthetic_with_regimes(lookback_days, seed)
+        return changes, regimes, f"synthetic look-back of {lookback_days} days (seed {seed})"
     changes = complete_changes(path)
     if asof is not None and not changes.empty:
         first, last = changes.index[0], changes.index[-1]
@@ -143,6 +170,8 @@ def history_lookback(
             f"{path}: {len(changes)} complete days up to {asof or 'its end'}, the margin "
             f"look-back needs {lookback_days}"
         )
-    window = changes.iloc[-lookback_days:]
-    source = f"{Path(path).name}, {window.index[0].date()} to {window.index[-1].date()}"
-    return window[list(KEY_TENORS)].to_numpy(), source
+    values = changes[list(KEY_TENORS)].to_numpy()
+    window = changes.index[-lookback_days:]
+    source = f"{Path(path).name}, {window[0].date()} to {window[-1].date()}"
+    regimes = causal_stress_labels(values)[-lookback_days:]
+    return values[-lookback_days:], regimes, source

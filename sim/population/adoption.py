@@ -133,9 +133,11 @@ def user_ims(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standalone and cross-margined IM (dollars) of each user's XM-eligible legs.
 
-    ``legs``: futures and (cleared) cash key-rate DV01 (dollars per bp, (n, 5) each);
-    ``daily_bp``: the history of daily changes (bp). Standalone = CME IM of the futures leg +
-    FICC IM of the cash leg; XM = standalone x (1 - reduction) under ``rule`` and ``cap``.
+    ``legs``: futures and (cleared) cash key-rate DV01 (dollars per bp, (n, 5) each), or with
+    their basis columns (n, 5 + F; ``sim.margin.exposure.with_basis``); ``daily_bp``: the
+    history of daily changes (bp, key rates then basis, ``sim.margin.var``). Standalone = CME
+    IM of the futures leg + FICC IM of the cash leg; XM = standalone x (1 - reduction) under
+    ``rule`` and ``cap``.
     """
     fut, cash = legs
     cme_legs, ficc_legs = xm_legs(cme, fut, cash, daily_bp), xm_legs(ficc, fut, cash, daily_bp)
