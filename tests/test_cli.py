@@ -90,30 +90,16 @@ def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
     first = cli("run", str(tiny_spec), "--out", str(tmp_path / "a"), "--workers", "2", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "report.html" in first.stdout and "writing summary, figures and" in first.stderr
-    second = cli(  # only its summary is compared: no figures
-        "run",
-        str(tiny_spec),
-        "--out",
-        str(tmp_path / "b"),
-        "--workers",
-        "1",
-        "--no-report",
-        cwd=tmp_path,
-    )
+    b = ["--out", str(tmp_path / "b"), "--workers", "1", "--no-report"]  # only its summary
+    second = cli("run", str(tiny_spec), *b, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     a = (tmp_path / "a" / "summary.csv").read_text()
     assert a == (tmp_path / "b" / "summary.csv").read_text()
     for name in ("spec.yaml", "manifest.json", "metrics.parquet", "report.html"):
         assert (tmp_path / "a" / name).is_file()
     provenance = json.loads((tmp_path / "a" / "manifest.json").read_text())["provenance"]
-    assert set(provenance) == {
-        "code_version",
-        "dependencies",
-        "python",
-        "platform",
-        "machine",
-        "history_files",
-    }
+    keys = {"code_version", "dependencies", "python", "platform", "machine", "history_files"}
+    assert set(provenance) == keys
     assert set(provenance["code_version"]) == {"package", "git"}
     assert {"numpy", "pandas", "simpy", "pyarrow"} <= set(provenance["dependencies"])
     assert provenance["history_files"] == "synthetic look-back (no history file)"
