@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.report.curves import line_figure
+from experiments.report.curves import CurveSpec, line_figure
 from experiments.report.figures import scenario_order
 from experiments.stats import mean_ci
 
@@ -17,22 +17,10 @@ PAIR_KEYS: tuple[str, ...] = ("replication", "date", "entity_type")
 
 
 @dataclass(frozen=True)
-class SpreadSpec:
+class SpreadSpec(CurveSpec):
     """Curves of the paired spread of the dated rows of ``metric`` to the reference scenario,
     one panel per entity type of ``entity_types``, divided by ``scale``; written as
-    ``figures/<name>.png``."""
-
-    name: str
-    title: str
-    caption: str
-    metric: str
-    entity_types: tuple[str, ...]
-    ylabel: str
-    scale: float = 1.0
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return (self.metric,)
+    ``figures/<name>.png`` (the fields of ``CurveSpec``; drawn by ``spread_figure``)."""
 
 
 def paired_spread(metrics: pd.DataFrame, metric: str, reference: str) -> pd.DataFrame:
