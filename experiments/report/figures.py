@@ -206,7 +206,14 @@ def im_by_user_type(metrics: pd.DataFrame, *, reference: str | None = None) -> F
 
 
 def figure_to_png_bytes(fig: Figure, *, dpi: int = 120) -> bytes:
-    """Render ``fig`` to PNG bytes with the Agg renderer."""
+    """Render ``fig`` to PNG bytes with the Agg renderer, compressed at zlib level 1 (about a
+    quarter faster to write than the default 6, for files about a third larger)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": 1},
+    )
     return buffer.getvalue()
