@@ -232,7 +232,7 @@ class Ccp(Agent):
         return reduction, False
 
     def fallback(self, day: int, reduction: np.ndarray) -> tuple[np.ndarray, bool]:
-        mode, expired = self.xm_cfg.fallback, None
+        mode, expired = self.xm_cfg.fallback, False
         if mode == "last_good":
             good = self.last_good.usable(day)
             expired = good is None

@@ -123,7 +123,7 @@ class EventRecord(NamedTuple):
     amount_cents: int | None = None
     face_usd: float | None = None
     mode: str | None = None
-    expired: bool | None = None
+    expired: bool = False
 
 
 EVENT_KINDS: dict[str, str] = {

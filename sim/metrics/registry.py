@@ -123,13 +123,14 @@ METRICS: dict[str, Metric] = declare(
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
            "All end users' initial margin at both CCPs (run-level: mean over days; dated: the"
            " day's)"),
-    Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
+    Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, -INF, INF,
            "End users' standalone minus actual initial margin (run-level: mean over days; dated:"
-           " the day's)"),
+           " the day's; < 0 only where xm.fallback hold kept an IM above the standalone)"),
     Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
-    Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
+    Metric("xm_mean_reduction", FRACTION, PER_RUN, -INF, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"
-           " any)", basis=STATISTIC),
+           " any; under xm.fallback hold a held IM's implied 1 - IM/standalone, < 0 where it"
+           " exceeds the standalone)", basis=STATISTIC),
     # network (sim.metrics.compute, sim.population.network)
     (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
@@ -229,6 +230,13 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_fallbacks", COUNT, PER_RUN, 0.0, INF,
            "XM firm accounts and cycles margined standalone because the other CCP's figures"
            " were missing"),
+    Metric("xm_fallbacks_by_mode", COUNT, PER_RUN, 0.0, INF,
+           "XM firm account-cycles without the other CCP's figures, by the fallback applied"
+           " (standalone, last_good, last_good_expired: too old so standalone, hold; only with"
+           " XM on)"),
+    Metric("xm_breaks", COUNT, PER_RUN, 0.0, INF,
+           "Position breaks started: XM customers margined standalone at a CCP because the"
+           " CCPs' position views differ (per customer and CCP; only with XM on)"),
     # adoption studies (sim.metrics.adoption)
     _adoption_shares(),
     Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,
