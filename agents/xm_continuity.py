@@ -6,7 +6,7 @@ figures, while it is at most one business day old, then standalone) or ``hold`` 
 requirement of the previous cycle). A position break (the two CCPs see an account's positions
 differently) margins that customer alone standalone for as long as it lasts: breaks are injected
 (``xm.position_breaks``) or drawn per XM customer and business day with
-``xm.random_breaks.daily_probability`` on the stream ``xm.position_breaks``, and are the same at
+``xm.random_breaks.daily_probability`` on the customer's own stream, and are the same at
 both CCPs (``PositionBreaks``); each CCP counts a break's cycles on its own cycles
 (``BreakWatch``).
 """
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import XmConfig
+from sim.errors import ConfigError
 from sim.run import Run
 
 LAST_GOOD_DAYS = 1  # last_good expires after one business day
@@ -45,14 +46,15 @@ def xm_account_names(users, firms, accounts, xm_idx) -> dict[str, tuple[str, ...
 
 
 def injected_breaks(run: Run, xm: XmConfig, names: dict[str, tuple[str, ...]]) -> list[Break]:
-    """``xm.position_breaks`` as ``Break``s; ``ValueError`` naming the field for an account
-    that is no XM account of this run."""
+    """``xm.position_breaks`` as ``Break``s; ``ConfigError`` naming the field, the value and the
+    allowed names for an account that is no XM account of this run (known only once the
+    population is drawn)."""
     origin, out = pd.Timestamp(run.calendar.start), []
     for i, brk in enumerate(xm.position_breaks):
         unknown = [a for a in brk.accounts if a not in names]
         if unknown:
             allowed = ", ".join(sorted(names)[:6]) or "none: this run has no XM accounts"
-            raise ValueError(
+            raise ConfigError(
                 f"xm.position_breaks[{i}].accounts: {unknown[0]!r} is not an XM account of this"
                 f" run; allowed: an XM customer id or firm:account, e.g. {allowed}"
             )
@@ -64,14 +66,17 @@ def injected_breaks(run: Run, xm: XmConfig, names: dict[str, tuple[str, ...]]) -
 
 
 def random_breaks(run: Run, xm: XmConfig, xm_users: tuple[str, ...]) -> list[Break]:
-    """One draw per business day and XM customer on the stream ``xm.position_breaks`` (drawn
-    whatever the probability, so a probability of 0 draws but breaks nothing): a draw below
-    ``xm.random_breaks.daily_probability`` breaks that customer from 00:00 ET of the day for
-    ``duration_cycles`` cycles."""
-    cal, rule = run.calendar, xm.random_breaks
-    draws = run.streams.get("xm.position_breaks").random((cal.n_days, len(xm_users)))
-    hits = np.argwhere(draws < rule.daily_probability)
-    return [Break((xm_users[j],), cal.at(int(d), 0), None, rule.duration_cycles) for d, j in hits]
+    """One draw per business day for each XM customer on its own stream
+    ``xm.position_breaks.<customer>`` (drawn whatever the probability, so a probability of 0
+    draws but breaks nothing, and a customer's draws do not depend on who else is in XM): a
+    draw below ``xm.random_breaks.daily_probability`` breaks that customer from 00:00 ET of the
+    day for ``duration_cycles`` cycles."""
+    cal, rule, out = run.calendar, xm.random_breaks, []
+    for user in xm_users:
+        draws = run.streams.get(f"xm.position_breaks.{user}").random(cal.n_days)
+        days = np.flatnonzero(draws < rule.daily_probability)
+        out += [Break((user,), cal.at(int(d), 0), None, rule.duration_cycles) for d in days]
+    return out
 
 
 class PositionBreaks:

@@ -14,6 +14,7 @@ from tiny import TINY, TINY_SEED
 
 from agents.worlds.clearing import build_world
 from sim.config import build_config, deep_merge
+from sim.errors import ConfigError
 from sim.metrics.operations import xm_rows
 from sim.records import EventRecord
 from sim.run import run
@@ -153,5 +154,5 @@ def test_bad_breaks_are_refused_with_their_field(brk, message):
 
 def test_a_break_of_an_unknown_account_is_refused_with_the_allowed_names():
     brk = {"accounts": ["nobody"], "start": "2026-05-04T10:00:00", "duration_cycles": 1}
-    with pytest.raises(ValueError, match=r"position_breaks\[0\].accounts: 'nobody'.*eu00001"):
+    with pytest.raises(ConfigError, match=r"position_breaks\[0\].accounts: 'nobody'.*eu00001"):
         _run(deep_merge(EIGHT, {"xm": {"position_breaks": [brk]}}))

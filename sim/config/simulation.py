@@ -76,8 +76,9 @@ class PositionBreak(Frozen):
 
 
 class RandomBreaks(Frozen):
-    """Each XM customer's account breaks on a business day with ``daily_probability`` (stream
-    ``xm.position_breaks``), from that day's first cycle for ``duration_cycles`` cycles."""
+    """Each XM customer's account breaks on a business day with ``daily_probability`` (its own
+    stream ``xm.position_breaks.<customer>``), from 00:00 ET of that day for ``duration_cycles``
+    of each CCP's cycles."""
 
     daily_probability: float = Field(0.0, ge=0.0, le=1.0)
     duration_cycles: int = Field(1, ge=1)
