@@ -199,14 +199,15 @@ class Ccp(Agent):
 
     def requirement(self, day, mark, standalone, legs) -> tuple[np.ndarray, np.ndarray]:
         """IM (dollars) and reduction (fraction) per account at a cycle's call: the XM rule, or
-        the fallback (``applied``); under ``hold`` the XM accounts keep the previous cycle's IM
-        (its reduction the implied ``1 - IM / standalone``); customers in a position break are
-        margined standalone."""
+        the fallback (``applied``); under ``hold`` the XM accounts keep the previous cycle's IM,
+        never above today's standalone (a fallback charges no more than margining without XM;
+        the reduction recorded is the implied ``1 - IM / standalone``, which may exceed the cap);
+        customers in a position break are margined standalone."""
         reduction, hold = self.applied(day, mark, legs)
         im = standalone * (1.0 - reduction)
         if hold:
             i = self.xm_idx
-            im[i] = self.last_im[i]
+            im[i] = np.minimum(self.last_im[i], standalone[i])
             reduction[i] = np.divide(
                 standalone[i] - im[i], standalone[i], out=np.zeros(len(i)), where=standalone[i] > 0
             )

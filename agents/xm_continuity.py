@@ -3,10 +3,10 @@
 A cycle without the partner's figures (an XM link outage) falls back by ``xm.fallback``:
 ``standalone`` (no reduction), ``last_good`` (the reduction last applied with the partner's
 figures, while it is at most one business day old, then standalone) or ``hold`` (each account's
-requirement of the previous cycle). A position break (the two CCPs see an account's positions
-differently) margins that customer alone standalone for as long as it lasts: breaks are injected
-(``xm.position_breaks``) or drawn per XM customer and business day with
-``xm.random_breaks.daily_probability`` on the customer's own stream, and are the same at
+requirement of the previous cycle, at most its standalone). A position break (the two CCPs see
+an account's positions differently) margins that customer alone standalone for as long as it
+lasts: breaks are injected (``xm.position_breaks``) or drawn per XM customer and business day
+with ``xm.random_breaks.daily_probability`` on the customer's own stream, and are the same at
 both CCPs (``PositionBreaks``); each CCP counts a break's cycles on its own cycles
 (``BreakWatch``).
 """

@@ -91,8 +91,9 @@ class XmConfig(Frozen):
     ``eligibility``: who may cross-margin (``sim.population.eligibility``); ``link_outages``: times
     when the CCPs cannot exchange XM figures; ``fallback``: the margin of a cycle without the
     partner's figures (``standalone``; ``last_good``: the last reduction applied, for one business
-    day, then standalone; ``hold``: the previous cycle's requirement); ``position_breaks`` and
-    ``random_breaks``: accounts whose positions the CCPs see differently, margined standalone."""
+    day, then standalone; ``hold``: the previous cycle's requirement, at most the standalone);
+    ``position_breaks`` and ``random_breaks``: accounts whose positions the CCPs see differently,
+    margined standalone."""
 
     enabled: bool = False
     rule: Literal["min_cap", "joint_split", "none"] = "min_cap"

@@ -123,14 +123,13 @@ METRICS: dict[str, Metric] = declare(
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
            "All end users' initial margin at both CCPs (run-level: mean over days; dated: the"
            " day's)"),
-    Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, -INF, INF,
+    Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
            "End users' standalone minus actual initial margin (run-level: mean over days; dated:"
-           " the day's; < 0 only where xm.fallback hold kept an IM above the standalone)"),
+           " the day's)"),
     Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
-    Metric("xm_mean_reduction", FRACTION, PER_RUN, -INF, 1.0,
+    Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"
-           " any; under xm.fallback hold a held IM's implied 1 - IM/standalone, < 0 where it"
-           " exceeds the standalone)", basis=STATISTIC),
+           " any)", basis=STATISTIC),
     # network (sim.metrics.compute, sim.population.network)
     (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
