@@ -21,6 +21,7 @@ import numpy as np
 
 from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
+from agents.xm_continuity import BreakWatch, LastGood, PositionBreaks
 from sim.config import CcpConfig, CycleConfig, XmConfig
 from sim.margin.exposure import with_basis
 from sim.margin.xm import XmLegs, xm_reduction
@@ -45,7 +46,14 @@ class Ccp(Agent):
     }
 
     def __init__(
-        self, run: Run, ccp_id: str, partner: str, cfg: CcpConfig, xm: XmConfig, book: CcpBook
+        self,
+        run: Run,
+        ccp_id: str,
+        partner: str,
+        cfg: CcpConfig,
+        xm: XmConfig,
+        book: CcpBook,
+        breaks: PositionBreaks | None = None,
     ) -> None:
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
@@ -62,6 +70,7 @@ class Ccp(Agent):
         self.last_im = np.zeros(n)
         self.last_standalone = np.zeros(n)
         self._margin_cache: tuple = (None, None)
+        self.break_watch, self.last_good = BreakWatch(run, ccp_id, breaks), LastGood()
         run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
 
     @property
@@ -131,8 +140,7 @@ class Ccp(Agent):
             vm = self.variation(day, mark, close)
             self.env.process(self.publish(day, cyc.mark, legs))
             yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
-            reduction = self.applied(day, cyc.mark, legs)
-            im = standalone * (1.0 - reduction)
+            im, reduction = self.requirement(day, cyc.mark, standalone, legs)
             self.last_im, self.last_standalone = im, standalone
             if close:
                 self.record_daily(day, im, standalone, vm, reduction)
@@ -189,20 +197,55 @@ class Ccp(Agent):
             wanted += [(day, "intraday"), (day - 1, "close")]
         return next((self.partner_legs[k] for k in wanted if k in self.partner_legs), None)
 
-    def applied(self, day: int, mark: str, mine: XmLegs) -> np.ndarray:
-        """Reduction per account: the XM rule where the partner's figures arrived, else 0."""
+    def requirement(self, day, mark, standalone, legs) -> tuple[np.ndarray, np.ndarray]:
+        """IM (dollars) and reduction (fraction) per account at a cycle's call: the XM rule, or
+        the fallback (``applied``); under ``hold`` the XM accounts keep the previous cycle's IM,
+        never above today's standalone (a fallback charges no more than margining without XM;
+        the reduction recorded is the implied ``1 - IM / standalone``, which may exceed the cap);
+        customers in a position break are margined standalone."""
+        reduction, hold = self.applied(day, mark, legs)
+        im = standalone * (1.0 - reduction)
+        if hold:
+            i = self.xm_idx
+            im[i] = np.minimum(self.last_im[i], standalone[i])
+            reduction[i] = np.divide(
+                standalone[i] - im[i], standalone[i], out=np.zeros(len(i)), where=standalone[i] > 0
+            )
+        if len(self.xm_idx) and self.xm_cfg.rule != "none":
+            broken = self.break_watch.at_cycle(self.env.now, day)
+            rows = [self.book.index[u] for u in sorted(broken)]
+            im[rows], reduction[rows] = standalone[rows], 0.0
+        return im, reduction
+
+    def applied(self, day: int, mark: str, mine: XmLegs) -> tuple[np.ndarray, bool]:
+        """Reduction per account: the XM rule where the partner's figures arrived, else the
+        fallback of ``xm.fallback`` (logged per firm XM account); and whether to hold the
+        previous requirement instead."""
         reduction = np.zeros(len(self.book.users))
         if self.xm_cfg.rule == "none" or not len(self.xm_idx):
-            return reduction
+            return reduction, False
         theirs = self.partner_figures(day, mark)
         if theirs is None:
-            late = sorted({(self.book.firms[i], self.book.accounts[i]) for i in self.xm_idx})
-            for firm, account in late:
-                self.run.log("xm_fallback", self.agent_id, f"{firm}:{account}", date_index=day)
-            return reduction
+            return self.fallback(day, reduction)
         cme, ficc = (mine, theirs) if self.agent_id == "cme" else (theirs, mine)
         reduction[self.xm_idx] = xm_reduction(self.xm_cfg.rule, self.xm_cfg.cap, cme, ficc)
-        return reduction
+        self.last_good.remember(day, reduction[self.xm_idx])
+        return reduction, False
+
+    def fallback(self, day: int, reduction: np.ndarray) -> tuple[np.ndarray, bool]:
+        mode, expired = self.xm_cfg.fallback, False
+        if mode == "last_good":
+            good = self.last_good.usable(day)
+            expired = good is None
+            if good is not None:
+                reduction[self.xm_idx] = good
+        late = sorted({(self.book.firms[i], self.book.accounts[i]) for i in self.xm_idx})
+        for firm, account in late:
+            ref = f"{firm}:{account}"
+            self.run.log(
+                "xm_fallback", self.agent_id, ref, date_index=day, mode=mode, expired=expired
+            )
+        return reduction, mode == "hold"
 
     def on_payment(self, msg: PaymentSettled) -> None:
         self.run.calls.settle(msg.call_id, msg.settled_min)

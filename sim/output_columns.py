@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -132,3 +132,12 @@ CONVERTERS = {
 def convert(columns: Sequence[Sequence], specs: list[Column], calendar) -> list[pa.Array]:
     """Arrow arrays of the output columns ``specs`` from the record fields' value lists."""
     return [CONVERTERS[s.how](columns[s.source], s, calendar) for s in specs]
+
+
+Labels = Mapping[str, str | int]  # e.g. run_id, scenario, replication, seed
+
+
+def labelled(schema: pa.Schema, labels: Labels) -> pa.Schema:
+    """``schema`` with one leading column per label (string, or int64 for whole numbers)."""
+    fields = [pa.field(k, ARROW_TYPES[type(v)], nullable=False) for k, v in labels.items()]
+    return pa.schema([*fields, *schema])

@@ -16,7 +16,6 @@ read by ``sim.metrics.adoption``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.output_columns import ARROW_TYPES, Column, convert, output_columns, output_schema
+from sim.output_columns import Column, Labels, convert, labelled, output_columns, output_schema
 
 if TYPE_CHECKING:
     from sim.calendar import SimCalendar
@@ -123,6 +122,8 @@ class EventRecord(NamedTuple):
     scale: float | None = None
     amount_cents: int | None = None
     face_usd: float | None = None
+    mode: str | None = None
+    expired: bool = False
 
 
 EVENT_KINDS: dict[str, str] = {
@@ -149,7 +150,10 @@ EVENT_KINDS: dict[str, str] = {
     "impact_cost_unpaid": "the part of an impact cost an end user could not pay (amount_cents)",
     "scale_up": "an XM user re-used freed margin (scale of both legs)",
     "xm_link_down": "XM figures lost in a link outage (ref day:mark)",
-    "xm_fallback": "an XM account margined standalone (ref firm:account; date_index)",
+    "xm_fallback": "an XM firm account's cycle without the partner's figures (ref firm:account;"
+    " date_index, mode the xm.fallback applied, expired true when last_good was too old)",
+    "xm_break": "a position break margins an XM customer standalone (ref user; date_index, mode"
+    " start at its first cycle or end at the first cycle after it)",
     "credit_line_cut": "a lender cut an end user's uncommitted line (ref cash account;"
     " amount_cents withdrawn, date_index)",
     "redemption": "a fund paid redemptions to external (ref cash account; amount_cents,"
@@ -290,15 +294,6 @@ TABLES: dict[str, type] = {
 TABLE_OF: dict[type, str] = {record: name for name, record in TABLES.items()}
 SCHEMAS: dict[str, pa.Schema] = {name: output_schema(record) for name, record in TABLES.items()}
 COLUMNS: dict[str, list[Column]] = {name: output_columns(r) for name, r in TABLES.items()}
-
-
-Labels = Mapping[str, str | int]  # e.g. run_id, scenario, replication, seed
-
-
-def labelled(schema: pa.Schema, labels: Labels) -> pa.Schema:
-    """``schema`` with one leading column per label (string, or int64 for whole numbers)."""
-    fields = [pa.field(k, ARROW_TYPES[type(v)], nullable=False) for k, v in labels.items()]
-    return pa.schema([*fields, *schema])
 
 
 class Recorder:

@@ -48,8 +48,9 @@ RUN_CLOSE, DUE, FINAL = 1140.0, 4830.0, 4890.0
 FICC_FIGURES = XmFigures("ficc", 0, "close", ("eu2",), (10_000.0,), (10_000.0,), (0.0,))
 
 
-def world(ficc_figures: bool):
-    fake = FakeRun(OVERRIDES, market=flat_market(LOOKBACK, 1, {220: 10.0, 240: -10.0, 260: 2.0}))
+def world(ficc_figures: bool, fallback: str = "standalone", eu2_im: float = 2_000.0):
+    overrides = {**OVERRIDES, "xm": {"enabled": True, "fallback": fallback}}
+    fake = FakeRun(overrides, market=flat_market(LOOKBACK, 1, {220: 10.0, 240: -10.0, 260: 2.0}))
     fake.ledger.open("external", 0, math.inf)
     fake.ledger.open("firm:f1:seg")
     fake.ledger.open("firm:f2:seg")
@@ -57,7 +58,7 @@ def world(ficc_figures: bool):
         [("eu1", "f1", "customer", 1000.0, 0.0), ("eu2", "f2", "customer_xm", -1000.0, 1000.0)]
     )
     ccp = make_ccp(fake, "cme", book)
-    ccp.open_with(np.array([10_000.0, 2_000.0]), np.array([10_000.0, 10_000.0]))
+    ccp.open_with(np.array([10_000.0, eu2_im]), np.array([10_000.0, 10_000.0]))
     ccp.start()
     if ficc_figures:
         fake.deliver(ccp, FICC_FIGURES, fake.at(0, "18:30"))
@@ -158,3 +159,16 @@ def test_a_call_paid_before_its_deadline_settles_on_time_and_books_the_loss():
     assert [(p.dst_account, p.amount_cents, p.settled_min) for p in vm] == [
         ("external", 200_000, eight)
     ]
+
+
+@pytest.mark.parametrize(("held", "im"), [(2_000.0, 2_000.0), (12_000.0, 10_000.0)])
+def test_hold_keeps_the_previous_im_at_most_the_standalone(held, im):
+    """Without FICC's figures under ``hold`` eu2 keeps the IM it held before the run ($2,000, or
+    $12,000 cut to its $10,000 standalone); the fallback event says ``hold``."""
+    fake, _ = world(ficc_figures=False, fallback="hold", eu2_im=held)
+    fake.env.run(until=RUN_CLOSE + 1)
+    [fallback] = fake.events("xm_fallback")
+    assert (fallback.ref, fallback.mode, fallback.expired) == ("f2:customer_xm", "hold", False)
+    eu2 = fake.recorder.of(AccountDayRecord)[1]
+    assert (eu2.im_usd, eu2.standalone_im_usd) == pytest.approx((im, 10_000.0))
+    assert eu2.reduction == pytest.approx(1.0 - im / 10_000.0)

@@ -9,8 +9,10 @@ import pytest
 
 from sim.config import MarketConfig
 from sim.errors import ConfigError
+from sim.market.calibration import stress_labels
 from sim.market.history import complete_changes
 from sim.market.path import build_market
+from sim.market.sources import history_regimes
 from sim.rng import Streams
 
 START = dt.date(2020, 2, 3)
@@ -68,3 +70,36 @@ def test_changing_the_basis_model_keeps_the_closes():
     np.testing.assert_array_equal(a.changes_bp, b.changes_bp)
     np.testing.assert_array_equal(a.intraday_bp, b.intraday_bp)
     assert not np.array_equal(a.basis_bp, b.basis_bp)
+
+
+def test_a_history_days_regime_ignores_later_days(shared_history):
+    """A day's label uses that day and the days before it: tripling every change after 31 March
+    2020 leaves the labels up to it unchanged, where the whole-file percentile of the
+    calibration's ``stress_labels`` moves them (it looks ahead)."""
+    frame = complete_changes(str(shared_history))
+    t = int((frame.index <= "2020-03-31").sum())
+    altered = frame.copy()
+    altered.iloc[t:] *= 3.0
+    np.testing.assert_array_equal(history_regimes(frame)[:t], history_regimes(altered)[:t])
+    assert not np.array_equal(stress_labels(frame)[:t], stress_labels(altered)[:t])
+
+
+def test_a_replays_run_day_regimes_ignore_later_yields(shared_history, tmp_path):
+    """The replayed run days up to 31 March 2020 keep their regimes when every later yield of
+    the file is moved by a zigzag of 50bp (the file is newest first)."""
+    lines = shared_history.read_text().splitlines()
+    later = [
+        i for i, line in enumerate(lines[1:], 1) if line[6:10] + line[:2] + line[3:5] > "20200331"
+    ]
+    for k, i in enumerate(later):
+        date, *ylds = lines[i].split(",")
+        lines[i] = ",".join([date] + [f"{float(y) + 0.5 * (k % 2):.2f}" if y else y for y in ylds])
+    altered = tmp_path / "altered.csv"
+    altered.write_text("\n".join(lines) + "\n")
+    a = _market(60, history_file=str(shared_history), replay_from=START)
+    b = _market(60, history_file=str(altered), replay_from=START)
+    days = complete_changes(str(shared_history)).index
+    march = int(((days >= "2020-02-03") & (days <= "2020-03-31")).sum())  # run days to 31 Mar
+    run_a, run_b = a.regimes[a.lookback_days :], b.regimes[b.lookback_days :]
+    np.testing.assert_array_equal(run_a[:march], run_b[:march])
+    assert run_a[:march].max() == 1  # March 2020 is stressed

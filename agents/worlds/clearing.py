@@ -31,6 +31,7 @@ from agents.end_user import EndUser
 from agents.fund_funding import FundedUser, FundFunding, funded_user
 from agents.reuse import ReuseDesk
 from agents.worlds.repo import start_repo_rolls
+from agents.xm_continuity import PositionBreaks, xm_account_names
 from sim.config import funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
@@ -184,10 +185,25 @@ def make_ccps(run: Run) -> dict[str, Ccp]:
     rule = cfg.xm.eligibility
     xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
     xm_users &= xm_capable(cleared_books(pop, cfg.population), cfg.population.ficc_leg)
+    books = {c: make_book(run, c, xm_users) for c in ("cme", "ficc")}
+    breaks = position_breaks(run, books)
     return {
-        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, make_book(run, c, xm_users))
+        c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, books[c], breaks)
         for c, p in (("cme", "ficc"), ("ficc", "cme"))
     }
+
+
+def position_breaks(run: Run, books: dict[str, CcpBook]) -> PositionBreaks:
+    """The run's position breaks (``agents.xm_continuity``), named by the XM customers and the
+    firm XM accounts of both CCPs' books."""
+    names: dict[str, tuple[str, ...]] = {}
+    for b in books.values():
+        xm_idx = np.flatnonzero(b.xm)
+        for name, users in xm_account_names(b.users, b.firms, b.accounts, xm_idx).items():
+            names[name] = tuple(sorted(set(names.get(name, ())) | set(users)))
+    cme = books["cme"]
+    xm_users = [cme.users[i] for i in np.flatnonzero(cme.xm)]
+    return PositionBreaks.of(run, run.config.xm, names, xm_users)
 
 
 def customer_accounts(ccps: dict[str, Ccp], firm_id: str) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from sim.config.population import EndUserTypeConfig, PopulationConfig
 from sim.config.simulation import (
     CalendarConfig,
     LinkOutage,
+    PositionBreak,
     SimConfig,
     XmConfig,
     build_config,
@@ -52,6 +53,7 @@ __all__ = [
     "OperationsConfig",
     "OutageConfig",
     "PopulationConfig",
+    "PositionBreak",
     "SimConfig",
     "XmConfig",
     "build_config",

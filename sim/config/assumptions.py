@@ -202,6 +202,13 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " a member of both CCPs clears both legs (SR-FICC-2025-025; CME FAQ on the"
                f" arrangement's expansion; {_DESIGN})"),
     Assumption("xm.link_outages", "scenario choice: times the CCPs' XM link is down"),
+    Assumption("xm.fallback", "assumption: standalone, the conservative reading when the partner's"
+               " figures are missing (the arrangement's contingency rule is not public);"
+               " last_good and hold are alternatives to compare"),
+    Assumption("xm.position_breaks", "scenario choice: injected breaks between the CCPs' views of"
+               " an XM account's positions"),
+    Assumption("xm.random_breaks", "assumption: no random position breaks by default (no"
+               " published break rate between the CCPs' position views)"),
     # clearing firms
     each("firms", "n_bd_fcm n_fcm n_bd", _FIRMS),
     each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"

@@ -55,18 +55,54 @@ class LinkOutage(Frozen):
     duration_minutes: float = Field(gt=0)
 
 
+class PositionBreak(Frozen):
+    """The CCPs' views of ``accounts``' positions disagree from ``start`` (ET): for
+    ``duration_minutes``, or for that many of each CCP's cycles (``duration_cycles``; exactly one
+    of the two). ``accounts`` are customer ids or firm XM accounts ``firm:account``."""
+
+    accounts: list[str] = Field(min_length=1)
+    start: dt.datetime
+    duration_minutes: float | None = Field(None, gt=0)
+    duration_cycles: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> PositionBreak:
+        if (self.duration_minutes is None) == (self.duration_cycles is None):
+            raise ValueError(
+                f"duration_minutes ({self.duration_minutes}) and duration_cycles"
+                f" ({self.duration_cycles}): give exactly one of the two"
+            )
+        return self
+
+
+class RandomBreaks(Frozen):
+    """Each XM customer's account breaks on a business day with ``daily_probability`` (its own
+    stream ``xm.position_breaks.<customer>``), from 00:00 ET of that day for ``duration_cycles``
+    of each CCP's cycles."""
+
+    daily_probability: float = Field(0.0, ge=0.0, le=1.0)
+    duration_cycles: int = Field(1, ge=1)
+
+
 class XmConfig(Frozen):
     """Cross-margining policy: ``enabled`` switches XM accounts on for eligible end users;
     ``rule`` is ``min_cap`` (each CCP's factor, the smaller applied, capped; DESIGN.md section 2),
     ``joint_split`` (one joint requirement shared pro rata, capped) or ``none``;
     ``eligibility``: who may cross-margin (``sim.population.eligibility``); ``link_outages``: times
-    when the CCPs cannot exchange XM figures."""
+    when the CCPs cannot exchange XM figures; ``fallback``: the margin of a cycle without the
+    partner's figures (``standalone``; ``last_good``: the last reduction applied, for one business
+    day, then standalone; ``hold``: the previous cycle's requirement, at most the standalone);
+    ``position_breaks`` and ``random_breaks``: accounts whose positions the CCPs see differently,
+    margined standalone."""
 
     enabled: bool = False
     rule: Literal["min_cap", "joint_split", "none"] = "min_cap"
     cap: float = Field(0.80, ge=0.0, le=1.0)
     eligibility: Literal["identical", "affiliate", "any_pair"] = "identical"
     link_outages: list[LinkOutage] = Field(default_factory=list)
+    fallback: Literal["standalone", "last_good", "hold"] = "standalone"
+    position_breaks: list[PositionBreak] = Field(default_factory=list)
+    random_breaks: RandomBreaks = Field(default_factory=RandomBreaks)
 
 
 class SimConfig(Frozen):
@@ -137,6 +173,21 @@ class SimConfig(Frozen):
                     f"{field}: the outage from {start} for {outage.duration_minutes:g} minutes"
                     f" lies outside the simulated days; allowed: an outage overlapping"
                     f" {days[0]} to {days[-1]}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> SimConfig:
+        """Every injected position break starts inside the simulated days."""
+        days = business_days(self.calendar.start, self.calendar.business_days)
+        first = dt.datetime.combine(days[0], dt.time())
+        end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+        for i, brk in enumerate(self.xm.position_breaks):
+            start = brk.start.replace(tzinfo=None)  # ET wall clock, as the calendar
+            if not first <= start < end:
+                raise ValueError(
+                    f"xm.position_breaks[{i}].start: {start} lies outside the simulated days;"
+                    f" allowed: a time from {first} to before {end}"
                 )
         return self
 

@@ -25,7 +25,6 @@ from sim.config import MarketConfig
 from sim.market.basis import FAMILIES, BasisParams, simulate_basis
 from sim.market.basis_lookback import (
     BASIS_LOOKBACK_STREAM,
-    causal_stress_labels,
     lookback_basis_changes,
     margin_history,
 )
@@ -130,10 +129,10 @@ def basis_note(synthetic: bool) -> str:
 
 
 def _basis_back(cfg: MarketConfig, c, rng: np.random.Generator) -> np.ndarray:
-    """The look-back's daily basis changes (bp, (L, F)): regimes of the model's chain for a
-    synthetic look-back, causal labels of the real one (``sim.market.basis_lookback``)."""
-    regimes = c.back_regimes if cfg.history_file is None else causal_stress_labels(c.back)
-    return lookback_basis_changes(regimes, _params(cfg), rng)
+    """The look-back's daily basis changes (bp, (L, F)) on its days' regimes: the model's
+    chain for a synthetic look-back, the causal labels over the file for a real one
+    (``sim.market.sources.history_regimes``, as the ``margin`` command's look-back)."""
+    return lookback_basis_changes(c.back_regimes, _params(cfg), rng)
 
 
 def _params(cfg: MarketConfig) -> BasisParams:

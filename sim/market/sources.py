@@ -9,8 +9,11 @@ Four cases (``MarketConfig.history_file`` and ``replay_from``):
 - file, replay: the real look-back before ``replay_from`` and the real changes from it on;
 - file, no replay: the file's last ``lookback_days`` complete days as look-back, then model days.
 
-Regimes of real days are the calibration's stress labels (trailing 21-day volatility above its
-80th percentile over the file), so the basis factor and intraday marks follow real stress.
+Regimes of real days (look-back and replayed run days) are the calibration's stress rule taken
+causally (``history_regimes``: trailing 21-day volatility above its 80th percentile over the
+file's days up to and including that day, an expanding window; a percentile of the whole file
+would let a day's label see later data), so the basis path, intraday marks and repo haircuts
+follow real stress as it was known on the day. Synthetic days keep their model chain's regimes.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sim.config import MarketConfig
 from sim.errors import ConfigError
 from sim.market.basis import BasisParams
 from sim.market.basis_lookback import causal_stress_labels, margin_history, seeded_basis_changes
-from sim.market.calibration import SHIPPED_MODEL, load_model, simulate_changes, stress_labels
+from sim.market.calibration import SHIPPED_MODEL, load_model, simulate_changes
 from sim.market.history import KEY_TENORS, complete_changes
 
 STRESSED = 1
@@ -63,9 +66,16 @@ def synthetic(cfg: MarketConfig, n_days: int, params: dict[str, Any], rng) -> Cl
     return Closes(back, back_reg, run, run_reg, source)
 
 
+def history_regimes(frame: pd.DataFrame) -> np.ndarray:
+    """Regime (0 calm, 1 stressed; int64) of each day of a history's key-rate changes (bp,
+    columns ``KEY_TENORS``, oldest first), from that day and the days before it only
+    (``causal_stress_labels``)."""
+    return causal_stress_labels(frame[list(KEY_TENORS)].to_numpy())
+
+
 def _real(path: str) -> tuple[pd.DataFrame, np.ndarray]:
     frame = complete_changes(path)
-    return frame, stress_labels(frame).astype(np.int64)
+    return frame, history_regimes(frame)
 
 
 def replay(cfg: MarketConfig, n_days: int, start: dt.date) -> Closes:

@@ -43,6 +43,7 @@ from sim.metrics.operations import (
     liquidity_rows,
     repo_rows,
     throughput,
+    xm_rows,
 )
 from sim.metrics.registry import check_metrics
 from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
@@ -136,6 +137,7 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
         + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
         + (funding_rows(tables["events"]) if funding_active(config.population.types) else [])
         + (repo_rows(tables["events"]) if config.population.ficc_leg == "cleared_repo" else [])
+        + (xm_rows(tables["events"]) if config.xm.enabled else [])
     )
 
 

@@ -229,3 +229,18 @@ def repo_rows(events: pd.DataFrame) -> list[Row]:
         (name, "all", float(events.loc[kind == k, "amount_usd"].sum()))
         for name, k in zip(names, kinds, strict=True)
     ] + [("repo_deleveraged_face_usd", "all", float(sold.sum()))]
+
+
+FALLBACK_MODES = ("standalone", "last_good", "last_good_expired", "hold")
+
+
+def xm_rows(events: pd.DataFrame) -> list[Row]:
+    """XM continuity (``agents.xm_continuity``): firm XM account-cycles without the partner's
+    figures by the fallback applied (``last_good_expired``: last_good too old, so standalone),
+    and position breaks started (customer-CCP breaks)."""
+    fell = events[events["kind"] == "xm_fallback"]
+    expired = fell["expired"].astype(bool)
+    mode = fell["mode"].where(~expired, "last_good_expired")
+    starts = (events["kind"] == "xm_break") & (events["mode"] == "start")
+    rows = [("xm_fallbacks_by_mode", m, float((mode == m).sum())) for m in FALLBACK_MODES]
+    return [*rows, ("xm_breaks", "all", float(starts.sum()))]

@@ -229,6 +229,13 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_fallbacks", COUNT, PER_RUN, 0.0, INF,
            "XM firm accounts and cycles margined standalone because the other CCP's figures"
            " were missing"),
+    Metric("xm_fallbacks_by_mode", COUNT, PER_RUN, 0.0, INF,
+           "XM firm account-cycles without the other CCP's figures, by the fallback applied"
+           " (standalone, last_good, last_good_expired: too old so standalone, hold; only with"
+           " XM on)"),
+    Metric("xm_breaks", COUNT, PER_RUN, 0.0, INF,
+           "Position breaks started: XM customers margined standalone at a CCP because the"
+           " CCPs' position views differ (per customer and CCP; only with XM on)"),
     # adoption studies (sim.metrics.adoption)
     _adoption_shares(),
     Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,
