@@ -10,7 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from tiny import TINY, TINY_SEED
 
+from agents.worlds.clearing import build_world
+from sim.config import build_config
 from sim.margin.exposure import with_basis
 from sim.margin.procyclicality import (
     FixedBooks,
@@ -22,6 +25,10 @@ from sim.margin.procyclicality import (
 )
 from sim.margin.var import VarModel
 from sim.market.basis import FAMILIES
+from sim.metrics.compute import run_metrics
+from sim.metrics.procyclicality import fixed_im_path
+from sim.population.network import network_from_tables
+from sim.run import Run
 
 SERIES = np.array([100.0, 120.0, 90.0, 150.0, 135.0, 180.0])  # dollars, six business days
 
@@ -89,3 +96,55 @@ def test_fixed_book_im_by_hand():
     np.testing.assert_allclose(xm, [1600.0])
     none = fixed_book_im(model, model, _hedged_books(True), daily, "none", 0.8)
     np.testing.assert_allclose(none, [8000.0])
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    """The tiny clearing run of tests/tiny.py (3 end users, 3 days, an XM link outage on day
+    1), kept as a ``Run`` with its tables and metrics."""
+    the_run = Run(build_config(TINY), TINY_SEED)
+    build_world(the_run)
+    the_run.env.run()
+    tables = the_run.recorder.finish()
+    graph = network_from_tables(tables["firms"], tables["relationships"])
+    return the_run, tables, run_metrics(tables, the_run, graph)
+
+
+def test_fixed_books_reproduce_the_run_margin_while_nothing_changes(tiny_run):
+    """Invariant: no position changes in the tiny run, so on days 0 and 2 each end user's fixed
+    book IM equals its IM at both CCPs in the run; on day 1 the link outage margins the XM
+    accounts standalone at CME in the run, which the fixed book (link up) does not."""
+    the_run, tables, _ = tiny_run
+    daily = tables["accounts_daily"]
+    daily = daily[daily["entity_type"] != "house"]
+    by_user = daily.pivot_table("im_usd", "date_index", "entity", aggfunc="sum").to_numpy()
+    fixed = fixed_im_path(the_run)[:, : len(the_run.population.users)]
+    np.testing.assert_allclose(fixed[[0, 2]], by_user[[0, 2]], rtol=1e-9)
+    assert by_user[1].sum() > fixed[1].sum()
+
+
+def _value(metrics, metric: str, entity_type: str) -> float:
+    rows = metrics[(metrics["metric"] == metric) & (metrics["entity_type"] == entity_type)]
+    assert len(rows) == 1, (metric, entity_type)
+    return float(rows["value"].iloc[0])
+
+
+def test_tiny_run_rows_follow_the_dated_im_and_are_nan_beyond_the_run(tiny_run):
+    """Invariants: the aggregate's peak-to-trough and largest 1-day rise are those of the dated
+    ``end_user_im_total_usd`` rows; a 3-day run has no 5- or 30-day increase (NaN) in any scope;
+    the margin-to-volatility path is the dated IM over the dated 10Y volatility."""
+    _, _, metrics = tiny_run
+    dated = metrics[metrics["date"].notna()]
+    total = dated[dated["metric"] == "end_user_im_total_usd"]["value"].to_numpy()
+    assert _value(metrics, "im_peak_to_trough", "aggregate") == pytest.approx(
+        total.max() / total.min()
+    )
+    rise = np.diff(total).max()
+    assert _value(metrics, "im_max_increase_1d_usd", "aggregate") == pytest.approx(rise)
+    scopes = ["aggregate", "aggregate:cme", "fixed:accounts", "fixed:account_median"]
+    for scope in [*scopes, "fixed:outright", "fixed:basis", "fixed:curve"]:
+        for days in (5, 30):
+            assert math.isnan(_value(metrics, f"im_max_increase_{days}d_frac", scope))
+    vol = dated[dated["metric"] == "vol_10y_20d_bp"]["value"].to_numpy()
+    ratio = dated[dated["metric"] == "im_to_vol_usd_per_bp"]["value"].to_numpy()
+    np.testing.assert_allclose(ratio, total / vol)
