@@ -148,3 +148,19 @@ def test_tiny_run_rows_follow_the_dated_im_and_are_nan_beyond_the_run(tiny_run):
     vol = dated[dated["metric"] == "vol_10y_20d_bp"]["value"].to_numpy()
     ratio = dated[dated["metric"] == "im_to_vol_usd_per_bp"]["value"].to_numpy()
     np.testing.assert_allclose(ratio, total / vol)
+
+
+def test_fixed_books_take_one_var_call_per_ccp_per_day(tiny_run, monkeypatch):
+    """Runtime invariant: all fixed books (3 users + 3 reference portfolios) are margined in one
+    VaR call per CCP per close: 2 x 3 days = 6 calls."""
+    the_run, _, _ = tiny_run
+    calls = []
+    original = VarModel.requirement
+
+    def counting(self, exposure, daily_bp):
+        calls.append(exposure.shape[0])
+        return original(self, exposure, daily_bp)
+
+    monkeypatch.setattr(VarModel, "requirement", counting)
+    assert fixed_im_path(the_run).shape == (3, 6)
+    assert len(calls) == 6

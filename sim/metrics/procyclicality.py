@@ -9,8 +9,10 @@ Run-level rows ``im_peak_to_trough``, ``im_max_increase_<n>d_usd`` and
   its part at one CCP;
 - ``fixed:accounts``: the sum over end users of the IM of each one's opening book held fixed
   (the book at the start of the run, after any opening re-levering), margined at each close
-  with the run's models on that close's look-back (the basis with the run's price impact) and
-  the run's XM rule and cap for XM accounts, assuming the XM link is up;
+  with the run's models on that close's look-back and the run's XM rule and cap for XM
+  accounts, assuming the XM link is up. The look-back's basis carries the run's price impact as
+  it stands after the run (a sale after a close moves that day's basis here, not in the CCP's
+  close run), so while no position changes it reproduces the run's IM exactly;
   ``fixed:account_median``: the median over end users of each one's own measure (users whose
   fixed IM is ever zero are left out of the ratios);
 - ``fixed:<portfolio>``: each reference portfolio of ``sim.margin.backtest`` (``outright``,
