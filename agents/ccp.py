@@ -118,8 +118,11 @@ class Ccp(Agent):
         self.last_im, self.last_standalone = im.copy(), standalone.copy()
 
     def start(self) -> None:
-        """Send the partner the XM figures of the close before the run, then run the cycles
-        and the surveillance."""
+        """Keep the opening book (``opening``: the books held fixed by the procyclicality
+        metrics, ``sim.metrics.procyclicality``), send the partner the XM figures of the close
+        before the run, then run the cycles and the surveillance."""
+        book = self.book
+        self.opening = (book.futures_exp.copy(), book.cash_exp.copy(), book.family_dv01.copy())
         _, legs = self.margin(-1)
         self.env.process(self.publish(-1, "close", legs))
         for name, cycle in self.cfg.cycles.items():

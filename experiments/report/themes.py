@@ -171,6 +171,61 @@ SAVINGS_PATH = CurveSpec(
     scale=MILLIONS,
 )
 
+PROCYCLICALITY_SERIES: tuple[str, ...] = (
+    "aggregate",
+    "fixed:accounts",
+    "fixed:account_median",
+    "fixed:outright",
+    "fixed:basis",
+    "fixed:curve",
+)
+PROCYCLICALITY = FigureSpec(
+    name="procyclicality",
+    title="Procyclicality of initial margin (Murphy, Vause and Wilhelm measures)",
+    caption="Peak-to-trough ratio (largest over smallest IM at the run's closes) and largest "
+    "5- and 30-business-day IM increase in percent, for all end users' IM as positions evolve "
+    "(aggregate), their opening books held fixed (summed, and the median user), and the "
+    "reference portfolios held fixed, margined each close with the scenario's models, "
+    "look-back and XM rule; a run shorter than the window has no bar",
+    panels=(
+        Panel(
+            "im_peak_to_trough",
+            "peak-to-trough",
+            "max IM / min IM",
+            order=PROCYCLICALITY_SERIES,
+            xlabel="IM series",
+        ),
+        Panel(
+            "im_max_increase_5d_frac",
+            "largest 5-day increase",
+            "increase (%)",
+            PERCENT,
+            PROCYCLICALITY_SERIES,
+            xlabel="IM series",
+        ),
+        Panel(
+            "im_max_increase_30d_frac",
+            "largest 30-day increase",
+            "increase (%)",
+            PERCENT,
+            PROCYCLICALITY_SERIES,
+            xlabel="IM series",
+        ),
+    ),
+)
+MARGIN_TO_VOLATILITY = CurveSpec(
+    name="margin_to_volatility",
+    title="Margin to volatility through the run",
+    caption="All end users' initial margin at each close over the realised 10Y volatility (the "
+    "sample standard deviation of the last 20 daily 10Y par-yield changes), in $ millions per "
+    "bp of daily volatility: flat if margin moves one for one with volatility, falling when "
+    "volatility outruns margin",
+    metric="im_to_vol_usd_per_bp",
+    entity_types=("aggregate",),
+    ylabel="IM / volatility ($ millions per bp)",
+    scale=MILLIONS,
+)
+
 SIMULATED_BASIS = (
     "simulated: the market model's exogenous basis plus the population's price impact "
     "(market.impact.model)"
@@ -233,8 +288,9 @@ THEMES: tuple[Theme, ...] = (
     ),
     Theme(
         "Risk",
-        "Margin along the market path: how requirements and XM savings move with volatility.",
-        (IM_PATH, SAVINGS_PATH),
+        "Margin along the market path: how requirements and XM savings move with volatility, "
+        "and how procyclical margin is, on evolving positions and on books held fixed.",
+        (IM_PATH, SAVINGS_PATH, PROCYCLICALITY, MARGIN_TO_VOLATILITY),
     ),
     Theme(
         "Market",

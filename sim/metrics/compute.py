@@ -21,7 +21,9 @@ cash, net carry, unpaid interest and the face sold at rolls. Network metrics:
 per CCP (the largest share of end users one firm's failure cuts off). Population metric of the
 ``public_data`` model: ``top50_hf_share``, the largest ``round(50 x scale)`` hedge funds' share
 of hedge funds' gross Treasury exposure (Form PF's top 50 at scale 1). Adoption metrics of adoption
-studies: ``sim.metrics.adoption``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
+studies: ``sim.metrics.adoption``. Procyclicality (peak-to-trough, largest 1-, 5- and 30-day IM
+increases of aggregate and fixed-book IM, the margin-to-volatility path):
+``sim.metrics.procyclicality``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
 date.
 """
 
@@ -45,6 +47,7 @@ from sim.metrics.operations import (
     throughput,
     xm_rows,
 )
+from sim.metrics.procyclicality import procyclicality_rows
 from sim.metrics.registry import check_metrics
 from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
 from sim.population.public_data import effective_scale, top_funds, top_share
@@ -153,6 +156,15 @@ def market_rows(tables: dict[str, pd.DataFrame], run) -> list[dict]:
     ]
 
 
+def _procyclicality(run, daily: pd.DataFrame) -> list[dict]:
+    """Procyclicality metrics (``sim.metrics.procyclicality``) of a clearing run."""
+    run_level, dated = procyclicality_rows(run, daily)
+    return [_one(m, v, e) for m, e, v in run_level] + [
+        {"date": d, "entity": "all", "entity_type": e, "metric": m, "value": v}
+        for d, e, m, v in dated
+    ]
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -164,7 +176,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
     if len(tables["calls"]):
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
     rows += network_rows(graph, daily) + population_rows(run)
-    rows += market_rows(tables, run)
+    rows += market_rows(tables, run) + _procyclicality(run, daily)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [

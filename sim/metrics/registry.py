@@ -36,6 +36,8 @@ BUSINESS_DAYS = "business days"
 CALENDAR_DAYS = "calendar days"
 CALLS_PER_HOUR = "calls per hour"
 PAYMENTS_PER_HOUR = "payments per hour"
+RATIO = "ratio"
+USD_PER_BP = "USD per bp"
 
 PER_RUN = "per run"
 PER_DAY = "per day"
@@ -112,6 +114,14 @@ def _adoption_shares() -> list[Metric]:
     ]
 
 
+PROCYCLICALITY_SCOPES = (
+    "per IM series (entity type): aggregate (all end users' IM at each close) and"
+    " aggregate:<ccp>; fixed:accounts (end users' opening books held fixed, summed),"
+    " fixed:account_median (median over users), fixed:<reference portfolio> (sim.metrics."
+    "procyclicality); NaN where the run has no two closes that far apart or IM is zero"
+)
+
+
 METRICS: dict[str, Metric] = declare(
     # margin (sim.metrics.compute)
     Metric("end_user_im_usd", USD, PER_RUN, 0.0, INF,
@@ -130,6 +140,24 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"
            " any)", basis=STATISTIC),
+    # procyclicality (sim.metrics.procyclicality; Murphy, Vause and Wilhelm 2014)
+    Metric("im_peak_to_trough", RATIO, PER_RUN, 1.0, INF,
+           f"Largest over smallest IM at the run's closes, {PROCYCLICALITY_SCOPES}",
+           may_be_nan=True, basis=STATISTIC),
+    (Metric(f"im_max_increase_{n}d_usd", USD, PER_RUN, -INF, INF,
+            f"Largest {n}-business-day rise of IM in dollars, {PROCYCLICALITY_SCOPES}",
+            may_be_nan=True, basis=STATISTIC) for n in (1, 5, 30)),
+    (Metric(f"im_max_increase_{n}d_frac", FRACTION, PER_RUN, -1.0, INF,
+            f"Largest {n}-business-day rise of IM as a fraction of the starting day's (0.25 ="
+            f" +25%), {PROCYCLICALITY_SCOPES}", may_be_nan=True, basis=STATISTIC)
+     for n in (1, 5, 30)),
+    Metric("vol_10y_20d_bp", BP, PER_DAY, 0.0, INF,
+           "Sample standard deviation of the last 20 daily 10Y par-yield changes at each close"
+           " (bp per day; entity type 10Y)", basis=STATISTIC),
+    Metric("im_to_vol_usd_per_bp", USD_PER_BP, PER_DAY, 0.0, INF,
+           "Margin-to-volatility path: all end users' IM at the close over vol_10y_20d_bp"
+           " (dollars per bp of daily 10Y volatility; entity type aggregate; NaN at zero"
+           " volatility)", may_be_nan=True, basis=STATISTIC),
     # network (sim.metrics.compute, sim.population.network)
     (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
