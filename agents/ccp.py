@@ -214,20 +214,20 @@ class Ccp(Agent):
         self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
 
     def record_daily(self, day, im, standalone, vm, reduction) -> None:
+        """One ``AccountDayRecord`` per account: the margins and its leg's exposure now (key
+        rates, and on CME's futures legs the basis columns: ``with_basis``)."""
         b = self.book
+        if self.agent_id == "cme":
+            exposure = with_basis(b.futures_exp, b.family_dv01)
+        else:
+            exposure = with_basis(b.cash_exp, None)
         columns = zip(
-            b.users,
-            b.user_types,
-            b.accounts,
-            im.tolist(),
-            standalone.tolist(),
-            vm.tolist(),
-            reduction.tolist(),
-            strict=True,
-        )
+            b.users, b.user_types, b.accounts, im.tolist(), standalone.tolist(), vm.tolist(),
+            reduction.tolist(), exposure.tolist(), strict=True,
+        )  # fmt: skip
         records = [
-            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r)
-            for user, kind, account, i, s, v, r in columns
+            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, *e)
+            for user, kind, account, i, s, v, r, e in columns
         ]
         self.run.recorder.add_many(records)
 

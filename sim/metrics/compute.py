@@ -21,7 +21,8 @@ cash, net carry, unpaid interest and the face sold at rolls. Network metrics:
 per CCP (the largest share of end users one firm's failure cuts off). Population metric of the
 ``public_data`` model: ``top50_hf_share``, the largest ``round(50 x scale)`` hedge funds' share
 of hedge funds' gross Treasury exposure (Form PF's top 50 at scale 1). Adoption metrics of adoption
-studies: ``sim.metrics.adoption``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
+studies: ``sim.metrics.adoption``. Coverage metrics (realised horizon loss against IM held):
+``sim.metrics.coverage``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
 date.
 """
 
@@ -33,6 +34,7 @@ import pandas as pd
 
 from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
+from sim.metrics.coverage import coverage_metrics
 from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
     call_outcomes,
@@ -151,6 +153,17 @@ def market_rows(tables: dict[str, pd.DataFrame], run) -> list[dict]:
     ]
 
 
+def coverage_rows(daily: pd.DataFrame, run) -> list[dict]:
+    """Coverage metrics (``sim.metrics.coverage``) of end users' ``daily`` rows, on the run's
+    realised daily key-rate and basis changes (impact included)."""
+    if not len(daily):
+        return []
+    n_days, cfg = run.calendar.n_days, run.config
+    changes = run.margin_history(n_days - 1)[-n_days:]
+    mpor = {"cme": cfg.cme.mpor_days, "ficc": cfg.ficc.mpor_days}
+    return [_one(m, v, e) for m, e, v in coverage_metrics(daily, changes, mpor, cfg.xm.cap)]
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -161,7 +174,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
         rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
     if len(tables["calls"]):
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
-    rows += network_rows(graph, daily) + population_rows(run)
+    rows += network_rows(graph, daily) + population_rows(run) + coverage_rows(daily, run)
     rows += market_rows(tables, run)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
