@@ -128,6 +128,7 @@ class Ccp(Agent):
                 else self.run.market.intraday(day, cyc.run_clock)
             )
             standalone, legs = self.margin(day if close else day - 1)
+            exposure = self.leg_exposure() if close else None  # frozen at the margin time
             vm = self.variation(day, mark, close)
             self.env.process(self.publish(day, cyc.mark, legs))
             yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
@@ -135,7 +136,7 @@ class Ccp(Agent):
             im = standalone * (1.0 - reduction)
             self.last_im, self.last_standalone = im, standalone
             if close:
-                self.record_daily(day, im, standalone, vm, reduction)
+                self.record_daily(day, (im, standalone, vm, reduction), exposure)
             due = cal.at(day + cyc.due_next_day, cyc.due_clock)
             self.settle_accounts(name, day, im, vm, due)
 
@@ -213,17 +214,21 @@ class Ccp(Agent):
     def on_substitution(self, msg: SubstitutionRequest) -> None:
         self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
 
-    def record_daily(self, day, im, standalone, vm, reduction) -> None:
-        """One ``AccountDayRecord`` per account: the margins and its leg's exposure now (key
-        rates, and on CME's futures legs the basis columns: ``with_basis``)."""
+    def leg_exposure(self) -> np.ndarray:
+        """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):
+        key rates, and on CME's futures legs the basis columns (``with_basis``)."""
         b = self.book
         if self.agent_id == "cme":
-            exposure = with_basis(b.futures_exp, b.family_dv01)
-        else:
-            exposure = with_basis(b.cash_exp, None)
+            return with_basis(b.futures_exp, b.family_dv01)
+        return with_basis(b.cash_exp, None)
+
+    def record_daily(self, day: int, margins: tuple, exposure: np.ndarray) -> None:
+        """One ``AccountDayRecord`` per account: ``margins`` (IM, standalone IM, VM, reduction,
+        arrays per account) and the leg's ``exposure`` at the margin time (``leg_exposure``)."""
+        b = self.book
         columns = zip(
-            b.users, b.user_types, b.accounts, im.tolist(), standalone.tolist(), vm.tolist(),
-            reduction.tolist(), exposure.tolist(), strict=True,
+            b.users, b.user_types, b.accounts, *(m.tolist() for m in margins),
+            exposure.tolist(), strict=True,
         )  # fmt: skip
         records = [
             AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, *e)

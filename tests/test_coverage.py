@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.api import as_config, simulate
+from sim.config import AdhocConfig
+from sim.margin.horizon import paired_horizon_pnl
 from sim.margin.var import N_KEY
 from sim.market.basis import FAMILIES
+from sim.metrics import compute
 from sim.metrics.coverage import EXPOSURE_COLUMNS, coverage_metrics
 from sim.records import AccountDayRecord
 
@@ -105,3 +109,43 @@ def test_a_run_shorter_than_the_horizon_has_no_horizon_metrics():
     daily = _daily()
     rows = coverage_metrics(daily[daily["date_index"] < 2], _changes()[:2], MPOR, cap=0.8)
     assert {m for m, _, _ in rows} == {"share_capped_account_days"}
+
+
+def _close_only_config():
+    """A short XM run whose CCPs settle variation only at their close cycle (no intraday
+    cycle, no ad hoc calls), so each close's VM is the day's whole P&L."""
+    cfg = as_config(
+        {"population": {"n_end_users": 12}, "calendar": {"business_days": 8},
+         "xm": {"enabled": True}, "market": {"lookback_days": 300},
+         "cme": {"lookback_days": 250}, "ficc": {"lookback_days": 250}}
+    )  # fmt: skip
+    cme = cfg.cme.model_copy(update={"cycles": {"eod": cfg.cme.cycles["eod"]}})
+    ficc = cfg.ficc.model_copy(
+        update={"cycles": {"sod": cfg.ficc.cycles["sod"]}, "adhoc": AdhocConfig()}
+    )
+    return cfg.model_copy(update={"cme": cme, "ficc": ficc})
+
+
+def test_recorded_exposures_and_realised_changes_give_the_ccps_own_vm(monkeypatch):
+    """Invariant tying coverage's inputs to the run: a leg whose recorded exposure is the same
+    at closes d-1 and d earned, by the CCP's own variation margin at close d, exactly the
+    one-day horizon P&L that coverage computes from the exposure at d-1 and the realised
+    changes of day d (key rates, and for CME's futures the basis with impact)."""
+    seen = {}
+    original = compute.coverage_rows
+
+    def spy(daily, run):
+        seen["changes"] = run.margin_history(run.calendar.n_days - 1)[-run.calendar.n_days :]
+        return original(daily, run)
+
+    monkeypatch.setattr(compute, "coverage_rows", spy)
+    daily = simulate(_close_only_config(), seed=2).tables["accounts_daily"]
+    daily = daily.sort_values(["ccp", "entity", "account", "date_index"])
+    prev = daily.groupby(["ccp", "entity", "account"]).shift(1)
+    exposure, before = daily[list(EXPOSURE_COLUMNS)], prev[list(EXPOSURE_COLUMNS)]
+    same = (exposure.to_numpy() == before.to_numpy()).all(axis=1) & prev["date_index"].notna()
+    rows = daily[same]
+    start = rows["date_index"].to_numpy() - 1
+    pnl = paired_horizon_pnl(before[same].to_numpy(), seen["changes"], start, 1)
+    assert len(rows) > 50 and set(rows["ccp"]) == {"cme", "ficc"}
+    np.testing.assert_allclose(pnl, rows["vm_usd"].to_numpy(), rtol=1e-9, atol=1e-6)
