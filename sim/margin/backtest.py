@@ -1,10 +1,13 @@
-"""VaR backtesting: Kupiec's proportion-of-failures test and the Basel traffic light.
+"""Backtesting of margin: Kupiec's proportion-of-failures test and the Basel traffic light.
 
-Conventions as in ``sim.margin``: exposures are key-rate DV01s in dollars per bp, shape
-(accounts, 5), the dollar gain for a 1bp fall in each key rate; daily changes are key-rate yield
-changes in bp, shape (days, 5), positive = yields rise; P&L = ``-exposure @ change`` dollars. VaR
-is a positive dollar loss, and a day is an *exception* when the realised loss exceeds the VaR
-(strictly: a loss equal to the VaR is not an exception).
+Conventions as in ``sim.margin.var``: exposures are DV01s in dollars per bp, shape (accounts, K),
+the dollar gain for a 1bp fall in each factor (5 key rates, optionally then the basis of each
+futures family); daily changes are bp, shape (days, K), positive = yields (basis) rise; P&L =
+``-exposure @ change`` dollars over the horizon, every column (``sim.margin.horizon``). A
+requirement is a positive dollar amount, and a day is an *exception* when the realised loss
+exceeds it (strictly: a loss equal to it is not an exception). ``backtest`` tests a model's VaR
+of whole books; ``charged_backtest`` the IM each CCP charges after the XM rule, and the sum
+held at both CCPs against the joint loss.
 
 References: Kupiec, P. (1995), "Techniques for verifying the accuracy of risk measurement
 models", Journal of Derivatives 3(2); Basel Committee on Banking Supervision (1996),
