@@ -140,13 +140,14 @@ class Ccp(Agent):
                 else self.run.market.intraday(day, cyc.run_clock)
             )
             standalone, legs = self.margin(day if close else day - 1)
+            exposure = self.leg_exposure() if close else None  # frozen at the margin time
             vm = self.variation(day, mark, close)
             self.env.process(self.publish(day, cyc.mark, legs))
             yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
             im, reduction = self.requirement(day, cyc.mark, standalone, legs)
             self.last_im, self.last_standalone = im, standalone
             if close:
-                self.record_daily(day, im, standalone, vm, reduction)
+                self.record_daily(day, (im, standalone, vm, reduction), exposure)
             due = cal.at(day + cyc.due_next_day, cyc.due_clock)
             self.settle_accounts(name, day, im, vm, due)
 
@@ -259,21 +260,25 @@ class Ccp(Agent):
     def on_substitution(self, msg: SubstitutionRequest) -> None:
         self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
 
-    def record_daily(self, day, im, standalone, vm, reduction) -> None:
+    def leg_exposure(self) -> np.ndarray:
+        """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):
+        key rates, and on CME's futures legs the basis columns (``with_basis``)."""
+        b = self.book
+        if self.agent_id == "cme":
+            return with_basis(b.futures_exp, b.family_dv01)
+        return with_basis(b.cash_exp, None)
+
+    def record_daily(self, day: int, margins: tuple, exposure: np.ndarray) -> None:
+        """One ``AccountDayRecord`` per account: ``margins`` (IM, standalone IM, VM, reduction,
+        arrays per account) and the leg's ``exposure`` at the margin time (``leg_exposure``)."""
         b = self.book
         columns = zip(
-            b.users,
-            b.user_types,
-            b.accounts,
-            im.tolist(),
-            standalone.tolist(),
-            vm.tolist(),
-            reduction.tolist(),
-            strict=True,
-        )
+            b.users, b.user_types, b.accounts, *(m.tolist() for m in margins),
+            exposure.tolist(), strict=True,
+        )  # fmt: skip
         records = [
-            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r)
-            for user, kind, account, i, s, v, r in columns
+            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, *e)
+            for user, kind, account, i, s, v, r, e in columns
         ]
         self.run.recorder.add_many(records)
 

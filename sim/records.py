@@ -9,13 +9,13 @@ memory stays flat however long the run. In the records, times are simulation min
 (``*_min``) and money is integer cents (``*_cents``) or float dollars (``*_usd``); the tables
 have dollars only and ET timestamps beside the minutes (``sim.output_columns``).
 
-The adoption tables (``adoption_*``, ``market_shares``) are written by adoption studies and
-read by ``sim.metrics.adoption``.
+The adoption tables (``adoption_*``, ``market_shares``; record types in
+``sim.adoption_records``, re-exported here) are written by adoption studies and read by
+``sim.metrics.adoption``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -23,7 +23,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.output_columns import Column, Labels, convert, labelled, output_columns, output_schema
+from sim.adoption_records import (
+    AdoptionCountRecord,
+    AdoptionDecisionRecord,
+    AdoptionRecord,
+    MarketShareRecord,
+    OnboardingRecord,
+)
+from sim.output_columns import (
+    Column,
+    Labels,
+    convert,
+    labelled,
+    output_columns,
+    output_schema,
+)
 
 if TYPE_CHECKING:
     from sim.calendar import SimCalendar
@@ -75,7 +89,12 @@ class PaymentRecord(NamedTuple):
 
 class AccountDayRecord(NamedTuple):
     """One account's margin at a CCP's close cycle: IM after any XM reduction, standalone IM and
-    variation margin (dollars, + = gain), and the applied reduction (fraction)."""
+    variation margin (dollars, + = gain), and the applied reduction (fraction); then the
+    exposure of the leg this CCP clears at that margin time, in dollars per bp (the dollar gain
+    for a 1bp fall): its key-rate DV01s (``dv01_<tenor>_usd``, ``KEY_TENORS``) and, on CME's
+    futures legs, its futures DV01 on each family's futures-cash basis
+    (``basis_dv01_<family>_usd``, ``sim.market.basis.FAMILIES``; zero on cash legs). Coverage
+    (``sim.metrics.coverage``) freezes these to take the loss over the liquidation horizon."""
 
     date_index: int
     entity: str
@@ -86,6 +105,15 @@ class AccountDayRecord(NamedTuple):
     standalone_im_usd: float
     vm_usd: float
     reduction: float
+    dv01_3m_usd: float = 0.0
+    dv01_2y_usd: float = 0.0
+    dv01_5y_usd: float = 0.0
+    dv01_10y_usd: float = 0.0
+    dv01_30y_usd: float = 0.0
+    basis_dv01_2y_usd: float = 0.0
+    basis_dv01_5y_usd: float = 0.0
+    basis_dv01_10y_usd: float = 0.0
+    basis_dv01_bond_usd: float = 0.0
 
 
 class BalanceDayRecord(NamedTuple):
@@ -191,89 +219,6 @@ class RelationshipRecord(NamedTuple):
     leg: str
     firm: str
     custodian: str
-
-
-class AdoptionDecisionRecord(NamedTuple):
-    """An end user's decision to adopt XM, onboarding at ``firm``: its costs and IMs (dollars),
-    the legs it must move, the cleared share (fraction) and its dates."""
-
-    time_min: float
-    user: str
-    firm: str
-    user_type: str
-    size: str
-    eligible: bool
-    moves_futures: bool
-    moves_cash: bool
-    cleared_share: float
-    lead_days: int
-    decided: dt.date
-    ready: dt.date
-    fixed_cost_usd: float
-    consolidation_cost_usd: float
-    cost_usd: float
-    standalone_im_usd: float
-    xm_im_usd: float
-    annual_savings_usd: float
-
-
-class OnboardingRecord(NamedTuple):
-    """A firm starts onboarding ``user`` in the slot of ``month`` (YYYY-MM)."""
-
-    time_min: float
-    user: str
-    firm: str
-    month: str
-    started: dt.date
-    queued_days: int
-
-
-class AdoptionRecord(NamedTuple):
-    """``user`` goes live with XM at ``firm``; days from decision (business) and from the live
-    date (calendar); the legs it moved."""
-
-    time_min: float
-    user: str
-    firm: str
-    decided: dt.date
-    ready: dt.date
-    started: dt.date
-    adopted: dt.date
-    days_to_adopt: int
-    days_from_live: int
-    moves_futures: bool
-    moves_cash: bool
-
-
-class AdoptionCountRecord(NamedTuple):
-    """Counts of one end-user type (and size bucket, or ``all``) on a count date; money (dollars)
-    only on the ``all`` rows."""
-
-    date: dt.date
-    user_type: str
-    size: str
-    users: int
-    eligible: int
-    onboarding: int
-    queued: int
-    adopted: int
-    cost_paid_usd: float | None = None
-    im_saved_usd: float | None = None
-    savings_realised_usd: float | None = None
-
-
-class MarketShareRecord(NamedTuple):
-    """A firm's users and shares (fractions of users and of DV01) on one leg, at the ``start``
-    or ``end`` of an adoption study."""
-
-    when: str
-    firm: str
-    kind: str
-    offers_xm: bool
-    leg: str
-    users: int
-    share: float
-    dv01_share: float
 
 
 TABLES: dict[str, type] = {

@@ -188,6 +188,7 @@ OTHER_CASES = [
     (["margin", "port.yaml", "--history", "latin1.csv"], "latin1.csv: history file is not UTF-8"),
     (["margin", "port.yaml", "--history", "absent.csv"], "absent.csv: history file not found"),
     # backtest: dates and histories
+    (["backtest", "--rule", "max"], "--rule 'max': one of min_cap, joint_split, none"),
     (["backtest", "--from", "last week"], "--from 'last week': not a date"),
     (["backtest", "--to", "2020-02-30"], "--to '2020-02-30': not a date"),
     (

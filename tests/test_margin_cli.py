@@ -51,14 +51,26 @@ def test_bad_portfolio_exits_2_naming_its_field(tmp_path, positions, field, othe
 
 
 def test_backtest_runs_without_a_history_file():
-    """Synthetic history: 2 models x 3 reference portfolios, each with 750 - MPOR + 1 test days
-    (749 for CME's 2-day, 748 for FICC's 3-day horizon)."""
+    """Synthetic history: in each view (basis, key_rates), each CCP's VaR (``var``), each
+    CCP's charged IM (``xm_im``) and the sum at both (``joint``, model ``both``) on the 3
+    reference portfolios. Test days 750 - H + 1: the VaR rows over each CCP's own horizon (749
+    for CME's 2 days, 748 for FICC's 3), the charged rows over the longer (748)."""
     result = CliRunner().invoke(app, ["backtest", "--json"], env={"CROSSMARGIN_HISTORY": ""})
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)["results"]
-    assert {(r["model"], r["account"]) for r in rows} == {
-        (m, p) for m in ("cme", "ficc") for p in ("outright", "basis", "curve")
-    }
-    assert {r["observations"] for r in rows if r["model"] == "cme"} == {749}
-    assert {r["observations"] for r in rows if r["model"] == "ficc"} == {748}
+    record = json.loads(result.output)
+    rows = record["results"]
+    kinds = [
+        ("var", "cme"),
+        ("var", "ficc"),
+        ("xm_im", "cme"),
+        ("xm_im", "ficc"),
+        ("joint", "both"),
+    ]
+    assert record["rule"] == "min_cap" and len(rows) == 2 * 5 * 3
+    assert {(r["view"], r["kind"], r["model"], r["account"]) for r in rows} == {
+        (v, k, m, p) for v in ("basis", "key_rates") for k, m in kinds
+        for p in ("outright", "basis", "curve")
+    }  # fmt: skip
+    observations = {(r["kind"], r["model"]): r["observations"] for r in rows}
+    assert observations == {**dict.fromkeys(kinds, 748), ("var", "cme"): 749}
     assert {r["zone"] for r in rows} <= {"green", "yellow", "red"}

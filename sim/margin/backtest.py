@@ -1,10 +1,13 @@
-"""VaR backtesting: Kupiec's proportion-of-failures test and the Basel traffic light.
+"""Backtesting of margin: Kupiec's proportion-of-failures test and the Basel traffic light.
 
-Conventions as in ``sim.margin``: exposures are key-rate DV01s in dollars per bp, shape
-(accounts, 5), the dollar gain for a 1bp fall in each key rate; daily changes are key-rate yield
-changes in bp, shape (days, 5), positive = yields rise; P&L = ``-exposure @ change`` dollars. VaR
-is a positive dollar loss, and a day is an *exception* when the realised loss exceeds the VaR
-(strictly: a loss equal to the VaR is not an exception).
+Conventions as in ``sim.margin.var``: exposures are DV01s in dollars per bp, shape (accounts, K),
+the dollar gain for a 1bp fall in each factor (5 key rates, optionally then the basis of each
+futures family); daily changes are bp, shape (days, K), positive = yields (basis) rise; P&L =
+``-exposure @ change`` dollars over the horizon, every column (``sim.margin.horizon``). A
+requirement is a positive dollar amount, and a day is an *exception* when the realised loss
+exceeds it (strictly: a loss equal to it is not an exception). ``backtest`` tests a model's VaR
+of whole books; ``charged_backtest`` the IM each CCP charges after the XM rule, and the sum
+held at both CCPs against the joint loss.
 
 References: Kupiec, P. (1995), "Techniques for verifying the accuracy of risk measurement
 models", Journal of Derivatives 3(2); Basel Committee on Banking Supervision (1996),
@@ -19,7 +22,9 @@ import math
 import numpy as np
 from scipy import stats
 
-from sim.margin.var import VarModel, horizon_changes
+from sim.margin.horizon import horizon_pnl, shared_cover
+from sim.margin.var import VarModel
+from sim.margin.xm import xm_legs, xm_reduction
 from sim.market.instruments import CATALOG
 
 GREEN_BELOW = 0.95  # Basel (1996): green while P(X <= x) < 95%
@@ -121,7 +126,8 @@ def backtest(
     ``daily_bp``: daily key-rate changes (bp), shape (T, 5), oldest first, finite; row t is the
     change over day t. ``exposures``: dollars per bp, shape (accounts, 5). For test day t the
     requirement (dollars) uses the changes strictly before t (rows t-L .. t-1) and the
-    realised P&L (dollars) is ``-exposure @ sum(daily_bp[t : t + mpor_days])``. Returns ``day``
+    realised P&L (dollars) is ``-exposure @ sum(daily_bp[t : t + mpor_days])``, every column
+    (``sim.margin.horizon.horizon_pnl`` of books frozen at the end of row t - 1). Returns ``day``
     (test-day row indices, shape (days,)), ``var`` and ``pnl`` (days, accounts) and
     ``exception`` (bool, loss > VaR).
     """
@@ -133,9 +139,79 @@ def backtest(
     var = np.empty((days.size, exposures.shape[0]))
     for i, t in enumerate(days):
         var[i] = model.requirement(exposures, daily_bp[:t])
-    realised = horizon_changes(daily_bp, mpor_days)[days]  # bp, (days, 5)
-    pnl = -(realised @ exposures.T)
+    pnl = horizon_pnl(exposures, daily_bp, days - 1, mpor_days)
     return {"day": days, "var": var, "pnl": pnl, "exception": -pnl > var}
+
+
+def charged_im(
+    daily_bp: np.ndarray,
+    legs: tuple[np.ndarray, np.ndarray],
+    models,
+    rule: str,
+    cap: float,
+    days: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """IM (dollars, (days, accounts)) CME charges on the futures legs and FICC on the cash legs
+    (``legs``: dollars per bp, (accounts, K) each) on each test day, on the changes strictly
+    before it: each CCP's standalone leg IM times one minus the XM ``rule``'s reduction
+    (``sim.margin.xm``; cap ``cap``) from both CCPs' futures, cash and combined IMs.
+    ``models``: (CME's, FICC's) ``VarModel``."""
+    fut, cash = legs
+    im_cme, im_ficc = np.empty((days.size, fut.shape[0])), np.empty((days.size, fut.shape[0]))
+    for i, t in enumerate(days):
+        cme, ficc = (xm_legs(m, fut, cash, daily_bp[:t]) for m in models)
+        kept = 1.0 - xm_reduction(rule, cap, cme, ficc)
+        im_cme[i], im_ficc[i] = kept * cme.futures, kept * ficc.cash
+    return im_cme, im_ficc
+
+
+def charged_backtest(
+    daily_bp: np.ndarray,
+    legs: tuple[np.ndarray, np.ndarray],
+    models,
+    *,
+    rule: str,
+    cap: float,
+    start: int,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Backtest of the IM actually charged (``charged_im``) on test days ``start .. T - H``,
+    H the longer of the two MPORs. ``cme`` and ``ficc``: each CCP's leg loss (positive dollars,
+    over its own MPOR, key rates and basis: ``sim.margin.horizon``) against what covers it: its
+    IM, plus under an XM rule (not ``none``) its pro-rata-to-IM share of the other CCP's excess
+    (``shared_cover``). ``both``: the joint book's loss over H against the sum held at both.
+    Each: ``day``, ``im`` and ``cover`` (dollars), ``loss`` (dollars), ``exception``."""
+    daily_bp = np.asarray(daily_bp, dtype=float)
+    joint_h = max(m.mpor_days for m in models)
+    _check_history(daily_bp, joint_h, max(m.lookback_days for m in models), start)
+    days = np.arange(start, daily_bp.shape[0] - joint_h + 1)
+    ims = charged_im(daily_bp, legs, models, rule, cap, days)
+    return _charged_results(days, ims, _leg_losses(daily_bp, legs, models, days), rule != "none")
+
+
+def _leg_losses(daily_bp, legs, models, days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Losses (positive dollars, (days, accounts)) of books frozen at the end of the row before
+    each test day: the futures leg over CME's MPOR, the cash leg over FICC's, the whole book
+    over the longer."""
+    (fut, cash), (m_cme, m_ficc) = legs, models
+    joint_h = max(m_cme.mpor_days, m_ficc.mpor_days)
+    return (
+        -horizon_pnl(fut, daily_bp, days - 1, m_cme.mpor_days),
+        -horizon_pnl(cash, daily_bp, days - 1, m_ficc.mpor_days),
+        -horizon_pnl(fut + cash, daily_bp, days - 1, joint_h),
+    )
+
+
+def _charged_results(days, ims, losses, shared: bool) -> dict[str, dict[str, np.ndarray]]:
+    (im_c, im_f), (loss_c, loss_f, loss_j) = ims, losses
+    cover_c = shared_cover(im_c, im_f, loss_f) if shared else im_c
+    cover_f = shared_cover(im_f, im_c, loss_c) if shared else im_f
+    out = {}
+    for name, im, cover, loss in (
+        ("cme", im_c, cover_c, loss_c), ("ficc", im_f, cover_f, loss_f),
+        ("both", im_c + im_f, im_c + im_f, loss_j),
+    ):  # fmt: skip
+        out[name] = {"day": days, "im": im, "cover": cover, "loss": loss, "exception": loss > cover}
+    return out
 
 
 def summarise_backtest(

@@ -23,7 +23,8 @@ per CCP (the largest share of end users one firm's failure cuts off). Population
 of hedge funds' gross Treasury exposure (Form PF's top 50 at scale 1). Adoption metrics of adoption
 studies: ``sim.metrics.adoption``. Procyclicality (peak-to-trough, largest 1-, 5- and 30-day IM
 increases of aggregate and fixed-book IM, the margin-to-volatility path):
-``sim.metrics.procyclicality``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
+``sim.metrics.procyclicality``. Coverage metrics (realised horizon loss against IM held):
+``sim.metrics.coverage``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
 date.
 """
 
@@ -35,6 +36,7 @@ import pandas as pd
 
 from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
+from sim.metrics.coverage import coverage_metrics
 from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
     call_outcomes,
@@ -165,6 +167,17 @@ def _procyclicality(run, daily: pd.DataFrame) -> list[dict]:
     ]
 
 
+def coverage_rows(daily: pd.DataFrame, run) -> list[dict]:
+    """Coverage metrics (``sim.metrics.coverage``) of end users' ``daily`` rows, on the run's
+    realised daily key-rate and basis changes (impact included)."""
+    if not len(daily):
+        return []
+    n_days, cfg = run.calendar.n_days, run.config
+    changes = run.margin_history(n_days - 1)[-n_days:]
+    mpor = {"cme": cfg.cme.mpor_days, "ficc": cfg.ficc.mpor_days}
+    return [_one(m, v, e) for m, e, v in coverage_metrics(daily, changes, mpor, cfg.xm.cap)]
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -175,7 +188,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
         rows += margin_metrics(daily, run.calendar.n_days) + daily_rows(daily, run.calendar.days)
     if len(tables["calls"]):
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
-    rows += network_rows(graph, daily) + population_rows(run)
+    rows += network_rows(graph, daily) + population_rows(run) + coverage_rows(daily, run)
     rows += market_rows(tables, run) + _procyclicality(run, daily)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]

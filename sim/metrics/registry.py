@@ -158,6 +158,29 @@ METRICS: dict[str, Metric] = declare(
            "Margin-to-volatility path: all end users' IM at the close over vol_10y_20d_bp"
            " (dollars per bp of daily 10Y volatility; entity type aggregate; NaN at zero"
            " volatility)", may_be_nan=True, basis=STATISTIC),
+    # coverage (sim.metrics.coverage): closes without a full joint horizon (the run's last
+    # max(cme.mpor_days, ficc.mpor_days) business days) are left out
+    Metric("coverage_account_days", COUNT, PER_RUN, 0.0, INF,
+           "End-user account-days (closes with a full joint horizon left; the run's last"
+           " longer-MPOR days are left out) counted for coverage, per scope: joint (both legs),"
+           " cme, ficc (a leg there)"),
+    Metric("coverage_exceptions", COUNT, PER_RUN, 0.0, INF,
+           "Account-days whose realised loss of the positions frozen at the close exceeds the"
+           " cover: joint, the whole book over the longer MPOR against IM at both CCPs; per"
+           " CCP, its leg over its MPOR against its IM plus, for XM accounts, its pro-rata-to-IM"
+           " share of the other CCP's excess (assumption until the default-management rules)"),
+    Metric("coverage_exception_share", FRACTION, PER_RUN, 0.0, 1.0,
+           "coverage_exceptions over coverage_account_days, per scope (joint, cme, ficc)",
+           basis=STATISTIC),
+    Metric("coverage_shortfall_usd", USD, PER_RUN, 0.0, INF,
+           "Realised horizon loss beyond the cover, summed over the coverage exceptions, per"
+           " scope (joint, cme, ficc; see coverage_exceptions)"),
+    Metric("under_collateralisation_events", COUNT, PER_RUN, 0.0, INF,
+           "Episodes of joint coverage exceptions: runs of consecutive closes on which one end"
+           " user's joint horizon loss exceeds the IM held at both CCPs"),
+    Metric("share_capped_account_days", FRACTION, PER_RUN, 0.0, 1.0,
+           "Share of XM account-days (customer XM rows at either CCP, every close) whose applied"
+           " reduction sits at the cap (not emitted without XM accounts)", basis=STATISTIC),
     # network (sim.metrics.compute, sim.population.network)
     (Metric(f"hhi_end_users_{leg}", HHI, PER_RUN, 0.0, 10_000.0,
             f"Herfindahl index of end users per clearing firm on the {leg} leg at the start"
