@@ -1,0 +1,78 @@
+"""Validation benchmark (issue 12): the built-in ``march2020`` replay on the shared Treasury
+history, 5 replications, against published March 2020 margin figures. Skips without the history
+file. Run with ``make bench`` (a few minutes on 2 cores).
+
+Asserts and prints:
+- end users' IM from the last business day of February (Fri 28 Feb 2020) to the last of March
+  (Tue 31 Mar 2020), standalone, mean over replications, in [1.30, 1.90]: published increases
+  of +30% to +90% (FIA about +50% for Q1 2020; ECB: clients +55%, clearing members +32%);
+- clients' IM ratio (end users' accounts at both CCPs) at least the house accounts' (ECB: clients
+  +55% against members +32%);
+- under cross-margining, fewer than all hedge-fund XM account-days of March capped at
+  ``xm.cap``, and the daily mean XM/standalone IM ratio of those accounts spanning at least 5
+  points (the cap no longer makes savings a constant share of standalone IM).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.api import run_experiment
+from sim.config import XmConfig
+
+END_FEB, END_MAR = dt.date(2020, 2, 28), dt.date(2020, 3, 31)
+REPLICATIONS = 5
+
+
+def _accounts(out: Path, scenario: str) -> pd.DataFrame:
+    paths = sorted((out / "runs" / scenario).glob("*/accounts_daily.parquet"))
+    frames = [pd.read_parquet(p) for p in paths]
+    days = pd.concat(frames, ignore_index=True)
+    return days.assign(day=pd.to_datetime(days["date"]).dt.date)
+
+
+def im_ratio(days: pd.DataFrame) -> float:
+    """Mean over replications of IM summed at the end of March over IM at the end of February."""
+    at = days[days["day"].isin([END_FEB, END_MAR])]
+    totals = at.groupby(["replication", "day"])["im_usd"].sum().unstack("day")
+    return float((totals[END_MAR] / totals[END_FEB]).mean())
+
+
+def xm_march(days: pd.DataFrame, cap: float) -> tuple[float, float]:
+    """(share of hedge funds' XM account-days of March at the cap, max - min of the daily mean
+    XM / standalone IM ratio over March)."""
+    march = days[
+        (days["entity_type"] == "hedge_fund")
+        & (days["account"] == "customer_xm")
+        & (pd.to_datetime(days["date"]).dt.month == 3)
+        & (days["standalone_im_usd"] > 0)
+    ]
+    capped = float(np.isclose(march["reduction"], cap, atol=1e-9).mean())
+    ratio = (march["im_usd"] / march["standalone_im_usd"]).groupby(march["day"]).mean()
+    return capped, float(ratio.max() - ratio.min())
+
+
+def test_march_2020_margin_against_published_figures(shared_history, tmp_path):
+    study = run_experiment(
+        "march2020", tmp_path / "m20", replications=REPLICATIONS, workers=2,
+        history=str(shared_history),
+    )  # fmt: skip
+    standalone = _accounts(study.folder, "standalone")
+    users = standalone[standalone["entity_type"] != "house"]
+    house = standalone[standalone["entity_type"] == "house"]
+    clients, houses = im_ratio(users), im_ratio(house)
+    capped, span = xm_march(_accounts(study.folder, "cross_margin"), cap=XmConfig().cap)
+    print(
+        f"\nmarch2020, {REPLICATIONS} replications, standalone: end users' IM end-Mar / end-Feb"
+        f" {clients:.3f} (published 1.30-1.90), house accounts {houses:.3f}"
+        f"\ncross_margin: hedge-fund XM account-days of March at the cap {capped:.1%},"
+        f" daily mean XM/standalone ratio spans {span * 100:.1f} points"
+    )
+    assert 1.30 <= clients <= 1.90
+    assert clients >= houses
+    assert capped < 1.0
+    assert span >= 0.05
