@@ -22,6 +22,7 @@ import numpy as np
 from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
 from sim.config import CcpConfig, CycleConfig, XmConfig
+from sim.config.firms import customer_multiplier
 from sim.margin.exposure import with_basis
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
@@ -34,6 +35,18 @@ from sim.messages import (
 from sim.records import AccountDayRecord
 from sim.run import Run
 from sim.settlement.ledger import to_cents
+
+
+def customer_ratios(run: Run, ccp_id: str, book: CcpBook) -> np.ndarray:
+    """Per account row, what its firm collects per dollar of this CCP's IM (dimensionless):
+    ``sim.config.firms.customer_multiplier`` for a customer, 1 for a house account."""
+    cfg, ratio = run.config, getattr(run.config, ccp_id).multiplier
+    out = np.ones(len(book.users))
+    for i, (kind, account) in enumerate(zip(book.user_types, book.accounts, strict=True)):
+        if not account.startswith("house") and kind in cfg.population.types:
+            speculative = cfg.population.types[kind].cftc_category == "speculative"
+            out[i] = customer_multiplier(cfg.firms, kind, speculative, ratio)
+    return out
 
 
 class Ccp(Agent):
@@ -49,7 +62,9 @@ class Ccp(Agent):
     ) -> None:
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
-        self.model = cfg.var_model()
+        at_fcm = run.config.firms.speculative_multiplier_at == "fcm"
+        self.model = cfg.var_model(maintenance=at_fcm)
+        self.customer_ratio = customer_ratios(run, ccp_id, book)
         self.groups = book.groups()
         self.partner_legs: dict[tuple[int, str], XmLegs] = {}
         self.accounts = MemberAccounts(
@@ -223,11 +238,12 @@ class Ccp(Agent):
             standalone.tolist(),
             vm.tolist(),
             reduction.tolist(),
+            self.customer_ratio.tolist(),
             strict=True,
         )
         records = [
-            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r)
-            for user, kind, account, i, s, v, r in columns
+            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, m)
+            for user, kind, account, i, s, v, r, m in columns
         ]
         self.run.recorder.add_many(records)
 

@@ -7,10 +7,9 @@ and hand them to ``Recorder.add``; the recorder keeps each table's records in a 
 it is given a directory, writes a Parquet row group whenever a buffer reaches ``batch_rows``, so
 memory stays flat however long the run. In the records, times are simulation minutes
 (``*_min``) and money is integer cents (``*_cents``) or float dollars (``*_usd``); the tables
-have dollars only and ET timestamps beside the minutes (``sim.output_columns``).
-
-The adoption tables (``adoption_*``, ``market_shares``) are written by adoption studies and
-read by ``sim.metrics.adoption``.
+have dollars only and ET timestamps beside the minutes (``sim.output_columns``). The adoption
+tables (``adoption_*``, ``market_shares``) are written by adoption studies and read by
+``sim.metrics.adoption``.
 """
 
 from __future__ import annotations
@@ -75,8 +74,8 @@ class PaymentRecord(NamedTuple):
 
 
 class AccountDayRecord(NamedTuple):
-    """One account's margin at a CCP's close cycle: IM after any XM reduction, standalone IM and
-    variation margin (dollars, + = gain), and the applied reduction (fraction)."""
+    """An account's margin at a CCP's close: IM after XM, standalone IM, VM (dollars, + = gain),
+    reduction (fraction), what its firm collects per dollar of IM (1 for a house account)."""
 
     date_index: int
     entity: str
@@ -87,6 +86,7 @@ class AccountDayRecord(NamedTuple):
     standalone_im_usd: float
     vm_usd: float
     reduction: float
+    customer_multiplier: float = 1.0
 
 
 class BalanceDayRecord(NamedTuple):

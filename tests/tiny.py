@@ -39,6 +39,7 @@ TINY = {
         "min_transfer_usd": 0,
         "house_dv01_usd": 0,
         "handling_minutes": 0,
+        "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample

@@ -162,8 +162,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"
                f" choice ({_SPAN2}; {_DESIGN})"),
     Assumption("cme.lookback_days", _CME_LOOKBACK),
-    Assumption("cme.multiplier", "an FCM collects at least 110% of maintenance margin from"
-               f" speculative customers (CME; {_DESIGN})"),
+    Assumption("cme.multiplier", "CME's speculative initial ratio: an FCM collects at least 110%"
+               f" of maintenance margin from speculative customers (CME; {_DESIGN})"),
     Assumption("cme.cycles.intraday", "CME intraday variation and margin at 13:30 ET (12:30 CT),"
                f" banks confirm within 1 hour ({_TIMELINES}; {_DESIGN} clock)"),
     Assumption("cme.cycles.eod", "CME end-of-day run in the evening, collected by 08:30 ET"
@@ -207,6 +207,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"
          " own_liquidity_usd credit_line_usd house_multiplier house_multiplier_by_type"
          " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"),
+    Assumption("firms.speculative_multiplier_at", "fcm: at the clearing level CME collects"
+               " maintenance; an FCM must collect at least 110% of maintenance from speculative"
+               f" customers, hedgers and house accounts at maintenance ({_DESIGN}); ccp: the"
+               " setting before issue 12"),
     Assumption("firms.substitution_clock", "before CME's 12:00 ET (11:00 CT) deadline for"
                f" collateral deposit and withdrawal requests ({_TIMELINES}; {_DESIGN} clock);"
                " 11:30 itself an assumption"),
@@ -216,6 +220,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                f" {_DESIGN}); the default 300 is scale about 0.11"),
     Assumption("population.scale", "scenario choice: when set, the counts follow public facts"
                f" ({_SIZING})"),
+    Assumption("population.types.*.cftc_category", "CFTC/CME account classification: hedge"
+               " funds and asset managers speculative, regional banks hedgers (bona fide hedges"
+               " of their own books); assumption: the classification is per customer, not"
+               " public, and taken per type"),
     Assumption("population.types.*.template", "DESIGN.md section 4: hedge funds run basis"
                " trades, asset managers duration overlays, regional banks hedged books"),
     Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"

@@ -89,13 +89,15 @@ class CcpConfig(Frozen):
     factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
     sees_basis: bool = False
 
-    def var_model(self) -> VarModel:
-        """The pure margin model of these parameters."""
+    def var_model(self, maintenance: bool = False) -> VarModel:
+        """The pure margin model of these parameters; with ``maintenance`` without the
+        speculative ratio ``multiplier`` (what the CCP collects when the ratio is applied at the
+        firm: ``firms.speculative_multiplier_at``)."""
         return VarModel(
             self.confidence,
             self.mpor_days,
             self.lookback_days,
-            self.multiplier,
+            1.0 if maintenance else self.multiplier,
             self.ewma_lambda,
             self.stress_weight,
             self.stress_window_days,
