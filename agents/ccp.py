@@ -76,6 +76,7 @@ class Ccp(Agent):
         self.settled_basis = np.zeros((n, book.family_dv01.shape[1]))
         self.last_im = np.zeros(n)
         self.last_standalone = np.zeros(n)
+        self.sod_im, self.sod_standalone = np.zeros(n), np.zeros(n)  # of the last close cycle
         self._margin_cache: tuple = (None, None)
         run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
 
@@ -122,6 +123,7 @@ class Ccp(Agent):
         for (firm, account), idx in self.groups.items():
             self.accounts.open(firm, account, int(cents[idx].sum()))
         self.last_im, self.last_standalone = im.copy(), standalone.copy()
+        self.sod_im, self.sod_standalone = im.copy(), standalone.copy()
 
     def start(self) -> None:
         """Send the partner the XM figures of the close before the run, then run the cycles
@@ -147,12 +149,22 @@ class Ccp(Agent):
             self.env.process(self.publish(day, cyc.mark, legs))
             yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
             reduction = self.applied(day, cyc.mark, legs)
-            im = standalone * (1.0 - reduction)
+            im, standalone = self.floored(close, standalone * (1.0 - reduction), standalone)
             self.last_im, self.last_standalone = im, standalone
             if close:
                 self.record_daily(day, im, standalone, vm, reduction)
             due = cal.at(day + cyc.due_next_day, cyc.due_clock)
             self.settle_accounts(name, day, im, vm, due)
+
+    def floored(self, close: bool, im: np.ndarray, standalone: np.ndarray) -> tuple:
+        """A close cycle's IMs (dollars) become the start-of-day IMs; under ``noon_rule``
+        ``max_start_of_day`` an intraday cycle's are at least those (FICC's noon requirement:
+        max(start-of-day IM, noon VaR on noon positions))."""
+        if close:
+            self.sod_im, self.sod_standalone = im, standalone
+        elif self.cfg.noon_rule == "max_start_of_day":
+            return np.maximum(im, self.sod_im), np.maximum(standalone, self.sod_standalone)
+        return im, standalone
 
     def surveillance(self):
         cal, adhoc = self.run.calendar, self.cfg.adhoc

@@ -25,7 +25,7 @@ REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # margin models on the key rates only with CME's 110% at the CCP (before issue 12)
 LEGACY = {
     "cme": {"sees_basis": False},
-    "ficc": {"sees_basis": False},
+    "ficc": {"sees_basis": False, "noon_rule": "previous_close"},
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}},

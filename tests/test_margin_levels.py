@@ -3,7 +3,9 @@ replays' start curve, and the CME levels against CME's quoted figures."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from fake_run import FakeRun, make_book, make_ccp
 
 from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
@@ -38,3 +40,23 @@ def test_default_categories_and_ccp_model_at_maintenance():
     assert cfg.firms.speculative_multiplier_at == "fcm"
     assert cfg.cme.var_model(maintenance=True).multiplier == 1.0
     assert cfg.cme.var_model().multiplier == pytest.approx(1.1)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected_im", "expected_standalone"),
+    [
+        ("max_start_of_day", [100.0, 80.0], [200.0, 90.0]),  # elementwise max with the close's
+        ("previous_close", [60.0, 80.0], [120.0, 90.0]),  # the noon VaR alone (before issue 12)
+    ],
+)
+def test_ficc_noon_requirement_is_at_least_the_start_of_day(rule, expected_im, expected_standalone):
+    """FICC's noon requirement = max(start-of-day IM, noon VaR on noon positions), by hand: the
+    start-of-day IMs (100, 50) and standalone (200, 50); noon VaRs (60, 80) and (120, 90)."""
+    fake = FakeRun({"ficc": {"noon_rule": rule}})
+    fake.ledger.open("firm:f1:seg")
+    book = make_book([("u1", "f1", "customer", 0.0, 1e3), ("u2", "f1", "customer", 0.0, 1e3)])
+    ccp = make_ccp(fake, "ficc", book)
+    ccp.floored(True, np.array([100.0, 50.0]), np.array([200.0, 50.0]))
+    im, standalone = ccp.floored(False, np.array([60.0, 80.0]), np.array([120.0, 90.0]))
+    assert im.tolist() == expected_im
+    assert standalone.tolist() == expected_standalone

@@ -27,6 +27,7 @@ TINY = {
     "ficc": {
         "lookback_days": 250,
         "sees_basis": False,
+        "noon_rule": "previous_close",  # the noon VaR alone, as before issue 12
         "stress_weight": 0.0,
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},

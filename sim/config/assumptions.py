@@ -187,6 +187,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
                " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
                f" prices, {_SPAN2})"),
+    Assumption("ficc.noon_rule", "max_start_of_day: FICC's intraday run margins noon positions"
+               " and calls the excess over the start-of-day requirement, which stays in place"
+               f" ({_FICC_RISK}; {_DESIGN}); previous_close: the setting before issue 12"),
+    Assumption("cme.noon_rule", "previous_close: CME's intraday run re-margins current"
+               " positions (assumption; CME collects and may release at the intraday cycle)"),
     Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
                " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
                " is not public (the arrangement's data sharing is not published)"),

@@ -71,7 +71,12 @@ class CcpConfig(Frozen):
     scratch; CME's default is true (its model prices futures, so it sees their basis to cash),
     FICC's false: an assumption, since the arrangement's data sharing is not public; FICC
     margins cash and repo, which carry no futures-cash basis, so only the futures leg of an XM
-    account's combined portfolio would add basis risk to FICC's VaR."""
+    account's combined portfolio would add basis risk to FICC's VaR.
+
+    ``noon_rule``: an intraday cycle's requirement. ``max_start_of_day``: the larger of the
+    start-of-day IM (the last close cycle's) and the VaR of the intraday positions on the
+    previous close's look-back, so the cycle calls for added risk but releases nothing
+    (FICC's noon requirement); ``previous_close``: that VaR alone (before issue 12)."""
 
     confidence: float = Field(0.99, gt=0.5, lt=1.0)
     mpor_days: int = Field(ge=1, le=20)
@@ -88,6 +93,7 @@ class CcpConfig(Frozen):
     late_tolerance_minutes: float = Field(60.0, ge=0.0)
     factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
     sees_basis: bool = False
+    noon_rule: Literal["max_start_of_day", "previous_close"] = "previous_close"
 
     def var_model(self, maintenance: bool = False) -> VarModel:
         """The pure margin model of these parameters; with ``maintenance`` without the
@@ -141,6 +147,7 @@ def ficc_default() -> CcpConfig:
         stress_weight=0.5,
         floor_bp=1.0,
         sees_basis=False,
+        noon_rule="max_start_of_day",
         cycles={
             "noon": CycleConfig(
                 mark="intraday", run_clock="12:00", call_clock="12:00", due_clock="13:00"
