@@ -23,7 +23,8 @@ from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
 from sim.config import CcpConfig, CycleConfig, XmConfig
 from sim.config.firms import customer_multiplier
-from sim.margin.exposure import with_basis
+from sim.margin.exposure import dv01_scale, with_basis
+from sim.margin.var import N_KEY
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
     CycleStatement,
@@ -95,24 +96,37 @@ class Ccp(Agent):
         return self._margin_cache[1]
 
     def _compute_margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
-        """Exposures with their basis columns (``sim.margin.exposure.with_basis``); a CCP that
-        does not see the basis (``sees_basis``) margins the key-rate columns only."""
+        """Exposures with their basis columns (``sim.margin.exposure.with_basis``) at the DV01
+        of ``day``'s close (``dv01_scale``); a CCP that does not see the basis (``sees_basis``)
+        margins the key-rate columns only."""
         i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
-        fut = with_basis(self.book.futures_exp, self.book.family_dv01)
-        cash = with_basis(self.book.cash_exp, None)
+        scale = self.dv01_scale(day)
+        fut = with_basis(self.book.futures_exp, self.book.family_dv01) * scale
+        cash = with_basis(self.book.cash_exp, None) * scale
         own = fut if self.agent_id == "cme" else cash
         stacked = np.vstack([own, fut[i], cash[i], fut[i] + cash[i]])
         im = self.model.requirement(stacked, self.run.margin_history(day))
         return im[:n], XmLegs(im[n : n + k], im[n + k : n + 2 * k], im[n + 2 * k :])
 
+    def dv01_scale(self, day: int) -> np.ndarray:
+        """Margin-exposure multipliers (dimensionless, (5 + F,)) to the DV01 at the close of
+        ``day`` (``sim.margin.exposure.dv01_scale``); ones under ``market.dv01_yield`` fixed."""
+        width = N_KEY + self.book.family_dv01.shape[1]
+        if self.run.config.market.dv01_yield == "fixed":
+            return np.ones(width)
+        return dv01_scale(self.run.market.par_yields_pct(np.array([day]))[0])
+
     def variation(self, day: int, mark: np.ndarray, close: bool, rows=slice(None)) -> np.ndarray:
-        """VM (dollars, + = gain) of ``rows`` since their last settlement, and settle them."""
-        vm = np.zeros(len(self.book.users))
-        vm[rows] = -((mark - self.settled[rows]) * self.own_exp[rows]).sum(axis=1)
+        """VM (dollars, + = gain) of ``rows`` since their last settlement, at the DV01 of the
+        previous close, and settle them."""
+        vm, scale = np.zeros(len(self.book.users)), self.dv01_scale(day - 1)
+        exposure = self.own_exp[rows] * scale[:N_KEY]
+        vm[rows] = -((mark - self.settled[rows]) * exposure).sum(axis=1)
         self.settled[rows] = 0.0 if close else mark
         if close and self.agent_id == "cme":
             level = self.run.basis_level(day)
-            vm -= ((level - self.settled_basis) * self.book.family_dv01).sum(axis=1)
+            fam = self.book.family_dv01 * scale[N_KEY:]
+            vm -= ((level - self.settled_basis) * fam).sum(axis=1)
             self.settled_basis[:] = level
         return vm
 

@@ -28,7 +28,7 @@ LEGACY = {
     "ficc": {"sees_basis": False, "noon_rule": "previous_close"},
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
-    "market": {"impact": {"model": "per_bn"}},
+    "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "firms": {"speculative_multiplier_at": "ccp"},
 }

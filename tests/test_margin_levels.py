@@ -9,6 +9,9 @@ from fake_run import FakeRun, make_book, make_ccp
 
 from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
+from sim.margin.exposure import dv01_scale
+from sim.market.basis import FAMILIES
+from sim.market.instruments import dv01_yield_ratio, par_dv01_per_dollar
 
 
 @pytest.mark.parametrize(
@@ -60,3 +63,24 @@ def test_ficc_noon_requirement_is_at_least_the_start_of_day(rule, expected_im, e
     im, standalone = ccp.floored(False, np.array([60.0, 80.0]), np.array([120.0, 90.0]))
     assert im.tolist() == expected_im
     assert standalone.tolist() == expected_standalone
+
+
+def test_ten_year_par_dv01_is_about_16_percent_higher_at_1_than_at_4_percent():
+    """Closed form, semi-annual par bond: modified duration (1 - (1 + y/2)^-20) / y is
+    (1 - 1.005^-20) / 0.01 = 9.4937 at 1% and (1 - 1.02^-20) / 0.04 = 8.1757 at 4%: DV01
+    $949.37 and $817.57 per $1m face, a ratio of 1.1612."""
+    assert float(par_dv01_per_dollar(10.0, 0.01)) * 1e6 == pytest.approx(949.37, abs=0.01)
+    assert float(par_dv01_per_dollar(10.0, 0.04)) * 1e6 == pytest.approx(817.57, abs=0.01)
+    assert float(dv01_yield_ratio(10.0, 1.0)) == pytest.approx(1.1612, abs=1e-4)
+
+
+def test_dv01_scale_is_one_at_the_reference_yield_and_follows_each_tenor():
+    """Invariants: at a flat 4% curve (the reference) every column's multiplier is 1; a 1% 10Y
+    yield scales the 10Y key column and the 10Y family's basis column by the 1.1612 above."""
+    flat = dv01_scale(np.full(5, 4.0))
+    assert flat == pytest.approx(np.ones(5 + len(FAMILIES)))
+    moved = dv01_scale(np.array([4.0, 4.0, 4.0, 1.0, 4.0]))
+    ten, family = 3, 5 + FAMILIES.index("10Y")
+    assert moved[ten] == pytest.approx(1.1612, abs=1e-4)
+    assert moved[family] == moved[ten]
+    assert np.delete(moved, [ten, family]) == pytest.approx(np.ones(3 + len(FAMILIES)))

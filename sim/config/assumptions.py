@@ -187,6 +187,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
                " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
                f" prices, {_SPAN2})"),
+    Assumption("market.dv01_yield", "day: a bond's DV01 depends on its yield (par-bond modified"
+               " duration; a 10-year's is about 16% higher at 1% than at 4%); the published"
+               " futures DV01s (CME, 2024) taken at the 4% reference; fixed: before issue 12"),
     Assumption("ficc.noon_rule", "max_start_of_day: FICC's intraday run margins noon positions"
                " and calls the excess over the start-of-day requirement, which stays in place"
                f" ({_FICC_RISK}; {_DESIGN}); previous_close: the setting before issue 12"),

@@ -57,7 +57,10 @@ class MarketConfig(Frozen):
     with ``replay_from`` the run days replay it from that date (without a file, a replay runs
     the model in its stressed regime instead). ``intraday_clocks``: ET times of the intraday
     marks the CCPs' intraday cycles use. ``impact``: price impact relative to market depth for
-    the liquidation engine (``sim.market.liquidation``)."""
+    the liquidation engine (``sim.market.liquidation``). ``dv01_yield``: ``day`` margins (and
+    settles variation on) DV01s at the day's par yields, futures with their cheapest-to-deliver's
+    par DV01 (``sim.margin.exposure.dv01_scale``; contract counts and face unchanged);
+    ``fixed`` keeps them at the 4% reference yield (before issue 12)."""
 
     start_curve_pct: dict[str, float] = Field(
         default_factory=lambda: {"3M": 4.0, "2Y": 3.6, "5Y": 3.7, "10Y": 4.1, "30Y": 4.7}
@@ -69,6 +72,7 @@ class MarketConfig(Frozen):
     intraday_clocks: list[str] = Field(default_factory=lambda: ["12:00", "13:30"])
     basis: BasisConfig = Field(default_factory=BasisConfig)
     impact: ImpactConfig = Field(default_factory=ImpactConfig)
+    dv01_yield: Literal["day", "fixed"] = "day"
 
     @field_validator("intraday_clocks")
     @classmethod
