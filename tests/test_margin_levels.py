@@ -3,15 +3,20 @@ replays' start curve, and the CME levels against CME's quoted figures."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from fake_run import FakeRun, make_book, make_ccp
 
 from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
+from sim.config.market import MarketConfig, default_start_curve
 from sim.margin.exposure import dv01_scale
 from sim.market.basis import FAMILIES
+from sim.market.history import KEY_TENORS
 from sim.market.instruments import dv01_yield_ratio, par_dv01_per_dollar
+from sim.market.sources import start_curve
 
 
 @pytest.mark.parametrize(
@@ -84,3 +89,24 @@ def test_dv01_scale_is_one_at_the_reference_yield_and_follows_each_tenor():
     assert moved[ten] == pytest.approx(1.1612, abs=1e-4)
     assert moved[family] == moved[ten]
     assert np.delete(moved, [ten, family]) == pytest.approx(np.ones(3 + len(FAMILIES)))
+
+
+def test_a_replay_starts_from_the_history_curve_at_the_close_before_it(tmp_path):
+    """A made-up two-day history: the close of Fri 31 Jan 2020 (3M 1.55, 2Y 1.31, 5Y 1.32,
+    10Y 1.51, 30Y 1.99) is the start curve of a replay from Mon 3 Feb; an explicit
+    ``start_curve_pct`` overrides it; a run without replay takes the default curve."""
+    header = 'Date,"3 Mo","2 Yr","5 Yr","10 Yr","30 Yr"'
+    rows = ["02/03/2020,1.57,1.33,1.34,1.54,2.03", "01/31/2020,1.55,1.31,1.32,1.51,1.99"]
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    replay = MarketConfig(history_file=str(path), replay_from=dt.date(2020, 2, 3))
+    assert start_curve(replay).tolist() == [1.55, 1.31, 1.32, 1.51, 1.99]
+    own = {"3M": 1.0, "2Y": 2.0, "5Y": 3.0, "10Y": 4.0, "30Y": 5.0}
+    assert start_curve(replay.model_copy(update={"start_curve_pct": own})).tolist() == [
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+        5.0,
+    ]
+    assert start_curve(MarketConfig()).tolist() == [default_start_curve()[t] for t in KEY_TENORS]

@@ -119,7 +119,9 @@ def each(prefix: str, names: str, source: str = ASSUMPTION) -> list[Assumption]:
 ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("calendar", "start business_days"),
     # market model
-    Assumption("market.start_curve_pct"),
+    Assumption("market.start_curve_pct", "unset: a replay reads the history's curve at the close"
+               " before replay_from (data); otherwise the default curve, an assumption"
+               " (2024-25-like levels); set: a scenario choice"),
     Assumption("market.lookback_days", f"covers the longest margin look-back, {_CME_LOOKBACK}"),
     Assumption("market.model_file", "market model fitted to Treasury par-yield history, shipped"
                " as sim/market/market_model.json (DESIGN.md section 5); a path replaces it"),
