@@ -24,7 +24,7 @@ REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # the model settings before issue 11 (funding, liquidation, impact, population, FICC leg), and
 # margin models on the key rates only with CME's 110% at the CCP (before issue 12)
 LEGACY = {
-    "cme": {"sees_basis": False},
+    "cme": {"sees_basis": False, "stress_weight": 0.25, "stress_window_days": 250},
     "ficc": {"sees_basis": False, "noon_rule": "previous_close"},
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},

@@ -12,11 +12,11 @@ from fake_run import FakeRun, make_book, make_ccp
 from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
 from sim.config.market import MarketConfig, default_start_curve
-from sim.margin.exposure import dv01_scale
-from sim.market.basis import FAMILIES
+from sim.margin.exposure import book_exposures, dv01_scale
+from sim.market.basis import FAMILIES, BasisParams
 from sim.market.history import KEY_TENORS
 from sim.market.instruments import dv01_yield_ratio, par_dv01_per_dollar
-from sim.market.sources import start_curve
+from sim.market.sources import margin_lookback, start_curve
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,19 @@ def test_a_replay_starts_from_the_history_curve_at_the_close_before_it(tmp_path)
         5.0,
     ]
     assert start_curve(MarketConfig()).tolist() == [default_start_curve()[t] for t in KEY_TENORS]
+
+
+@pytest.mark.parametrize(("symbol", "quoted"), [("TN", 3000.0), ("UB", 6400.0)])
+def test_cme_speculative_initial_margin_within_15_percent_of_cme_quoted_levels(symbol, quoted):
+    """Published figures (CME, 2024): speculative initial margin per contract $3,000 for TN and
+    $6,400 for UB. CME's model (maintenance x 1.1, the default ``cme``) on one contract, median
+    over 20 synthetic look-back seeds (key rates and the simulated basis), within 15%."""
+    cfg = SimConfig()
+    params = BasisParams(**cfg.market.basis.model_dump())
+    model = cfg.cme.var_model()
+    futures = book_exposures([{symbol: 1.0}]).margin_legs()[0]
+    ims = [
+        model.requirement(futures, margin_lookback(None, None, cfg.cme.lookback_days, params, s)[0])
+        for s in range(20)
+    ]
+    assert float(np.median(ims)) == pytest.approx(quoted, rel=0.15)

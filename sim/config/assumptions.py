@@ -184,8 +184,13 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("ficc.adhoc", "enabled clocks", f"FICC hourly surveillance and ad hoc intraday calls"
          f" ({_FICC_RISK}; {_DESIGN})"),
     each("ficc.adhoc", "only_stressed threshold deadline_minutes"),
-    *(each(ccp, "ewma_lambda stress_weight stress_window_days floor_bp apc_buffer haircut"
-           " late_tolerance_minutes factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    *(each(ccp, "ewma_lambda floor_bp apc_buffer haircut late_tolerance_minutes"
+           " factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    each("ficc", "stress_weight stress_window_days"),
+    each("cme", "stress_weight stress_window_days", "set to match CME's quoted levels, 2024:"
+         " TN $3,000 and UB $6,400 speculative initial margin per contract (CME, cmegroup.com/"
+         "articles/2024/micro-treasury-futures-vs-yield-futures.html); SPAN 2 weighs historical"
+         f" and stress risk with an undisclosed x ({_SPAN2}); tests/test_margin_levels.py"),
     Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
                " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
                f" prices, {_SPAN2})"),
