@@ -13,6 +13,7 @@ from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
 from sim.config.market import MarketConfig, default_start_curve
 from sim.margin.exposure import book_exposures, dv01_scale
+from sim.margin.var import liquidity_addon
 from sim.market.basis import FAMILIES, BasisParams
 from sim.market.history import KEY_TENORS
 from sim.market.instruments import dv01_yield_ratio, par_dv01_per_dollar
@@ -126,3 +127,16 @@ def test_cme_speculative_initial_margin_within_15_percent_of_cme_quoted_levels(s
         for s in range(20)
     ]
     assert float(np.median(ims)) == pytest.approx(quoted, rel=0.15)
+
+
+def test_liquidity_addon_by_hand_and_off_by_default():
+    """DV01 (dollars per bp) 0, 150,000 and -50,000 on 2Y, 10Y, 30Y; threshold 100,000; cost
+    2bp: excess 50,000 on 10Y only, add-on 2 x 50,000 = $100,000. Off (cost 0) by default at
+    both CCPs. FICC's model with cost 2bp and threshold 0 on a history without moves: VaR 0,
+    floor 1bp x 200,000 = $200,000, add-on 2 x 200,000 = $400,000, in all $600,000."""
+    exposure = np.array([[0.0, 0.0, 0.0, 150_000.0, -50_000.0]])
+    assert liquidity_addon(exposure, 100_000.0, 2.0).tolist() == [100_000.0]
+    cfg = SimConfig()
+    assert cfg.cme.liquidity_cost_bp == cfg.ficc.liquidity_cost_bp == 0.0
+    model = cfg.ficc.model_copy(update={"liquidity_cost_bp": 2.0}).var_model()
+    assert model.requirement(exposure, np.zeros((300, 5)))[0] == pytest.approx(600_000.0)

@@ -202,6 +202,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                f" ({_FICC_RISK}; {_DESIGN}); previous_close: the setting before issue 12"),
     Assumption("cme.noon_rule", "previous_close: CME's intraday run re-margins current"
                " positions (assumption; CME collects and may release at the intraday cycle)"),
+    *(each(ccp, "liquidity_threshold_dv01 liquidity_cost_bp", "assumption: off by default;"
+           " CME SPAN 2 has liquidity and concentration components and FICC a Margin Liquidity"
+           " Adjustment, whose parameters are not public (a linear stand-in)")
+      for ccp in ("cme", "ficc")),
     Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
                " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
                " is not public (the arrangement's data sharing is not published)"),

@@ -76,7 +76,11 @@ class CcpConfig(Frozen):
     ``noon_rule``: an intraday cycle's requirement. ``max_start_of_day``: the larger of the
     start-of-day IM (the last close cycle's) and the VaR of the intraday positions on the
     previous close's look-back, so the cycle calls for added risk but releases nothing
-    (FICC's noon requirement); ``previous_close``: that VaR alone (before issue 12)."""
+    (FICC's noon requirement); ``previous_close``: that VaR alone (before issue 12).
+
+    ``liquidity_cost_bp`` and ``liquidity_threshold_dv01``: a liquidity/concentration add-on,
+    CME SPAN 2's liquidity and concentration components or FICC's Margin Liquidity Adjustment
+    (``sim.margin.var.liquidity_addon``); off (cost 0) by default."""
 
     confidence: float = Field(0.99, gt=0.5, lt=1.0)
     mpor_days: int = Field(ge=1, le=20)
@@ -94,6 +98,8 @@ class CcpConfig(Frozen):
     factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
     sees_basis: bool = False
     noon_rule: Literal["max_start_of_day", "previous_close"] = "previous_close"
+    liquidity_threshold_dv01: float = Field(0.0, ge=0.0)
+    liquidity_cost_bp: float = Field(0.0, ge=0.0, le=100.0)
 
     def var_model(self, maintenance: bool = False) -> VarModel:
         """The pure margin model of these parameters; with ``maintenance`` without the
@@ -110,6 +116,8 @@ class CcpConfig(Frozen):
             self.floor_bp,
             self.apc_buffer,
             self.sees_basis,
+            self.liquidity_threshold_dv01,
+            self.liquidity_cost_bp,
         )
 
     def intraday_clocks(self) -> set[str]:
