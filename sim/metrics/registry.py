@@ -115,7 +115,7 @@ def _adoption_shares() -> list[Metric]:
 METRICS: dict[str, Metric] = declare(
     # margin (sim.metrics.compute)
     Metric("end_user_im_usd", USD, PER_RUN, 0.0, INF,
-           "What an end user posts to its firms for both CCPs' initial margin (the CCPs' IM"
+           "An end user's initial margin at both CCPs (as posted to its firms: the CCPs' IM"
            " times the house multiplier, and CME's 110% of maintenance for speculative"
            " customers), averaged over run days and over the users of the type (entity type) or"
            " all", basis=PER_USER),
@@ -131,11 +131,11 @@ METRICS: dict[str, Metric] = declare(
            "Total initial margin the CCP holds for end users per account kind"
            " (<ccp>:<account>), averaged over run days"),
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
-           "What all end users post to their firms for both CCPs' initial margin (run-level:"
+           "All end users' initial margin at both CCPs (as posted to their firms; run-level:"
            " mean over days; dated: the day's)"),
     Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
-           "End users' standalone minus actual margin posted to their firms (run-level: mean"
-           " over days; dated: the day's)"),
+           "End users' standalone minus actual initial margin (as posted to their firms;"
+           " run-level: mean over days; dated: the day's)"),
     Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
     Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"
