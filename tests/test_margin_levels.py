@@ -4,11 +4,13 @@ replays' start curve, and the CME levels against CME's quoted figures."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from fake_run import FakeRun, make_book, make_ccp
 
+from agents.worlds.clearing import liquidity_bases
 from sim.config import SimConfig
 from sim.config.firms import FirmsConfig, customer_multiplier
 from sim.config.market import MarketConfig, default_start_curve
@@ -140,3 +142,18 @@ def test_liquidity_addon_by_hand_and_off_by_default():
     assert cfg.cme.liquidity_cost_bp == cfg.ficc.liquidity_cost_bp == 0.0
     model = cfg.ficc.model_copy(update={"liquidity_cost_bp": 2.0}).var_model()
     assert model.requirement(exposure, np.zeros((300, 5)))[0] == pytest.approx(600_000.0)
+
+
+def test_liquidity_is_sized_on_what_customers_post():
+    """One user, CME IM 100 (standalone 200) at the firm's 1.1, FICC IM 50 (standalone 50) at
+    1.0: standalone basis 200 x 1.1 + 50 = 270; opening basis 100 x 1.1 + 50 = 160."""
+    im = {"cme": np.array([100.0]), "ficc": np.array([50.0]), "sa_cme": np.array([200.0])}
+    im |= {"sa_ficc": np.array([50.0]), "ratio_cme": np.array([1.1]), "ratio_ficc": np.ones(1)}
+    for basis, expected in (("standalone", 270.0), ("scenario", 160.0)):
+        run = SimpleNamespace(
+            population=SimpleNamespace(users=[None]),
+            config=SimpleNamespace(funding=SimpleNamespace(buffer_basis=basis)),
+        )
+        bases, standalone = liquidity_bases(run, im)
+        assert bases.tolist() == pytest.approx([expected])
+        assert standalone.tolist() == pytest.approx([270.0])
