@@ -23,7 +23,9 @@ from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
 from agents.xm_continuity import BreakWatch, LastGood, PositionBreaks
 from sim.config import CcpConfig, CycleConfig, XmConfig
-from sim.margin.exposure import with_basis
+from sim.config.firms import customer_multiplier
+from sim.margin.exposure import dv01_scale, with_basis
+from sim.margin.var import N_KEY
 from sim.margin.xm import XmLegs, xm_reduction
 from sim.messages import (
     CycleStatement,
@@ -35,6 +37,18 @@ from sim.messages import (
 from sim.records import AccountDayRecord
 from sim.run import Run
 from sim.settlement.ledger import to_cents
+
+
+def customer_ratios(run: Run, ccp_id: str, book: CcpBook) -> np.ndarray:
+    """Per account row, what its firm collects per dollar of this CCP's IM (dimensionless):
+    ``sim.config.firms.customer_multiplier`` for a customer, 1 for a house account."""
+    cfg, ratio = run.config, getattr(run.config, ccp_id).multiplier
+    out = np.ones(len(book.users))
+    for i, (kind, account) in enumerate(zip(book.user_types, book.accounts, strict=True)):
+        if not account.startswith("house") and kind in cfg.population.types:
+            speculative = cfg.population.types[kind].cftc_category == "speculative"
+            out[i] = customer_multiplier(cfg.firms, kind, speculative, ratio)
+    return out
 
 
 class Ccp(Agent):
@@ -57,7 +71,9 @@ class Ccp(Agent):
     ) -> None:
         super().__init__(run, ccp_id)
         self.cfg, self.xm_cfg, self.book, self.partner = cfg, xm, book, partner
-        self.model = cfg.var_model()
+        at_fcm = run.config.firms.speculative_multiplier_at == "fcm"
+        self.model = cfg.var_model(maintenance=at_fcm)
+        self.customer_ratio = customer_ratios(run, ccp_id, book)
         self.groups = book.groups()
         self.partner_legs: dict[tuple[int, str], XmLegs] = {}
         self.accounts = MemberAccounts(
@@ -69,6 +85,7 @@ class Ccp(Agent):
         self.settled_basis = np.zeros((n, book.family_dv01.shape[1]))
         self.last_im = np.zeros(n)
         self.last_standalone = np.zeros(n)
+        self.sod_im, self.sod_standalone = np.zeros(n), np.zeros(n)  # of the last close cycle
         self._margin_cache: tuple = (None, None)
         self.break_watch, self.last_good = BreakWatch(run, ccp_id, breaks), LastGood()
         run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
@@ -88,24 +105,37 @@ class Ccp(Agent):
         return self._margin_cache[1]
 
     def _compute_margin(self, day: int) -> tuple[np.ndarray, XmLegs]:
-        """Exposures with their basis columns (``sim.margin.exposure.with_basis``); a CCP that
-        does not see the basis (``sees_basis``) margins the key-rate columns only."""
+        """Exposures with their basis columns (``sim.margin.exposure.with_basis``) at the DV01
+        of ``day``'s close (``dv01_scale``); a CCP that does not see the basis (``sees_basis``)
+        margins the key-rate columns only."""
         i, n, k = self.xm_idx, len(self.book.users), len(self.xm_idx)
-        fut = with_basis(self.book.futures_exp, self.book.family_dv01)
-        cash = with_basis(self.book.cash_exp, None)
+        scale = self.dv01_scale(day)
+        fut = with_basis(self.book.futures_exp, self.book.family_dv01) * scale
+        cash = with_basis(self.book.cash_exp, None) * scale
         own = fut if self.agent_id == "cme" else cash
         stacked = np.vstack([own, fut[i], cash[i], fut[i] + cash[i]])
         im = self.model.requirement(stacked, self.run.margin_history(day))
         return im[:n], XmLegs(im[n : n + k], im[n + k : n + 2 * k], im[n + 2 * k :])
 
+    def dv01_scale(self, day: int) -> np.ndarray:
+        """Margin-exposure multipliers (dimensionless, (5 + F,)) to the DV01 at the close of
+        ``day`` (``sim.margin.exposure.dv01_scale``); ones under ``market.dv01_yield`` fixed."""
+        width = N_KEY + self.book.family_dv01.shape[1]
+        if self.run.config.market.dv01_yield == "fixed":
+            return np.ones(width)
+        return dv01_scale(self.run.market.par_yields_pct(np.array([day]))[0])
+
     def variation(self, day: int, mark: np.ndarray, close: bool, rows=slice(None)) -> np.ndarray:
-        """VM (dollars, + = gain) of ``rows`` since their last settlement, and settle them."""
-        vm = np.zeros(len(self.book.users))
-        vm[rows] = -((mark - self.settled[rows]) * self.own_exp[rows]).sum(axis=1)
+        """VM (dollars, + = gain) of ``rows`` since their last settlement, at the DV01 of the
+        previous close, and settle them."""
+        vm, scale = np.zeros(len(self.book.users)), self.dv01_scale(day - 1)
+        exposure = self.own_exp[rows] * scale[:N_KEY]
+        vm[rows] = -((mark - self.settled[rows]) * exposure).sum(axis=1)
         self.settled[rows] = 0.0 if close else mark
         if close and self.agent_id == "cme":
             level = self.run.basis_level(day)
-            vm -= ((level - self.settled_basis) * self.book.family_dv01).sum(axis=1)
+            fam = self.book.family_dv01 * scale[N_KEY:]
+            vm -= ((level - self.settled_basis) * fam).sum(axis=1)
             self.settled_basis[:] = level
         return vm
 
@@ -116,6 +146,7 @@ class Ccp(Agent):
         for (firm, account), idx in self.groups.items():
             self.accounts.open(firm, account, int(cents[idx].sum()))
         self.last_im, self.last_standalone = im.copy(), standalone.copy()
+        self.sod_im, self.sod_standalone = im.copy(), standalone.copy()
 
     def start(self) -> None:
         """Keep the opening book (``opening``: the books held fixed by the procyclicality
@@ -140,16 +171,27 @@ class Ccp(Agent):
                 else self.run.market.intraday(day, cyc.run_clock)
             )
             standalone, legs = self.margin(day if close else day - 1)
-            exposure = self.leg_exposure() if close else None  # frozen at the margin time
+            exposure = self.leg_exposure(day) if close else None  # frozen at the margin time
             vm = self.variation(day, mark, close)
             self.env.process(self.publish(day, cyc.mark, legs))
             yield self.env.timeout(cal.at(day + cyc.call_next_day, cyc.call_clock) - self.env.now)
             im, reduction = self.requirement(day, cyc.mark, standalone, legs)
+            im, standalone = self.floored(close, im, standalone)
             self.last_im, self.last_standalone = im, standalone
             if close:
                 self.record_daily(day, (im, standalone, vm, reduction), exposure)
             due = cal.at(day + cyc.due_next_day, cyc.due_clock)
             self.settle_accounts(name, day, im, vm, due)
+
+    def floored(self, close: bool, im: np.ndarray, standalone: np.ndarray) -> tuple:
+        """A close cycle's IMs (dollars) become the start-of-day IMs; under ``noon_rule``
+        ``max_start_of_day`` an intraday cycle's are at least those (FICC's noon requirement:
+        max(start-of-day IM, noon VaR on noon positions))."""
+        if close:
+            self.sod_im, self.sod_standalone = im, standalone
+        elif self.cfg.noon_rule == "max_start_of_day":
+            return np.maximum(im, self.sod_im), np.maximum(standalone, self.sod_standalone)
+        return im, standalone
 
     def surveillance(self):
         cal, adhoc = self.run.calendar, self.cfg.adhoc
@@ -260,13 +302,13 @@ class Ccp(Agent):
     def on_substitution(self, msg: SubstitutionRequest) -> None:
         self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
 
-    def leg_exposure(self) -> np.ndarray:
+    def leg_exposure(self, day: int) -> np.ndarray:
         """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):
-        key rates, and on CME's futures legs the basis columns (``with_basis``)."""
+        key rates, and on CME's futures legs the basis columns (``with_basis``), at the DV01 of
+        the close of ``day`` (``dv01_scale``), as margined and as the next VM settles it."""
         b = self.book
-        if self.agent_id == "cme":
-            return with_basis(b.futures_exp, b.family_dv01)
-        return with_basis(b.cash_exp, None)
+        legs = (b.futures_exp, b.family_dv01) if self.agent_id == "cme" else (b.cash_exp, None)
+        return with_basis(*legs) * self.dv01_scale(day)
 
     def record_daily(self, day: int, margins: tuple, exposure: np.ndarray) -> None:
         """One ``AccountDayRecord`` per account: ``margins`` (IM, standalone IM, VM, reduction,
@@ -274,11 +316,11 @@ class Ccp(Agent):
         b = self.book
         columns = zip(
             b.users, b.user_types, b.accounts, *(m.tolist() for m in margins),
-            exposure.tolist(), strict=True,
+            self.customer_ratio.tolist(), exposure.tolist(), strict=True,
         )  # fmt: skip
         records = [
-            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, *e)
-            for user, kind, account, i, s, v, r, e in columns
+            AccountDayRecord(day, user, kind, self.agent_id, account, i, s, v, r, m, *e)
+            for user, kind, account, i, s, v, r, m, e in columns
         ]
         self.run.recorder.add_many(records)
 

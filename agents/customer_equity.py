@@ -2,7 +2,9 @@
 
 Per (customer, CCP) the firm keeps the customer's equity: cash (collateral plus variation margin,
 may fall below zero) and Treasuries (face), and what it has called from the customer and not yet
-received. The house requirement is the CCP's IM times the multiplier of the customer's type; a
+received. The house requirement is the CCP's IM times what the firm collects per dollar of it
+(``sim.config.firms.customer_multiplier``: the type's house multiplier, and at least the CCP's
+speculative ratio, CME's 110% of maintenance, from a speculative customer); a
 cycle's ``position`` nets equity and calls in flight with the cycle's variation margin against it
 (``sim.settlement.collateral.shortfall``), valuing Treasuries at the firm's haircut.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sim.config import FirmsConfig
+from sim.config.firms import customer_multiplier
 from sim.run import Run
 from sim.settlement.collateral import Shortfall, shortfall, value_cents
 from sim.settlement.ledger import SECURITIES
@@ -26,14 +29,17 @@ class CustomerEquity:
         self.securities: dict[Key, int] = defaultdict(int)
         self.called: dict[Key, int] = defaultdict(int)
 
-    def multiplier(self, user: str) -> float:
-        kind = self.user_types[user]
-        return self.cfg.house_multiplier_by_type.get(kind, self.cfg.house_multiplier)
+    def multiplier(self, user: str, ccp: str) -> float:
+        """What the firm collects from ``user`` per dollar of ``ccp``'s IM (dimensionless)."""
+        kind, cfg = self.user_types[user], self.run.config
+        segment = cfg.population.types.get(kind)
+        speculative = segment is not None and segment.cftc_category == "speculative"
+        return customer_multiplier(self.cfg, kind, speculative, getattr(cfg, ccp).multiplier)
 
     def open(self, user: str, ccp: str, im_cents: int) -> int:
         """``user`` has posted in cash the house requirement on ``im_cents`` of IM at ``ccp``;
         returns the house add-on (what it posted above the CCP's IM, in cents)."""
-        posted = round(im_cents * self.multiplier(user))
+        posted = round(im_cents * self.multiplier(user, ccp))
         self.cash[(user, ccp)] = posted
         return posted - im_cents
 
@@ -42,7 +48,7 @@ class CustomerEquity:
         + = gain) against the house requirement on CCP IM ``im`` (cents)."""
         price, haircut = self.run.collateral_price(), self.cfg.collateral_haircut
         securities = value_cents(self.securities[key], price, haircut)
-        required = round(im * self.multiplier(key[0]))
+        required = round(im * self.multiplier(*key))
         return shortfall(self.cash[key] + self.called[key], securities, vm, required)
 
     def book_vm(self, key: Key, vm: int) -> None:

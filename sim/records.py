@@ -89,7 +89,8 @@ class PaymentRecord(NamedTuple):
 
 class AccountDayRecord(NamedTuple):
     """One account's margin at a CCP's close cycle: IM after any XM reduction, standalone IM and
-    variation margin (dollars, + = gain), and the applied reduction (fraction); then the
+    variation margin (dollars, + = gain), the applied reduction (fraction) and what its firm
+    collects from it per dollar of IM (``customer_multiplier``, 1 for a house account); then the
     exposure of the leg this CCP clears at that margin time, in dollars per bp (the dollar gain
     for a 1bp fall): its key-rate DV01s (``dv01_<tenor>_usd``, ``KEY_TENORS``) and, on CME's
     futures legs, its futures DV01 on each family's futures-cash basis
@@ -105,6 +106,7 @@ class AccountDayRecord(NamedTuple):
     standalone_im_usd: float
     vm_usd: float
     reduction: float
+    customer_multiplier: float = 1.0
     dv01_3m_usd: float = 0.0
     dv01_2y_usd: float = 0.0
     dv01_5y_usd: float = 0.0

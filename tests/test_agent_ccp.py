@@ -41,6 +41,7 @@ OVERRIDES = {
     },
     "ficc": {"lookback_days": 60},
     "xm": {"enabled": True},
+    "market": {"dv01_yield": "fixed"},  # the hand amounts take the DV01s as given
 }
 LOOKBACK = 260  # the config's market look-back; the model uses its last 60 days
 RUN_CLOSE, DUE, FINAL = 1140.0, 4830.0, 4890.0

@@ -38,7 +38,13 @@ def _by_key(rows: list[dict]) -> dict[tuple[str, str], float]:
 
 
 def _margin(by_type: dict, accounts: dict, total: float, saved: float, xm: tuple) -> dict:
+    """Expected rows; at a customer multiplier of 1 (the records' default) the levels
+    ``ccp_im_usd`` and ``customer_margin_usd`` are both the per-type totals of IM over 2 days
+    (the per-account sums of ``accounts`` by type: HF1 (60 + 90) / 2 = 75, AM (300 + 50) / 2)."""
+    levels = {"hedge_fund": 75.0, "asset_manager": 175.0} if xm[0] else {"asset_manager": 175.0}
+    levels["all"] = total
     return {
+        **{(m, k): v for m in ("ccp_im_usd", "customer_margin_usd") for k, v in levels.items()},
         **{("end_user_im_usd", k): v for k, v in by_type.items()},
         **{("im_by_account_usd", k): v for k, v in accounts.items()},
         ("end_user_im_total_usd", "all"): total,
@@ -87,6 +93,24 @@ def _margin(by_type: dict, accounts: dict, total: float, saved: float, xm: tuple
 )
 def test_margin_metrics_by_hand(rows, expected):
     assert _by_key(margin_metrics(table(A, rows), n_days=2)) == pytest.approx(expected)
+
+
+def test_customers_post_the_ccp_im_times_their_multiplier():
+    """One day: a speculative fund's CME IM 100 at multiplier 1.1 (CME's 110% collected by the
+    FCM) and its FICC IM 50 at 1.0; a hedger bank's CME IM 40 at 1.0. The CCPs hold 150 + 40 =
+    190; customers post 110 + 50 + 40 = 200, the headline per user (160 + 40) / 2 = 100; the
+    fund's standalone CME IM 200 (reduction 0.5) saves it (200 - 100) x 1.1 = 110 posted."""
+    rows = [
+        A(0, "hf", "hedge_fund", "cme", "customer_xm", 100.0, 200.0, 0.0, 0.5, 1.1),
+        A(0, "hf", "hedge_fund", "ficc", "customer_xm", 50.0, 50.0, 0.0, 0.0, 1.0),
+        A(0, "rb", "regional_bank", "cme", "customer", 40.0, 40.0, 0.0, 0.0, 1.0),
+    ]
+    got = _by_key(margin_metrics(table(A, rows), n_days=1))
+    assert got[("ccp_im_usd", "all")] == pytest.approx(190.0)
+    assert got[("customer_margin_usd", "all")] == pytest.approx(200.0)
+    assert got[("customer_margin_usd", "hedge_fund")] == pytest.approx(160.0)
+    assert got[("end_user_im_usd", "all")] == pytest.approx(100.0)
+    assert got[("xm_savings_usd", "all")] == pytest.approx(110.0)
 
 
 def test_daily_rows_by_hand_add_up_to_the_run_level():

@@ -20,13 +20,15 @@ TINY = {
     "funding": {"buffer_basis": "standalone"},
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "calendar": {"business_days": 3},
-    "market": {"lookback_days": 300, "impact": {"model": "per_bn"}},
+    # DV01s at the fixed 4% reference yield, as before issue 12
+    "market": {"lookback_days": 300, "impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
     # (key rates only: the basis factors of issue 12 are off, as before)
     "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0, "sees_basis": False},
     "ficc": {
         "lookback_days": 250,
         "sees_basis": False,
+        "noon_rule": "previous_close",  # the noon VaR alone, as before issue 12
         "stress_weight": 0.0,
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},
@@ -39,6 +41,7 @@ TINY = {
         "min_transfer_usd": 0,
         "house_dv01_usd": 0,
         "handling_minutes": 0,
+        "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample
@@ -85,7 +88,7 @@ TINY = {
 TINY_SEED = 11
 # the same world under issue 11's model (the defaults): only its own population is kept
 TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
-TINY_MODEL["market"] = {"lookback_days": 300}
+TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

@@ -76,7 +76,8 @@ def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
 
 
 def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
-    """IM (dollars) per row at each CCP for the day before the run, and standalone IMs."""
+    """IM (dollars) per row at each CCP for the day before the run, standalone IMs, and what
+    the firms collect per dollar of each (``ratio_<ccp>``, ``agents.ccp.customer_ratios``)."""
     sa_cme, legs_cme = cme.margin(-1)
     sa_ficc, legs_ficc = ficc.margin(-1)
     xm = run.config.xm
@@ -88,6 +89,8 @@ def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
         "ficc": sa_ficc * (1 - r_ficc),
         "sa_cme": sa_cme,
         "sa_ficc": sa_ficc,
+        "ratio_cme": cme.customer_ratio,
+        "ratio_ficc": ficc.customer_ratio,
     }
 
 
@@ -139,13 +142,15 @@ def basis_position(user: EndUserSpec) -> tuple[int, float]:
 
 
 def liquidity_bases(run: Run, im: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per end user, the IM (dollars) its liquidity is sized on (``funding.buffer_basis``:
-    standalone, or its opening IM in the scenario) and its standalone IM."""
+    """Per end user, the IM (dollars, as posted to its firms: the CCPs' IM times
+    ``ratio_<ccp>``) its liquidity is sized on (``funding.buffer_basis``: standalone, or its
+    opening IM in the scenario) and its standalone IM."""
     n = len(run.population.users)
-    standalone = im["sa_cme"][:n] + im["sa_ficc"][:n]
+    cme, ficc = im.get("ratio_cme", np.ones(n))[:n], im.get("ratio_ficc", np.ones(n))[:n]
+    standalone = im["sa_cme"][:n] * cme + im["sa_ficc"][:n] * ficc
     if run.config.funding.buffer_basis == "standalone":
         return standalone, standalone
-    return im["cme"][:n] + im["ficc"][:n], standalone
+    return im["cme"][:n] * cme + im["ficc"][:n] * ficc, standalone
 
 
 def make_users(run: Run, im: dict[str, np.ndarray]) -> tuple[dict, list[FundedUser]]:

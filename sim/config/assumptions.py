@@ -119,7 +119,9 @@ def each(prefix: str, names: str, source: str = ASSUMPTION) -> list[Assumption]:
 ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("calendar", "start business_days"),
     # market model
-    Assumption("market.start_curve_pct"),
+    Assumption("market.start_curve_pct", "unset: a replay reads the history's curve at the close"
+               " before replay_from (data); otherwise the default curve, an assumption"
+               " (2024-25-like levels); set: a scenario choice"),
     Assumption("market.lookback_days", f"covers the longest margin look-back, {_CME_LOOKBACK}"),
     Assumption("market.model_file", "market model fitted to Treasury par-yield history, shipped"
                " as sim/market/market_model.json (DESIGN.md section 5); a path replaces it"),
@@ -162,8 +164,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"
                f" choice ({_SPAN2}; {_DESIGN})"),
     Assumption("cme.lookback_days", _CME_LOOKBACK),
-    Assumption("cme.multiplier", "an FCM collects at least 110% of maintenance margin from"
-               f" speculative customers (CME; {_DESIGN})"),
+    Assumption("cme.multiplier", "CME's speculative initial ratio: an FCM collects at least 110%"
+               f" of maintenance margin from speculative customers (CME; {_DESIGN})"),
     Assumption("cme.cycles.intraday", "CME intraday variation and margin at 13:30 ET (12:30 CT),"
                f" banks confirm within 1 hour ({_TIMELINES}; {_DESIGN} clock)"),
     Assumption("cme.cycles.eod", "CME end-of-day run in the evening, collected by 08:30 ET"
@@ -182,11 +184,28 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("ficc.adhoc", "enabled clocks", f"FICC hourly surveillance and ad hoc intraday calls"
          f" ({_FICC_RISK}; {_DESIGN})"),
     each("ficc.adhoc", "only_stressed threshold deadline_minutes"),
-    *(each(ccp, "ewma_lambda stress_weight stress_window_days floor_bp apc_buffer haircut"
-           " late_tolerance_minutes factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    *(each(ccp, "ewma_lambda floor_bp apc_buffer haircut late_tolerance_minutes"
+           " factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
+    each("ficc", "stress_weight stress_window_days"),
+    each("cme", "stress_weight stress_window_days", "set to match CME's quoted levels, 2024:"
+         " TN $3,000 and UB $6,400 speculative initial margin per contract (CME, cmegroup.com/"
+         "articles/2024/micro-treasury-futures-vs-yield-futures.html); SPAN 2 weighs historical"
+         f" and stress risk with an undisclosed x ({_SPAN2}); tests/test_margin_levels.py"),
     Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
                " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
                f" prices, {_SPAN2})"),
+    Assumption("market.dv01_yield", "day: a bond's DV01 depends on its yield (par-bond modified"
+               " duration; a 10-year's is about 16% higher at 1% than at 4%); the published"
+               " futures DV01s (CME, 2024) taken at the 4% reference; fixed: before issue 12"),
+    Assumption("ficc.noon_rule", "max_start_of_day: FICC's intraday run margins noon positions"
+               " and calls the excess over the start-of-day requirement, which stays in place"
+               f" ({_FICC_RISK}; {_DESIGN}); previous_close: the setting before issue 12"),
+    Assumption("cme.noon_rule", "previous_close: CME's intraday run re-margins current"
+               " positions (assumption; CME collects and may release at the intraday cycle)"),
+    *(each(ccp, "liquidity_threshold_dv01 liquidity_cost_bp", "assumption: off by default;"
+           " CME SPAN 2 has liquidity and concentration components and FICC a Margin Liquidity"
+           " Adjustment, whose parameters are not public (a linear stand-in)")
+      for ccp in ("cme", "ficc")),
     Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
                " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
                " is not public (the arrangement's data sharing is not published)"),
@@ -214,6 +233,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"
          " own_liquidity_usd credit_line_usd house_multiplier house_multiplier_by_type"
          " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"),
+    Assumption("firms.speculative_multiplier_at", "fcm: at the clearing level CME collects"
+               " maintenance; an FCM must collect at least 110% of maintenance from speculative"
+               f" customers, hedgers and house accounts at maintenance ({_DESIGN}); ccp: the"
+               " setting before issue 12"),
     Assumption("firms.substitution_clock", "before CME's 12:00 ET (11:00 CT) deadline for"
                f" collateral deposit and withdrawal requests ({_TIMELINES}; {_DESIGN} clock);"
                " 11:30 itself an assumption"),
@@ -223,6 +246,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                f" {_DESIGN}); the default 300 is scale about 0.11"),
     Assumption("population.scale", "scenario choice: when set, the counts follow public facts"
                f" ({_SIZING})"),
+    Assumption("population.types.*.cftc_category", "CFTC/CME account classification: hedge"
+               " funds and asset managers speculative, regional banks hedgers (bona fide hedges"
+               " of their own books); assumption: the classification is per customer, not"
+               " public, and taken per type"),
     Assumption("population.types.*.template", "DESIGN.md section 4: hedge funds run basis"
                " trades, asset managers duration overlays, regional banks hedged books"),
     Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from sim.config.base import Clock, Frozen, check_clock
@@ -15,7 +17,14 @@ class FirmsConfig(Frozen):
     DV01 of the largest firm's own (house) book, smaller firms in proportion to their size.
     Every business day at ``substitution_clock`` (before CME's 12:00 cutoff for collateral
     requests; ``null`` for never) a firm offers the CCPs the customers' Treasuries in its
-    segregated account in place of cash."""
+    segregated account in place of cash.
+
+    ``speculative_multiplier_at``: where a CCP's speculative initial ratio (``multiplier``,
+    CME's 110% of maintenance) applies. ``fcm`` (default, DESIGN.md section 2): the CCP collects
+    maintenance (1.0x) on every account and the firm collects from each speculative customer
+    (``population.types.*.cftc_category``) the larger of its house multiplier and that ratio,
+    from hedgers its house multiplier (``customer_multiplier``); ``ccp`` (before issue 12): the
+    CCP charges the ratio on every account, houses and hedgers included."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -33,6 +42,7 @@ class FirmsConfig(Frozen):
     handling_minutes: float = Field(2.0, ge=0.0)
     house_dv01_usd: float = Field(200_000.0, ge=0.0)
     substitution_clock: Clock | None = "11:30"
+    speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)
@@ -45,3 +55,16 @@ class FirmsConfig(Frozen):
         if bad:
             raise ValueError(f"multipliers must be in [1, 5], got {bad}")
         return v
+
+
+def customer_multiplier(
+    cfg: FirmsConfig, user_type: str, speculative: bool, ccp_ratio: float
+) -> float:
+    """What the firm collects from a customer of ``user_type`` per dollar of the CCP's IM
+    (dimensionless): its house multiplier, and, when the speculative ratio ``ccp_ratio`` is
+    applied at the firm (``speculative_multiplier_at`` ``fcm``) and the customer is
+    ``speculative``, at least that ratio (an FCM collects at least 110% of maintenance)."""
+    house = cfg.house_multiplier_by_type.get(user_type, cfg.house_multiplier)
+    if cfg.speculative_multiplier_at == "fcm" and speculative:
+        return max(house, ccp_ratio)
+    return house

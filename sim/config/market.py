@@ -50,18 +50,26 @@ class ImpactConfig(Frozen):
         return ImpactParams(**self.model_dump(exclude={"model"}))
 
 
+def default_start_curve() -> dict[str, float]:
+    """Par yields (percent) of a run that neither sets nor replays its start curve."""
+    return {"3M": 4.0, "2Y": 3.6, "5Y": 3.7, "10Y": 4.1, "30Y": 4.7}
+
+
 class MarketConfig(Frozen):
-    """Market model. ``start_curve_pct``: par yields (percent) on the start date.
+    """Market model. ``start_curve_pct``: par yields (percent) at the close before the start
+    date; when unset, a replay with a history file (``replay_from``) reads them from the file on
+    that close, any other run takes ``default_start_curve`` (an explicit value overrides both).
     ``model_file``: a calibrated model JSON (default: the one shipped with the package).
     ``history_file``: a par-yield history (treasury.gov or FRED layout) for a real look-back;
     with ``replay_from`` the run days replay it from that date (without a file, a replay runs
     the model in its stressed regime instead). ``intraday_clocks``: ET times of the intraday
     marks the CCPs' intraday cycles use. ``impact``: price impact relative to market depth for
-    the liquidation engine (``sim.market.liquidation``)."""
+    the liquidation engine (``sim.market.liquidation``). ``dv01_yield``: ``day`` margins (and
+    settles variation on) DV01s at the day's par yields, futures with their cheapest-to-deliver's
+    par DV01 (``sim.margin.exposure.dv01_scale``; contract counts and face unchanged);
+    ``fixed`` keeps them at the 4% reference yield (before issue 12)."""
 
-    start_curve_pct: dict[str, float] = Field(
-        default_factory=lambda: {"3M": 4.0, "2Y": 3.6, "5Y": 3.7, "10Y": 4.1, "30Y": 4.7}
-    )
+    start_curve_pct: dict[str, float] | None = None
     lookback_days: int = Field(2520, ge=260, le=20000)
     model_file: str | None = None
     history_file: str | None = None
@@ -69,6 +77,7 @@ class MarketConfig(Frozen):
     intraday_clocks: list[str] = Field(default_factory=lambda: ["12:00", "13:30"])
     basis: BasisConfig = Field(default_factory=BasisConfig)
     impact: ImpactConfig = Field(default_factory=ImpactConfig)
+    dv01_yield: Literal["day", "fixed"] = "day"
 
     @field_validator("intraday_clocks")
     @classmethod
@@ -79,7 +88,7 @@ class MarketConfig(Frozen):
 
     @field_validator("start_curve_pct")
     @classmethod
-    def _tenors(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != set(KEY_TENORS):
+    def _tenors(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None and set(v) != set(KEY_TENORS):
             raise ValueError(f"must give exactly the key tenors {list(KEY_TENORS)}")
         return v

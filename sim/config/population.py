@@ -31,7 +31,9 @@ class EndUserTypeConfig(Frozen):
     (``sim.population.legs``): ``repo`` finances ``repo_financed_share`` of them in sponsored
     repo cleared at FICC (sponsor: the user's cash firm), the rest in custody; ``custody``
     holds them all settled in custody, with no FICC position (``repo_financed_share`` must then
-    be 0)."""
+    be 0). ``cftc_category``: ``speculative`` or ``hedger`` (CFTC/CME account classification):
+    the FCM collects the CCP's speculative initial ratio (``cme.multiplier``) on a speculative
+    customer's maintenance requirement, maintenance from a hedger (``firms``)."""
 
     share: float = Field(gt=0)
     template: Literal["basis", "overlay", "hedged_book"]
@@ -52,6 +54,7 @@ class EndUserTypeConfig(Frozen):
     p_same_bd_fcm: float = Field(0.4, ge=0, le=1)
     cash_holding: Literal["repo", "custody"] = "custody"
     repo_financed_share: float = Field(0.0, ge=0, le=1)
+    cftc_category: Literal["speculative", "hedger"] = "speculative"
 
     @model_validator(mode="after")
     def _holding(self) -> EndUserTypeConfig:
@@ -75,6 +78,7 @@ _DEFAULT_TYPES: dict[str, dict] = {
         "p_same_bd_fcm": 0.45,
         "cash_holding": "repo",  # sponsored repo (sim.config.repo)
         "repo_financed_share": 1.0,
+        "cftc_category": "speculative",
     },
     "asset_manager": {
         "share": 0.35,
@@ -86,6 +90,7 @@ _DEFAULT_TYPES: dict[str, dict] = {
         "securities_multiple": 1.0,
         "payment_policy": "securities_first",
         "p_same_bd_fcm": 0.35,
+        "cftc_category": "speculative",
     },
     "regional_bank": {
         "share": 0.20,
@@ -99,6 +104,7 @@ _DEFAULT_TYPES: dict[str, dict] = {
         "credit_spread_bp": 50.0,
         "payment_policy": "securities_first",
         "p_same_bd_fcm": 0.3,
+        "cftc_category": "hedger",
     },
 }  # the default segments' parameters (fields of ``EndUserTypeConfig``)
 

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.market.basis import FAMILIES, FAMILY_OF
-from sim.market.instruments import CATALOG, KEY_TENORS, dv01_matrix, eligible_mask, side_mask
+from sim.market.instruments import (
+    CATALOG,
+    KEY_TENORS,
+    KEY_YEARS,
+    dv01_matrix,
+    dv01_yield_ratio,
+    eligible_mask,
+    side_mask,
+)
+
+FAMILY_KEY = (1, 2, 3, 4)  # each basis family's key tenor (2Y, 5Y, 10Y, 30Y) in FAMILIES order
 
 
 @dataclass(frozen=True)
@@ -77,3 +87,15 @@ def book_exposures(
     fut = side_mask(symbols, "futures").astype(bool).reshape(len(symbols))
     family = qty @ family_dv01(symbols)
     return BookExposures(qty[:, fut] @ dv01[fut], qty[:, ~fut] @ dv01[~fut], family)
+
+
+def dv01_scale(curve_pct: np.ndarray) -> np.ndarray:
+    """Multipliers (dimensionless, (5 + F,)) that bring margin exposures from the reference
+    yield (4%) to the curve ``curve_pct`` (key-rate par yields, percent, (5,)): each key-rate
+    column by the par DV01 ratio at its tenor and yield (``dv01_yield_ratio``), each family's
+    basis column by its key tenor's. Cash DV01 and the futures' cheapest-to-deliver DV01 both
+    scale so (contract counts and face unchanged); an instrument between two tenors takes the
+    tenors' ratios in proportion to its key-rate weights (an approximation: the ratio is smooth
+    in maturity)."""
+    key = dv01_yield_ratio(KEY_YEARS, np.asarray(curve_pct, dtype=float))
+    return np.concatenate([key, key[list(FAMILY_KEY)]])

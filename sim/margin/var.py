@@ -92,6 +92,16 @@ def stressed_window(daily_bp: np.ndarray, days: int) -> np.ndarray:
     return daily_bp[start : start + days]
 
 
+def liquidity_addon(exposure: np.ndarray, threshold_dv01: float, cost_bp: float) -> np.ndarray:
+    """Liquidity/concentration add-on (dollars, (n,)): ``cost_bp`` (bp of yield, the extra move
+    a close-out of a large position costs) times each key-rate DV01 in excess of
+    ``threshold_dv01`` (dollars per bp), summed over the key rates: CME SPAN 2's liquidity and
+    concentration components and FICC's Margin Liquidity Adjustment charge positions too large
+    to close out at the model's prices; a linear stand-in, since neither formula is public."""
+    excess = np.maximum(np.abs(exposure[:, :N_KEY]) - threshold_dv01, 0.0)
+    return cost_bp * excess.sum(axis=1)
+
+
 @dataclass(frozen=True)
 class VarModel:
     """A CCP's historical-VaR margin model. Requirements in dollars.
@@ -106,6 +116,7 @@ class VarModel:
     - ``apc_buffer``: anti-procyclicality buffer, IM x (1 + buffer) (EMIR-style 25% buffer).
     - ``sees_basis``: whether the scenarios carry the basis columns of the exposures and history
       given to ``requirement``; false keeps the first ``N_KEY`` (key-rate) columns only.
+    - ``liquidity_threshold_dv01``, ``liquidity_cost_bp``: the ``liquidity_addon`` (off at 0).
     """
 
     confidence: float
@@ -118,6 +129,8 @@ class VarModel:
     floor_bp: float = 0.0
     apc_buffer: float = 0.0
     sees_basis: bool = False
+    liquidity_threshold_dv01: float = 0.0
+    liquidity_cost_bp: float = 0.0
 
     def factors(self, exposure: np.ndarray, daily_bp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The exposure (dollars per bp) and history (bp) columns this model sees: all of the
@@ -151,4 +164,8 @@ class VarModel:
             var = np.maximum(var, (1 - self.stress_weight) * var + self.stress_weight * stressed)
         if self.floor_bp > 0:
             var = np.maximum(var, self.floor_bp * np.abs(exposure[:, :N_KEY]).sum(axis=1))
+        if self.liquidity_cost_bp > 0:
+            var = var + liquidity_addon(
+                exposure, self.liquidity_threshold_dv01, self.liquidity_cost_bp
+            )
         return var * self.multiplier * (1.0 + self.apc_buffer)

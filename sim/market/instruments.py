@@ -6,11 +6,13 @@ between the two key tenors around its (cheapest-to-deliver) maturity.
 
 Units: cash notes and bonds are held in dollars of face value; futures in contracts. Cash DV01 is
 the par-bond DV01 at a reference yield of 4% (semi-annual coupons): modified duration
-``(1 - (1 + y/2)^(-2n)) / y`` times 1e-4 per dollar of face. Futures DV01 per contract: TN $88
-and UB $204.68 are CME's published figures (CME, 2024); the others are approximate
-cheapest-to-deliver DV01s of the same period (TU $38, Z3N $53, FV $45, TY $64, TWE $135,
-US $125); SOFR 3-month futures move $25 per bp by contract design; 30-day Fed Funds futures
-$41.67 per bp ($5m x 1bp x 30/360).
+``(1 - (1 + y/2)^(-2n)) / y`` times 1e-4 per dollar of face. In a run the margin models rescale
+both to the day's yield (``dv01_yield_ratio``; ``sim.margin.exposure.dv01_scale``); the
+published futures DV01s are taken to hold at the reference yield (2024 yields were near 4%).
+Futures DV01 per contract: TN $88 and UB $204.68 are CME's published figures (CME, 2024); the
+others are approximate cheapest-to-deliver DV01s of the same period (TU $38, Z3N $53, FV $45,
+TY $64, TWE $135, US $125); SOFR 3-month futures move $25 per bp by contract design; 30-day Fed
+Funds futures $41.67 per bp ($5m x 1bp x 30/360).
 
 Repo positions (``REPO<n>Y``, dollars of collateral face) carry the DV01 of their Treasury
 collateral, as FICC margins a repo on its forward leg. Cross-margin eligibility (DESIGN.md section
@@ -65,26 +67,37 @@ def key_rate_weights(maturity_years: float) -> np.ndarray:
     return weights
 
 
-def par_dv01_per_dollar(years: float, y: float = REFERENCE_YIELD) -> float:
-    """DV01 of a par bond per dollar of face (dollars per bp), semi-annual coupons."""
-    return (1.0 - (1.0 + y / 2.0) ** (-2.0 * years)) / y * 1e-4
+def par_dv01_per_dollar(years, y=REFERENCE_YIELD):
+    """DV01 of a par bond per dollar of face (dollars per bp), semi-annual coupons, maturity
+    ``years`` at yield ``y`` (a fraction, floored at 1e-6); scalars or arrays."""
+    y = np.maximum(y, 1e-6)
+    return (1.0 - (1.0 + y / 2.0) ** (-2.0 * np.asarray(years))) / y * 1e-4
+
+
+def dv01_yield_ratio(years, yield_pct) -> np.ndarray:
+    """Par DV01 at ``yield_pct`` (percent) over par DV01 at the reference yield (4%), for
+    maturities ``years`` (dimensionless; broadcast): a 10-year is about 16% higher at 1%."""
+    return np.asarray(par_dv01_per_dollar(years, np.asarray(yield_pct) / 100.0)) / (
+        par_dv01_per_dollar(years)
+    )
 
 
 def _cash(tenor: int) -> Instrument:
     return Instrument(
-        f"UST{tenor}Y", "cash", "ficc", "usd_face", float(tenor), par_dv01_per_dollar(tenor)
+        f"UST{tenor}Y", "cash", "ficc", "usd_face", float(tenor), float(par_dv01_per_dollar(tenor))
     )
 
 
 def _repo(tenor: int) -> Instrument:
     """Repo on ``tenor``-year collateral: eligible for XM only above one year."""
     return Instrument(
-        f"REPO{tenor}Y", "cash", "ficc", "usd_face", float(tenor), par_dv01_per_dollar(tenor)
+        f"REPO{tenor}Y", "cash", "ficc", "usd_face", float(tenor), float(par_dv01_per_dollar(tenor))
     )
 
 
-BILL = Instrument("UST3M", "cash", "ficc", "usd_face", 0.25, par_dv01_per_dollar(0.25), False)
-BILL_REPO = Instrument("REPO3M", "cash", "ficc", "usd_face", 0.25, par_dv01_per_dollar(0.25), False)
+_BILL_DV01 = float(par_dv01_per_dollar(0.25))
+BILL = Instrument("UST3M", "cash", "ficc", "usd_face", 0.25, _BILL_DV01, False)
+BILL_REPO = Instrument("REPO3M", "cash", "ficc", "usd_face", 0.25, _BILL_DV01, False)
 
 
 def _future(symbol: str, ctd_years: float, dv01: float) -> Instrument:

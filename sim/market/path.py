@@ -29,9 +29,8 @@ from sim.market.basis_lookback import (
     margin_history,
 )
 from sim.market.calibration import SHIPPED_MODEL, load_model, regime_vols
-from sim.market.history import KEY_TENORS
 from sim.market.intraday import fraction_of_day, intraday_paths
-from sim.market.sources import closes
+from sim.market.sources import closes, start_curve
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def build_market(
     clocks = sorted(clocks if clocks is not None else cfg.intraday_clocks)
     fractions = np.array([fraction_of_day(parse_clock(t)) for t in clocks])
     marks = intraday_paths(c.run, c.run_regimes, fractions, params, stream("market.intraday"))
-    curve = np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
+    curve = start_curve(cfg)
     return MarketPath(
         np.vstack([c.back, c.run]),
         np.concatenate([c.back_regimes, c.run_regimes]),

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from sim.config import MarketConfig
+from sim.config.market import default_start_curve
 from sim.errors import ConfigError
 from sim.market.basis import BasisParams
 from sim.market.basis_lookback import causal_stress_labels, margin_history, seeded_basis_changes
 from sim.market.calibration import SHIPPED_MODEL, load_model, simulate_changes
-from sim.market.history import KEY_TENORS, complete_changes
+from sim.market.history import KEY_TENORS, complete_changes, read_history
 
 STRESSED = 1
 
@@ -185,3 +186,23 @@ def lookback_with_regimes(
     source = f"{Path(path).name}, {window[0].date()} to {window[-1].date()}"
     regimes = causal_stress_labels(values)[-lookback_days:]
     return values[-lookback_days:], regimes, source
+
+
+def history_curve_before(path: str, start: dt.date) -> np.ndarray:
+    """Key-rate par yields (percent, (5,), ``KEY_TENORS``) of the history file ``path`` at the
+    last close before ``start`` (a tenor missing that day: its last published value)."""
+    levels = read_history(path)[list(KEY_TENORS)].ffill()
+    before = levels[levels.index < pd.Timestamp(start)]
+    if before.empty or before.iloc[-1].isna().any():
+        raise ConfigError(f"market.history_file {path}: no complete curve before {start}")
+    return before.iloc[-1].to_numpy(dtype=float)
+
+
+def start_curve(cfg: MarketConfig) -> np.ndarray:
+    """The run's start curve (percent, (5,)): ``start_curve_pct`` when set, else the history's
+    curve before ``replay_from`` for a replay with a file, else ``default_start_curve``."""
+    if cfg.start_curve_pct is not None:
+        return np.array([cfg.start_curve_pct[t] for t in KEY_TENORS])
+    if cfg.history_file is not None and cfg.replay_from is not None:
+        return history_curve_before(cfg.history_file, cfg.replay_from)
+    return np.array([default_start_curve()[t] for t in KEY_TENORS])

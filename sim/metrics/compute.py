@@ -5,11 +5,15 @@ daily ones: sum or average a metric within one scope only), ``entity``, ``entity
 ``metric``, ``value``.
 Run-level margin metrics (end users only; house books are excluded):
 
-- ``end_user_im_usd`` per end-user type and ``all``: average over run days of an end user's total
-  initial margin at both CCPs (dollars).
-- ``im_by_account_usd`` per ``<ccp>:<account kind>``: average daily total IM (dollars).
-- ``end_user_im_total_usd``: average daily sum of all end users' IM (dollars).
-- ``xm_savings_usd``: average daily standalone IM minus actual IM (dollars).
+- ``end_user_im_usd`` per end-user type and ``all`` (the headline): average over run days of what
+  an end user posts to its firms for both CCPs' initial margin (dollars): the CCPs' IM times
+  what the firm collects per dollar of it (``AccountDayRecord.customer_multiplier``: the house
+  multiplier, and CME's 110% of maintenance from speculative customers).
+- ``ccp_im_usd`` and ``customer_margin_usd`` per end-user type and ``all``: average daily total
+  IM the CCPs hold for end users, and what the end users post to their firms (dollars).
+- ``im_by_account_usd`` per ``<ccp>:<account kind>``: average daily total IM at the CCP (dollars).
+- ``end_user_im_total_usd``: average daily sum of what all end users post (dollars).
+- ``xm_savings_usd``: average daily standalone minus actual margin end users post (dollars).
 - ``xm_accounts``, ``xm_mean_reduction``: XM customer accounts and their mean applied reduction.
 
 Operations metrics (``sim.metrics.operations``): call counts, late shares, defaults and missed
@@ -67,16 +71,37 @@ def _one(metric: str, value: float, entity_type: str = "all") -> dict:
     }
 
 
+def posted(daily: pd.DataFrame) -> pd.DataFrame:
+    """``daily`` with what the customer posts to its firm against each row's IM and standalone
+    IM (``posted_usd``, ``posted_standalone_usd``; dollars)."""
+    ratio = daily.get("customer_multiplier", 1.0)
+    return daily.assign(
+        posted_usd=daily["im_usd"] * ratio, posted_standalone_usd=daily["standalone_im_usd"] * ratio
+    )
+
+
+def level_rows(daily: pd.DataFrame, n_days: int) -> list[dict]:
+    """``ccp_im_usd`` and ``customer_margin_usd`` per end-user type and all (dollars)."""
+    rows = []
+    for metric, column in (("ccp_im_usd", "im_usd"), ("customer_margin_usd", "posted_usd")):
+        by_type = daily.groupby("entity_type", observed=True)[column].sum() / n_days
+        rows += [_one(metric, v, str(k)) for k, v in by_type.items()]
+        rows.append(_one(metric, daily[column].sum() / n_days))
+    return rows
+
+
 def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
-    per_user = daily.groupby(["entity", "entity_type"], observed=True)["im_usd"].sum() / n_days
+    daily = posted(daily)
+    per_user = daily.groupby(["entity", "entity_type"], observed=True)["posted_usd"].sum() / n_days
     by_type = per_user.groupby(level="entity_type", observed=True).mean()
     rows = [_one("end_user_im_usd", v, str(k)) for k, v in by_type.items()]
     rows.append(_one("end_user_im_usd", per_user.mean()))
     by_account = daily.groupby(daily["ccp"] + ":" + daily["account"])["im_usd"].sum() / n_days
     rows += [_one("im_by_account_usd", v, str(k)) for k, v in by_account.items()]
-    rows.append(_one("end_user_im_total_usd", daily["im_usd"].sum() / n_days))
-    saved = (daily["standalone_im_usd"] - daily["im_usd"]).sum() / n_days
+    rows.append(_one("end_user_im_total_usd", daily["posted_usd"].sum() / n_days))
+    saved = (daily["posted_standalone_usd"] - daily["posted_usd"]).sum() / n_days
     rows.append(_one("xm_savings_usd", saved))
+    rows += level_rows(daily, n_days)
     xm = daily[daily["account"] == "customer_xm"]
     rows.append(_one("xm_accounts", xm["entity"].nunique()))
     rows.append(_one("xm_mean_reduction", xm["reduction"].mean() if len(xm) else 0.0))
@@ -84,9 +109,9 @@ def margin_metrics(daily: pd.DataFrame, n_days: int) -> list[dict]:
 
 
 def daily_rows(daily: pd.DataFrame, dates: list) -> list[dict]:
-    by_day = daily.groupby("date_index")
-    im = by_day["im_usd"].sum()
-    savings = by_day["standalone_im_usd"].sum() - im
+    by_day = posted(daily).groupby("date_index")
+    im = by_day["posted_usd"].sum()
+    savings = by_day["posted_standalone_usd"].sum() - im
     rows = []
     for metric, series in (("end_user_im_total_usd", im), ("xm_savings_usd", savings)):
         rows += [

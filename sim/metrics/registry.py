@@ -125,17 +125,27 @@ PROCYCLICALITY_SCOPES = (
 METRICS: dict[str, Metric] = declare(
     # margin (sim.metrics.compute)
     Metric("end_user_im_usd", USD, PER_RUN, 0.0, INF,
-           "An end user's initial margin at both CCPs, averaged over run days and over the users"
-           " of the type (entity type) or all", basis=PER_USER),
+           "An end user's initial margin at both CCPs (as posted to its firms: the CCPs' IM"
+           " times the house multiplier, and CME's 110% of maintenance for speculative"
+           " customers), averaged over run days and over the users of the type (entity type) or"
+           " all", basis=PER_USER),
+    Metric("ccp_im_usd", USD, PER_RUN, 0.0, INF,
+           "Initial margin the CCPs hold for end users (CME at maintenance when the 110% is"
+           " collected by the FCM), total of the type (entity type) or all, averaged over run"
+           " days"),
+    Metric("customer_margin_usd", USD, PER_RUN, 0.0, INF,
+           "Margin end users post to their firms against both CCPs' IM (with the FCM's 110% for"
+           " speculative customers), total of the type (entity type) or all, averaged over run"
+           " days"),
     Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF,
-           "Total initial margin of end users per CCP account kind (<ccp>:<account>), averaged"
-           " over run days"),
+           "Total initial margin the CCP holds for end users per account kind"
+           " (<ccp>:<account>), averaged over run days"),
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
-           "All end users' initial margin at both CCPs (run-level: mean over days; dated: the"
-           " day's)"),
+           "All end users' initial margin at both CCPs (as posted to their firms; run-level:"
+           " mean over days; dated: the day's)"),
     Metric("xm_savings_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
-           "End users' standalone minus actual initial margin (run-level: mean over days; dated:"
-           " the day's)"),
+           "End users' standalone minus actual initial margin (as posted to their firms;"
+           " run-level: mean over days; dated: the day's)"),
     Metric("xm_accounts", COUNT, PER_RUN, 0.0, INF, "End users with a customer XM account"),
     Metric("xm_mean_reduction", FRACTION, PER_RUN, 0.0, 1.0,
            "Mean reduction factor applied to customer XM accounts over account-days (0 without"

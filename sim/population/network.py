@@ -243,7 +243,8 @@ def hhi(shares: Iterable[float] | Mapping[Any, float]) -> float:
     total = math.fsum(values)
     if not total > 0:
         raise ValueError("hhi: shares must have a positive total")
-    return math.fsum((100.0 * v / total) ** 2 for v in values)
+    # at most 10,000 (one holder) also in floating point: 100 v / total may round above 100
+    return min(math.fsum((100.0 * v / total) ** 2 for v in values), 10_000.0)
 
 
 def _leg_counts(graph: nx.MultiDiGraph, leg: str) -> dict[str, float]:
