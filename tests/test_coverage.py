@@ -113,10 +113,11 @@ def test_a_run_shorter_than_the_horizon_has_no_horizon_metrics():
 
 def _close_only_config():
     """A short XM run whose CCPs settle variation only at their close cycle (no intraday
-    cycle, no ad hoc calls), so each close's VM is the day's whole P&L."""
+    cycle, no ad hoc calls), so each close's VM is the day's whole P&L; DV01s at the fixed
+    reference yield, so that an unchanged recorded exposure means an unchanged position."""
     cfg = as_config(
         {"population": {"n_end_users": 12}, "calendar": {"business_days": 8},
-         "xm": {"enabled": True}, "market": {"lookback_days": 300},
+         "xm": {"enabled": True}, "market": {"lookback_days": 300, "dv01_yield": "fixed"},
          "cme": {"lookback_days": 250}, "ficc": {"lookback_days": 250}}
     )  # fmt: skip
     cme = cfg.cme.model_copy(update={"cycles": {"eod": cfg.cme.cycles["eod"]}})
