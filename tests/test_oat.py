@@ -117,3 +117,17 @@ def test_only_a_one_at_a_time_study_gets_a_tornado(builtin_output):
     spec_yaml = (policy / "spec.yaml").read_text()
     reference = yaml.safe_load(spec_yaml)["reference"]
     assert sensitivity_figure(summary, spec_yaml, reference, "xm_savings_usd") is None
+
+
+def test_tornado_figure_of_a_hand_made_summary():
+    """Bars in swing order (a, c, b: see ``test_tornado_table_by_hand``) labelled with the
+    values the spec's overrides set; a summary without the pattern draws nothing."""
+    spec_yaml = yaml.safe_dump(
+        {"scenarios": {"ref": {}, "x.a=low": {"x": {"a": 1}}, "x.a=high": {"x": {"a": 4}}}}
+    )
+    fig, caption = sensitivity_figure(_summary(), spec_yaml, "ref", "xm_savings_usd")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["x.a (1 / 4)", "x.c", "x.b"]
+    assert caption.startswith("Tornado: xm_savings_usd (all)")
+    assert sensitivity_figure(_summary(), spec_yaml, "other", "xm_savings_usd") is None
+    assert sensitivity_figure(_summary(), spec_yaml, "ref", None) is None

@@ -29,7 +29,13 @@ _SCALES = {"USD": (1e6, "$ millions"), "fraction": (0.01, "percentage points")}
 def _label(row: pd.Series) -> str:
     if pd.isna(row["low_value"]) and pd.isna(row["high_value"]):
         return str(row["parameter"])
-    return f"{row['parameter']} ({row['low_value']} / {row['high_value']})"
+    low, high = (_value(row[side]) for side in ("low_value", "high_value"))
+    return f"{row['parameter']} ({low} / {high})"
+
+
+def _value(value: object) -> str:
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return f"{value:g}" if numeric else str(value)
 
 
 def tornado_figure(table: pd.DataFrame, metric: str, entity_type: str) -> Figure:
