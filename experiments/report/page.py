@@ -294,7 +294,8 @@ def render_report(
     reference: str,
     headline_metrics: Sequence[str] | None = None,
 ) -> str:
-    """The report as one self-contained HTML document."""
+    """The report as one self-contained HTML document; ``headline_metrics`` defaults to the
+    preferred metrics present, else all (a one-at-a-time study's tornado shows the first)."""
     metrics = list(headline_metrics) if headline_metrics else _headline_metrics(summary)
     sources = market_sources(manifest)
     sections = [
@@ -341,12 +342,6 @@ def sensitivity_theme(
     return [ReportTheme("Sensitivity to assumptions", TORNADO_INTRO, (figure,))]
 
 
-def _all_themes(out_dir: Path, metrics, summary, spec_yaml, reference, headline_metrics):
-    """Theme figures, the relationship network and a one-at-a-time study's tornado."""
-    themes = draw_themes(metrics, reference) + network_theme(out_dir, reference)
-    return themes + sensitivity_theme(summary, spec_yaml, reference, headline_metrics)
-
-
 def _write_figures(folder: Path, themes: Sequence[ReportTheme]) -> None:
     """Write each drawn figure; remove a known figure left from an earlier report that has no
     data now, so that the folder matches the report."""
@@ -370,10 +365,10 @@ def write_report(
     reference: str,
     headline_metrics: Sequence[str] | None = None,
 ) -> Path:
-    """Write the figures as ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return
-    the report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
+    """Write ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return the latter."""
     out_dir = Path(out_dir)
-    themes = _all_themes(out_dir, metrics, summary, spec_yaml, reference, headline_metrics)
+    themes = draw_themes(metrics, reference) + network_theme(out_dir, reference)
+    themes += sensitivity_theme(summary, spec_yaml, reference, headline_metrics)
     _write_figures(out_dir / FIGURES_DIR, themes)
     html = render_report(
         spec_yaml=spec_yaml,
