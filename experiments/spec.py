@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from agents.worlds import DEFAULT_WORLD, WORLDS
+from experiments.oat import check_oat
 from experiments.sweep import expand_sweep
 from sim.config import SimConfig, deep_merge, default_config_dict
 from sim.errors import ConfigError
@@ -149,7 +150,7 @@ def resolve(raw: Any, source: str = "<spec>") -> ResolvedSpec:
     except ValidationError as exc:
         errors += _errors(exc, "")
     base, configs, config_errors = _scenario_configs(raw.get("base", {}), raw.get("scenarios"))
-    errors += config_errors
+    errors += config_errors + (check_oat(raw["scenarios"]) if spec else [])
     if errors or spec is None:
         raise SpecError(source, errors)
     return ResolvedSpec(spec, base, configs)

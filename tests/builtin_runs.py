@@ -5,7 +5,10 @@ one's ``summary.csv`` with the saved copy in ``tests/golden/<name>/`` (``make go
 those). The reduction: two replications, a dozen end users, three business days (an adoption
 study: 70 business days across the live date), short look-backs; scenario sizes (capacity)
 scaled down too; outages (custodian_outage) moved onto the reduced days, the same clock time on
-the second business day (Mon 4 May 2026), so the reduced study still has its outage.
+the second business day (Mon 4 May 2026), so the reduced study still has its outage. A sweep
+(xm_policy) keeps the first two values of its first path and the first value of every other
+path; a one-at-a-time study (basis_sensitivity) keeps its reference and its first parameter's
+low and high scenarios: enough to exercise the grid, the paired differences and the tornado.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 from experiments.cli import app
+from experiments.oat import SIDES, oat_name, oat_parameters
 from experiments.spec import read_spec
 from sim.config import deep_merge
 
@@ -72,7 +76,23 @@ def shrink(raw: dict, legacy: bool = False) -> dict:
         users = ((override or {}).get("population") or {}).get("n_end_users")
         extra = {"population": {"n_end_users": max(users // 25, 2)}} if users else {}
         scenarios[name] = deep_merge(_outages_moved(override or {}), extra)
-    return {**raw, "replications": 2, "base": base, "scenarios": scenarios}
+    reduced = {**raw, "replications": 2, "base": base, "scenarios": _first_oat(raw, scenarios)}
+    return {**reduced, "sweep": _sweep_reduced(raw["sweep"])} if "sweep" in raw else reduced
+
+
+def _sweep_reduced(sweep: dict) -> dict:
+    """The first two values of the sweep's first path, the first value of every other."""
+    first = next(iter(sweep))
+    return {path: values[: 2 if path == first else 1] for path, values in sweep.items()}
+
+
+def _first_oat(raw: dict, scenarios: dict) -> dict:
+    """A one-at-a-time study's reference and first parameter's pair; others unchanged."""
+    paths = oat_parameters(list(scenarios), raw.get("reference"))
+    if not paths:
+        return scenarios
+    kept = {raw["reference"], *(oat_name(paths[0], side) for side in SIDES)}
+    return {name: override for name, override in scenarios.items() if name in kept}
 
 
 def run_builtin(name: str, folder: Path, legacy: bool = False) -> Path:

@@ -24,6 +24,7 @@ from experiments.report.glossary import glossary_section
 from experiments.report.network import network_figure
 from experiments.report.spread import SpreadSpec, spread_figure
 from experiments.report.themes import FIGURE_NAMES, THEMES, Theme
+from experiments.report.tornado import TORNADO_INTRO, TORNADO_NAME, sensitivity_figure
 from experiments.report.wording import MISSING, format_count, format_number, headline_sentences
 from sim.metrics.registry import METRICS
 
@@ -293,7 +294,8 @@ def render_report(
     reference: str,
     headline_metrics: Sequence[str] | None = None,
 ) -> str:
-    """The report as one self-contained HTML document."""
+    """The report as one self-contained HTML document; ``headline_metrics`` defaults to the
+    preferred metrics present, else all (a one-at-a-time study's tornado shows the first)."""
     metrics = list(headline_metrics) if headline_metrics else _headline_metrics(summary)
     sources = market_sources(manifest)
     sections = [
@@ -329,13 +331,24 @@ def network_theme(out_dir: Path, reference: str) -> list[ReportTheme]:
     return [ReportTheme("Relationship network", intro, (figure,))]
 
 
+def sensitivity_theme(
+    summary: pd.DataFrame, spec_yaml: str, reference: str, metrics: Sequence[str] | None
+) -> list[ReportTheme]:
+    """The tornado of the first headline metric of a one-at-a-time study (``experiments.oat``)."""
+    drawn = sensitivity_figure(summary, spec_yaml, reference, (metrics or [None])[0])
+    if drawn is None:
+        return []
+    figure = ReportFigure(TORNADO_NAME, drawn[1], figure_to_png_bytes(drawn[0]))
+    return [ReportTheme("Sensitivity to assumptions", TORNADO_INTRO, (figure,))]
+
+
 def _write_figures(folder: Path, themes: Sequence[ReportTheme]) -> None:
     """Write each drawn figure; remove a known figure left from an earlier report that has no
     data now, so that the folder matches the report."""
     drawn = {f.name: f.png for t in themes for f in t.figures}
     for name, png in drawn.items():
         write_atomic(folder / f"{name}.png", png)
-    for name in (*FIGURE_NAMES, "network"):
+    for name in (*FIGURE_NAMES, "network", TORNADO_NAME):
         if name not in drawn:
             (folder / f"{name}.png").unlink(missing_ok=True)
 
@@ -352,10 +365,10 @@ def write_report(
     reference: str,
     headline_metrics: Sequence[str] | None = None,
 ) -> Path:
-    """Write the figures as ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return
-    the report's path. ``headline_metrics`` defaults to the preferred metrics present, else all."""
+    """Write ``figures/<name>.png`` and ``report.html`` into ``out_dir``; return the latter."""
     out_dir = Path(out_dir)
     themes = draw_themes(metrics, reference) + network_theme(out_dir, reference)
+    themes += sensitivity_theme(summary, spec_yaml, reference, headline_metrics)
     _write_figures(out_dir / FIGURES_DIR, themes)
     html = render_report(
         spec_yaml=spec_yaml,
