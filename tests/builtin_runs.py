@@ -29,12 +29,16 @@ REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # margin models on the key rates only with CME's 110% at the CCP (before issue 12)
 LEGACY = {
     "cme": {"sees_basis": False, "stress_weight": 0.25, "stress_window_days": 250},
-    "ficc": {"sees_basis": False, "noon_rule": "previous_close"},
+    "ficc": {"sees_basis": False, "noon_rule": "previous_close", "ewma_lambda": 1.0},
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "firms": {"speculative_multiplier_at": "ccp"},
+}
+# per study, the spec settings of before issue 12 item 7 (march2020 then started on 3 Feb 2020)
+LEGACY_SPEC = {
+    "march2020": {"calendar": {"start": "2020-02-03"}, "market": {"replay_from": "2020-02-03"}},
 }
 SMALL = {
     "population": {"n_end_users": 12},
@@ -70,7 +74,8 @@ def shrink(raw: dict, legacy: bool = False) -> dict:
     adoption = is_adoption_study(raw)
     days = {"start": "2026-04-01", "business_days": 70} if adoption else {"business_days": 3}
     base = deep_merge(raw["base"], {**SMALL, "calendar": days})
-    base = deep_merge(base, LEGACY) if legacy else base
+    if legacy:
+        base = deep_merge(base, deep_merge(LEGACY, LEGACY_SPEC.get(raw.get("name"), {})))
     scenarios = {}
     for name, override in (raw.get("scenarios") or {}).items():
         users = ((override or {}).get("population") or {}).get("n_end_users")

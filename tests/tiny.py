@@ -27,6 +27,7 @@ TINY = {
     "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0, "sees_basis": False},
     "ficc": {
         "lookback_days": 250,
+        "ewma_lambda": 1.0,  # plain historical VaR (no volatility scaling), as before issue 12
         "sees_basis": False,
         "noon_rule": "previous_close",  # the noon VaR alone, as before issue 12
         "stress_weight": 0.0,

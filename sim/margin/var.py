@@ -108,7 +108,8 @@ class VarModel:
 
     - ``confidence``: one-tailed level; ``mpor_days``: liquidation horizon in days;
       ``lookback_days``: the last daily changes used (the look-back grows with the run).
-    - ``ewma_lambda``: when set, filtered historical simulation (CME-style volatility scaling).
+    - ``ewma_lambda``: when set below 1, filtered historical simulation (CME-style volatility
+      scaling); None or 1: the plain changes (at 1 the EWMA variance never moves).
     - ``stress_weight`` w and ``stress_window_days``: the stressed period is the most volatile
       window of the whole available history; IM = max(VaR, (1-w) VaR + w VaR_stressed).
     - ``floor_bp``: minimum margin ``floor_bp`` x sum over key rates of |DV01| (FICC-style floor).
@@ -146,7 +147,7 @@ class VarModel:
     def scenarios(self, daily_bp: np.ndarray) -> np.ndarray:
         """The model's scenario set from a daily-change history (oldest first)."""
         recent = daily_bp[-self.lookback_days :]
-        if self.ewma_lambda is not None:
+        if self.ewma_lambda is not None and self.ewma_lambda < 1.0:
             recent = filtered_changes(recent, self.ewma_lambda)
         return horizon_changes(recent, self.mpor_days)
 

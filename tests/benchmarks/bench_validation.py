@@ -42,6 +42,24 @@ def im_ratio(days: pd.DataFrame) -> float:
     return float((totals[END_MAR] / totals[END_FEB]).mean())
 
 
+def peak_ratio(days: pd.DataFrame) -> float:
+    """Diagnostic (printed, not asserted): mean over replications of the largest IM summed on a
+    day of March over IM at the end of February."""
+    totals = days.groupby(["replication", "day"])["im_usd"].sum().unstack("day")
+    march = [d for d in totals.columns if d.month == 3 and d.year == 2020]
+    return float((totals[march].max(axis=1) / totals[END_FEB]).mean())
+
+
+def gross_dv01_ratio(days: pd.DataFrame) -> float:
+    """Diagnostic: the end users' summed absolute key-rate DV01 at the end of March over the end
+    of February (mean over replications): how much of the IM ratio is positions."""
+    cols = [c for c in days.columns if c.startswith("dv01_")]
+    gross = days.assign(g=days[cols].abs().sum(axis=1))
+    at = gross[gross["day"].isin([END_FEB, END_MAR])]
+    totals = at.groupby(["replication", "day"])["g"].sum().unstack("day")
+    return float((totals[END_MAR] / totals[END_FEB]).mean())
+
+
 def xm_march(days: pd.DataFrame, cap: float) -> tuple[float, float]:
     """(share of hedge funds' XM account-days of March at the cap, max - min of the daily mean
     XM / standalone IM ratio over March)."""
@@ -71,6 +89,8 @@ def test_march_2020_margin_against_published_figures(shared_history, tmp_path):
         f" {clients:.3f} (published 1.30-1.90), house accounts {houses:.3f}"
         f"\ncross_margin: hedge-fund XM account-days of March at the cap {capped:.1%},"
         f" daily mean XM/standalone ratio spans {span * 100:.1f} points"
+        f"\ndiagnostics: end users' March peak / end-Feb IM {peak_ratio(users):.3f}, their gross"
+        f" key-rate DV01 end-Mar / end-Feb {gross_dv01_ratio(users):.3f}"
     )
     assert 1.30 <= clients <= 1.90
     assert clients >= houses
