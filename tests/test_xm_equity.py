@@ -74,6 +74,21 @@ def test_a_joint_call_adds_the_change_of_one_ccps_requirement():
     assert calls == [800_000]
 
 
+@pytest.mark.parametrize(
+    ("mode", "keys"),
+    [
+        ("joint", {("u1", "xm"): 4_500_000}),
+        ("per_ccp", {("u1", "cme"): 1_500_000, ("u1", "ficc"): 3_000_000}),
+    ],
+)
+def test_the_opening_books_an_xm_customer_under_one_key_when_joint(mode, keys):
+    """The close-out, write-off and last return walk ``keys_of``: a joint key once."""
+    fake = FakeRun({"firms": {"house_multiplier": 1.5, "xm_customer_equity": mode}})
+    firm = make_firm(fake, ACCOUNTS, OPENED)
+    equity = firm.customers
+    assert {k: equity.cash[k] for k in equity.keys_of("u1")} == keys
+
+
 def test_the_setting_is_checked_by_name():
     with pytest.raises(ValueError, match="xm_customer_equity"):
         build_config({"firms": {"xm_customer_equity": "pooled"}})
