@@ -21,7 +21,7 @@ import simpy
 
 from agents.base import Agent
 from agents.closeout import close_out, leg_book
-from agents.customer_equity import CustomerEquity
+from agents.customer_equity import CustomerEquity, Key
 from agents.firm_treasury import FirmTreasury
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
@@ -76,19 +76,20 @@ class ClearingFirm(Agent):
         """The firm's own cash account and its customers' segregated account."""
         return self.treasury.cash, self.treasury.seg
 
-    def open_customers(self, posted: Iterable[tuple[str, str, int]]) -> None:
-        """Open the run: each (customer, CCP, CCP IM in cents) has posted the house requirement
-        in cash, and what it posted above the CCP's IM sits in the segregated account."""
-        add_on = sum(self.customers.open(user, ccp, im) for user, ccp, im in posted)
+    def open_customers(self, posted: Iterable[tuple[str, str, str, int]]) -> None:
+        """Open the run: each (customer, CCP, account, CCP IM in cents) has posted the house
+        requirement in cash, and what it posted above the CCP's IM sits in the segregated
+        account."""
+        add_on = sum(self.customers.open(*row) for row in posted)
         self.treasury.open_segregated(add_on)
 
     def know_positions(self, user: str, positions: dict[str, float]) -> None:
         """The customer's positions (symbol: face USD or contracts) on the legs it clears here."""
         self.books[user] = dict(positions)
 
-    def ccps_of(self, user: str) -> set[str]:
-        """The CCPs at which the firm holds equity of ``user``."""
-        return {ccp for (u, ccp) in self.customers.cash if u == user}
+    def call_key(self, call: MarginCall) -> Key:
+        """The equity key of the customer ``call`` is on."""
+        return self.customers.key(call.payer, call.ccp, call.account)
 
     def start(self) -> None:
         """Offer collateral substitutions daily, if the firms do."""
@@ -104,8 +105,8 @@ class ClearingFirm(Agent):
         for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
             if user in self.defaulted:
                 continue  # closed out: the firm carries its positions and calls it no more
-            key = (user, st.ccp)
-            position = self.customers.position(key, vm, im)
+            key = self.customers.key(user, st.ccp, st.account)
+            position = self.customers.position(key, st.ccp, vm, im)
             self.customers.book_vm(key, vm)
             if position.amount >= self.mta:
                 self.customers.call(key, position.amount)
@@ -168,8 +169,7 @@ class ClearingFirm(Agent):
         pre-funding) and, once the call's amount is covered, settles the call (unless it already
         defaulted: then it is a deposit)."""
         call = self.issued[msg.call_id]
-        key = (msg.payer, call.ccp)
-        self.customers.credit(key, msg.asset, msg.amount_cents)
+        self.customers.credit(self.call_key(call), msg.asset, msg.amount_cents)
         if msg.asset != SECURITIES:
             self.treasury.reimburse(msg.amount_cents, msg.call_id)
         self.received[msg.call_id] = self.received.get(msg.call_id, 0) + msg.value_cents
@@ -180,7 +180,7 @@ class ClearingFirm(Agent):
         """``call`` is covered: it settles (or, already defaulted, the money is a deposit)."""
         del self.issued[call.call_id], self.received[call.call_id]
         if self.run.calls.is_open(call.call_id):
-            self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
+            self.customers.call_ended(self.call_key(call), call.amount_cents)
             self.run.calls.settle(call.call_id, settled_min)
         else:
             self.run.log(
@@ -195,7 +195,7 @@ class ClearingFirm(Agent):
         cut = min(call.im_cents, math.ceil(msg.fraction * call.required_cents))
         amended = replace(call, im_cents=call.im_cents - cut)
         self.issued[msg.call_id] = amended
-        self.customers.call_ended((call.payer, call.ccp), cut)
+        self.customers.call_ended(self.call_key(call), cut)
         self.run.calls.amend(amended)
         self.run.log("call_recomputed", self.agent_id, msg.call_id, amount_cents=cut)
         if self.received.setdefault(msg.call_id, 0) >= amended.amount_cents:
@@ -206,7 +206,7 @@ class ClearingFirm(Agent):
         the customer's positions at the CCP of the call (both legs of an XM account)."""
         call = self.issued.get(call.call_id, call)  # as amended
         self.run.calls.default(call.call_id, self.env.now)
-        self.customers.call_ended((call.payer, call.ccp), call.amount_cents)
+        self.customers.call_ended(self.call_key(call), call.amount_cents)
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
         if self.run.config.liquidation.closeout == "liquidate":
@@ -223,10 +223,10 @@ class ClearingFirm(Agent):
         held = {CATALOG[s].side for s, q in book.items() if q}
         legs = legs + tuple(sorted(held - set(legs)))
         self.defaulted.add(user)
-        for ccp in sorted(self.ccps_of(user)):
-            debt = -min(self.customers.cash[(user, ccp)], 0)
+        for key in self.customers.keys_of(user):
+            debt = -min(self.customers.cash[key], 0)
             if debt:
-                self.customers.cash[(user, ccp)] = 0
+                self.customers.cash[key] = 0
                 self.run.log("customer_writeoff", self.agent_id, user, amount_cents=debt)
         sold = leg_book(book, legs)
         if sold:

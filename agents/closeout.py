@@ -47,10 +47,10 @@ def close_out(firm, user: str, book: dict[str, float], ref: str):
     yield firm.env.timeout(max(end - firm.env.now, 0.0))
     settle_loss(firm, user, int(to_cents(sale.closeout_loss_usd)), ref)
     firm.closing.discard(user)
-    for ccp in sorted(firm.ccps_of(user)):  # what is left of its collateral goes back to it
-        left = firm.customers.cash[(user, ccp)]
+    for key in firm.customers.keys_of(user):  # what is left of its collateral goes back to it
+        left = firm.customers.cash[key]
         if left > 0:
-            firm.treasury.return_excess(user, (user, ccp), left, ref)
+            firm.treasury.return_excess(user, key, left, ref)
 
 
 def settle_loss(firm, user: str, loss: int, ref: str) -> None:
@@ -60,9 +60,9 @@ def settle_loss(firm, user: str, loss: int, ref: str) -> None:
     if loss <= 0:
         if loss < 0:
             firm.transfer(EXTERNAL, treasury.seg, -loss, "closeout_gain", ref)
-            customers.credit((user, sorted(firm.ccps_of(user))[0]), CASH, -loss)
+            customers.credit(customers.keys_of(user)[0], CASH, -loss)
         return
-    for key in [(user, ccp) for ccp in sorted(firm.ccps_of(user))]:
+    for key in customers.keys_of(user):
         taken = min(loss, max(customers.cash[key], 0), run.ledger.balance(treasury.seg))
         if taken > 0:
             customers.withdraw(key, taken)

@@ -155,7 +155,8 @@ class FirmTreasury:
         self.pay_excess(user, key, excess, ref)
 
     def pay_excess(self, user: str, key: Key, excess: int, ref: str) -> None:
-        amount = min(excess, self.customers.cash[key], self.run.ledger.balance(self.seg))
+        free = self.customers.still_free(key, excess)
+        amount = min(free, self.customers.cash[key], self.run.ledger.balance(self.seg))
         if amount > 0:
             self.customers.withdraw(key, amount)
             dst = f"eu:{user}:cash"

@@ -230,7 +230,8 @@ def make_firm(
         haircuts,
         accounts,
     )
-    firm.open_customers(posted)
+    account_of = dict(accounts)
+    firm.open_customers([(u, ccp, account_of[ccp], cents) for u, ccp, cents in posted])
     for ccp, account in accounts:
         fake.ledger.open(f"ccp:{ccp}:f1:{account}")
     fake.ledger.open("eu:u1:cash", USER_CASH)

@@ -43,6 +43,7 @@ TINY = {
         "house_dv01_usd": 0,
         "handling_minutes": 0,
         "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
+        "xm_customer_equity": "per_ccp",  # equity per CCP, as before the joint XM account
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample

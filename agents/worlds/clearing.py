@@ -122,13 +122,15 @@ def open_balances(ccps: dict[str, Ccp], firms: dict[str, ClearingFirm], im: dict
     """Every account has posted in cash the IM of the day before the run (``im``: dollars per
     row at each CCP, ``sa_<ccp>`` the standalone IMs); customers have posted the house
     requirement on it at their firms."""
-    posted: dict[str, list[tuple[str, str, int]]] = {firm_id: [] for firm_id in firms}
+    posted: dict[str, list[tuple[str, str, str, int]]] = {firm_id: [] for firm_id in firms}
     for ccp_id, ccp in ccps.items():
         ccp.open_with(im[ccp_id], im[f"sa_{ccp_id}"])
         cents = to_cents(im[ccp_id])
         for (firm_id, account), idx in ccp.groups.items():
             if not account.startswith("house"):
-                posted[firm_id] += [(ccp.book.users[i], ccp_id, int(cents[i])) for i in idx]
+                posted[firm_id] += [
+                    (ccp.book.users[i], ccp_id, account, int(cents[i])) for i in idx
+                ]
     for firm_id, firm in firms.items():
         firm.open_customers(posted[firm_id])
 

@@ -244,6 +244,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " maintenance; an FCM must collect at least 110% of maintenance from speculative"
                f" customers, hedgers and house accounts at maintenance ({_DESIGN}); ccp: the"
                " setting before issue 12"),
+    Assumption("firms.xm_customer_equity", "joint: under customer cross-margining both legs of"
+               " a cross-margined customer sit in one customer XM account at the BD-FCM (a CEA"
+               " section 4d cross-margin account; CME-FICC cross-margining agreement for"
+               " customers, approved by the CFTC and SEC in 2023-2024), so the firm nets the"
+               " customer's equity and requirements across both legs; per_ccp: the setting"
+               " before, equity kept per CCP"),
     Assumption("firms.substitution_clock", "before CME's 12:00 ET (11:00 CT) deadline for"
                f" collateral deposit and withdrawal requests ({_TIMELINES}; {_DESIGN} clock);"
                " 11:30 itself an assumption"),

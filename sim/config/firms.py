@@ -24,7 +24,12 @@ class FirmsConfig(Frozen):
     maintenance (1.0x) on every account and the firm collects from each speculative customer
     (``population.types.*.cftc_category``) the larger of its house multiplier and that ratio,
     from hedgers its house multiplier (``customer_multiplier``); ``ccp`` (before issue 12): the
-    CCP charges the ratio on every account, houses and hedgers included."""
+    CCP charges the ratio on every account, houses and hedgers included.
+
+    ``xm_customer_equity``: ``joint`` (default): a cross-margined customer's equity and house
+    requirement are netted across both legs in its one XM account at the BD-FCM (a CEA section
+    4d cross-margin account), so a CME loss is met by the FICC gain; ``per_ccp`` (before): kept
+    per CCP, the loss called in cash while the gain comes back later as excess."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -43,6 +48,7 @@ class FirmsConfig(Frozen):
     house_dv01_usd: float = Field(200_000.0, ge=0.0)
     substitution_clock: Clock | None = "11:30"
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
+    xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)
