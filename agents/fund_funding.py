@@ -42,17 +42,23 @@ class FundedUser:
 
 
 def funded_user(
-    run: Run, user: EndUser, kind: EndUserTypeConfig, basis_usd: float, standalone_usd: float
+    run: Run,
+    user: EndUser,
+    kind: EndUserTypeConfig,
+    basis_usd: float,
+    standalone_usd: float,
+    secured_usd: float = 0.0,
 ) -> FundedUser:
     """``user`` with lines of its type's multiples of ``basis_usd`` (the IM its buffers are sized
-    on) and its redemption per stressed day: rate x opening cash, or x NAV (``nav_im_multiple``
-    x ``standalone_usd``)."""
+    on; the committed one raised by ``secured_usd``, borrowing against its custody Treasuries,
+    which lenders do not cut) and its redemption per stressed day: rate x opening cash, or x NAV
+    (``nav_im_multiple`` x ``standalone_usd``)."""
     cfg = run.config.funding
     nav = cfg.nav_im_multiple * standalone_usd
     base = kind.cash_buffer_multiple * basis_usd if cfg.redemption_base == "cash" else nav
     return FundedUser(
         user,
-        to_cents(kind.credit_line_multiple * basis_usd),
+        to_cents(kind.credit_line_multiple * basis_usd + secured_usd),
         to_cents(kind.uncommitted_line_multiple * basis_usd),
         to_cents(kind.redemption_rate_daily * base),
     )

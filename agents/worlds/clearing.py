@@ -38,7 +38,7 @@ from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
 from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
-from sim.population.legs import cleared_books, xm_capable
+from sim.population.legs import cleared_books, custody_face_usd, xm_capable
 from sim.population.population import EndUserSpec
 from sim.run import Run
 from sim.settlement.ledger import to_cents
@@ -175,13 +175,30 @@ def make_users(run: Run, im: dict[str, np.ndarray]) -> tuple[dict, list[FundedUs
             basis_position(u),
             {s: q * scales[i] for s, q in u.positions.items()},
         )
-        lines = kind.credit_line_multiple + kind.uncommitted_line_multiple
-        multiples = kind.cash_buffer_multiple, lines, kind.securities_multiple
-        user.open_liquidity(*(to_cents(m * bases[i]) for m in multiples))
-        funded.append(funded_user(run, user, kind, bases[i], standalone[i]))
+        secured = custody_secured_usd(run, user, kind)
+        user.open_liquidity(*opening_liquidity(kind, bases[i], secured))
+        funded.append(funded_user(run, user, kind, bases[i], standalone[i], secured))
         for account in (user.cash, user.securities):
             audit[account] = (u.user_id, u.user_type)
     return audit, funded
+
+
+def custody_secured_usd(run: Run, user: EndUser, kind) -> float:
+    """What ``user`` can borrow on the day against its custody Treasuries (dollars):
+    ``custody_borrowing`` x their face (``sim.population.legs.custody_face_usd``)."""
+    custody = custody_face_usd(user.positions, kind, run.config.population.ficc_leg)
+    return kind.custody_borrowing * custody
+
+
+def opening_liquidity(kind, basis_usd: float, secured_usd: float) -> tuple[int, int, int]:
+    """(cash, credit line, Treasuries face) in cents: multiples of ``basis_usd`` (IM), the line
+    raised by ``secured_usd``, what the user can borrow against its custody Treasuries."""
+    lines = kind.credit_line_multiple + kind.uncommitted_line_multiple
+    return (
+        to_cents(kind.cash_buffer_multiple * basis_usd),
+        to_cents(lines * basis_usd + secured_usd),
+        to_cents(kind.securities_multiple * basis_usd),
+    )
 
 
 def make_ccps(run: Run) -> dict[str, Ccp]:

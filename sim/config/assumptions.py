@@ -263,6 +263,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " funds and asset managers speculative, regional banks hedgers (bona fide hedges"
                " of their own books); assumption: the classification is per customer, not"
                " public, and taken per type"),
+    Assumption("population.types.*.custody_borrowing", "assumption: a regional bank can borrow"
+               " on the day about 95% of its custody Treasuries' face (Federal Home Loan Bank"
+               " advances, the Fed's discount window, dealer repo; lendable values of Treasuries"
+               " are in the mid-to-high 90s percent of market value); funds 0 (asset managers"
+               " hold notes unlevered; hedge funds' notes are in repo)"),
     Assumption("population.types.*.template", "DESIGN.md section 4: hedge funds run basis"
                " trades, asset managers duration overlays, regional banks hedged books"),
     Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"

@@ -33,7 +33,12 @@ class EndUserTypeConfig(Frozen):
     holds them all settled in custody, with no FICC position (``repo_financed_share`` must then
     be 0). ``cftc_category``: ``speculative`` or ``hedger`` (CFTC/CME account classification):
     the FCM collects the CCP's speculative initial ratio (``cme.multiplier``) on a speculative
-    customer's maintenance requirement, maintenance from a hedger (``firms``)."""
+    customer's maintenance requirement, maintenance from a hedger (``firms``).
+    ``custody_borrowing``: the share of its custody Treasuries' face it can borrow in cash on
+    the day against them (a bank's Federal Home Loan Bank advances, the Fed's discount window or
+    repo with its dealer), added to its committed credit line at the open under
+    ``cleared_repo`` (``sim.population.legs.custody_face_usd``; the capacity is not reduced by
+    later sales, whose proceeds come back as cash)."""
 
     share: float = Field(gt=0)
     template: Literal["basis", "overlay", "hedged_book"]
@@ -55,6 +60,7 @@ class EndUserTypeConfig(Frozen):
     cash_holding: Literal["repo", "custody"] = "custody"
     repo_financed_share: float = Field(0.0, ge=0, le=1)
     cftc_category: Literal["speculative", "hedger"] = "speculative"
+    custody_borrowing: float = Field(0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _holding(self) -> EndUserTypeConfig:
@@ -105,6 +111,7 @@ _DEFAULT_TYPES: dict[str, dict] = {
         "payment_policy": "securities_first",
         "p_same_bd_fcm": 0.3,
         "cftc_category": "hedger",
+        "custody_borrowing": 0.95,  # lendable value of Treasuries (assumption: see the registry)
     },
 }  # the default segments' parameters (fields of ``EndUserTypeConfig``)
 

@@ -59,6 +59,19 @@ def cleared_positions(
     return out
 
 
+def custody_face_usd(
+    positions: Mapping[str, float], kind: EndUserTypeConfig, ficc_leg: str
+) -> float:
+    """Face (dollars) of the long cash Treasuries a user holds settled in custody under
+    ``cleared_repo`` (the part not financed in cleared repo); 0 under ``outright``, where the
+    notes sit at FICC."""
+    if ficc_leg == "outright":
+        return 0.0
+    share = repo_share(kind)
+    cash = (q for s, q in positions.items() if CATALOG[s].side == "cash" and q > 0)
+    return float(sum(cash)) * (1.0 - share)
+
+
 def cleared_books(population: Population, pop: PopulationConfig) -> list[dict[str, float]]:
     """Every user's cleared positions (``cleared_positions``), in population order."""
     return [
