@@ -4,7 +4,6 @@ band."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from experiments.report.figures import _SEABORN_MPL_WARNINGS, range_interval, scenario_order
+from experiments.report.figures import range_interval, scenario_order, seaborn_quiet
 
 Interval = Callable[[pd.Series], tuple[float, float]]
 FEW_DATES = 8  # up to this many dates, each is a tick
@@ -48,8 +47,7 @@ def _curve_cells(metrics: pd.DataFrame, spec: CurveSpec) -> pd.DataFrame:
 
 
 def _curve_panel(ax: Axes, cells: pd.DataFrame, palette: dict, errorbar: Interval, legend: bool):
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
+    with seaborn_quiet():
         sns.lineplot(
             data=cells,
             x="date",

@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,15 @@ END_USER_IM_METRIC = "end_user_im_usd"
 MAX_COLUMNS = 3
 # Messages of the (pending) deprecation warnings seaborn 0.13 can trigger in newer matplotlib.
 _SEABORN_MPL_WARNINGS = r"(?is).*(\bvert\b|deprecated in matplotlib|pending deprecation).*"
+
+
+@contextmanager
+def seaborn_quiet() -> Iterator[None]:
+    """Ignore, inside, only the deprecation warnings seaborn 0.13 triggers in newer matplotlib
+    (``_SEABORN_MPL_WARNINGS``); every other warning still shows."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
+        yield
 
 
 @dataclass(frozen=True)
@@ -121,8 +131,7 @@ def _panel_cells(metrics: pd.DataFrame, panel: Panel) -> tuple[pd.DataFrame, lis
 
 def _draw_bars(ax: Axes, cells: pd.DataFrame, order: list[str], palette: dict, panel: Panel):
     hue_order = [s for s in palette if s in set(cells["scenario"])]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
+    with seaborn_quiet():
         sns.barplot(
             data=cells,
             x="entity_type",

@@ -4,8 +4,6 @@ high value minus the reference, the widest swing on top."""
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 import seaborn as sns
 import yaml
@@ -14,7 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from experiments.oat import SIDES, default_entity_type, oat_values, tornado_table
-from experiments.report.figures import _SEABORN_MPL_WARNINGS, _tick_label
+from experiments.report.figures import _tick_label, seaborn_quiet
 from sim.metrics.registry import METRICS
 
 TORNADO_NAME = "tornado"
@@ -47,8 +45,7 @@ def tornado_figure(table: pd.DataFrame, metric: str, entity_type: str) -> Figure
     fig = Figure(figsize=(9.0, 2.0 + 0.5 * len(table)), layout="constrained")
     ax = fig.add_subplot()
     labels = [_label(row) for _, row in table.iterrows()]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SEABORN_MPL_WARNINGS)
+    with seaborn_quiet():
         for side, colour in zip(SIDES, colours, strict=True):
             ax.barh(labels, table[side].fillna(0.0) / scale, color=colour, label=side, alpha=0.85)
     ax.axvline(0.0, color="black", linewidth=0.8)

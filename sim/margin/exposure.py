@@ -50,10 +50,6 @@ class BookExposures:
         """Futures and cash legs with their basis columns (dollars per bp, (n, 5 + F) each)."""
         return with_basis(self.futures, self.family), with_basis(self.cash, None)
 
-    def margin_total(self) -> np.ndarray:
-        """Both legs with the basis columns (dollars per bp, (n, 5 + F))."""
-        return with_basis(self.total, self.family)
-
 
 def with_basis(key_dv01: np.ndarray, family_dv01: np.ndarray | None) -> np.ndarray:
     """Key-rate DV01 (n, 5) then futures DV01 per basis family (n, F; None: a cash leg, zeros),
