@@ -133,10 +133,11 @@ class EndUser(Agent):
 
     def keep_buffer(self, call: MarginCall) -> None:
         """The buffer policy (``liquidation.buffer_floor``, ``buffer_target``): when the free
-        liquidity left after paying falls below ``buffer_floor`` x its current requirements (the
-        latest call's per CCP), sell the fraction of both legs that brings it back to
-        ``buffer_target`` x the (proportionally smaller) requirements; the margin released comes
-        back as excess at the next cycles."""
+        liquidity left after paying falls below ``buffer_floor`` x its current requirements R (the
+        latest call's per CCP), sell the smallest fraction f of both legs that brings it back to
+        ``buffer_target`` t x the smaller requirements, counting the margin the sale releases
+        (f x R, returned as excess at the next cycles; IM is positively homogeneous):
+        ``free + f R = t (1 - f) R``, so ``f = (t R - free) / ((1 + t) R)``."""
         cfg = self.run.config.liquidation
         self.requirements[call.ccp] = call.required_cents or self.requirements.get(call.ccp, 0)
         required = sum(self.requirements.values())
@@ -145,7 +146,8 @@ class EndUser(Agent):
         free = self.liquidity_cents()
         if free >= cfg.buffer_floor * required:
             return
-        fraction = min(max(1.0 - max(free, 0) / (cfg.buffer_target * required), 0.0), 1.0)
+        target = cfg.buffer_target * required
+        fraction = min(max((target - max(free, 0)) / (target + required), 0.0), 1.0)
         self.sell(call.call_id, fraction, scale=fraction)
 
     def liquidity_cents(self) -> int:

@@ -15,20 +15,23 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    on them equals eu00001's call of the cycle (C000001 = C000002, C000003 = C000005, C000007 =
    C000008); eu00001's amounts at FICC are those of its repo (the same DV01 as the notes).
 3. Tuesday, after the Monday link outage made CME margin the XM account standalone (C000016,
-   C000019: the standalone requirement), eu00001's buffer policy sells 71% of its book at 07:00
-   when it pays C000019 (``liquidation.buffer_floor``); at 08:30 it cannot meet FICC's
-   start-of-day call C000022, sells 13% more (``raise_cash``) and the firm recomputes the call,
-   then its buffer policy sells nearly all the rest (99.7%). With its book nearly gone, its
-   Tuesday noon FICC call (old C000030) is not needed; CME's Tuesday close calls a few hundred
-   dollars on the account (C000023).
+   C000019: the standalone requirement), eu00001's buffer policy sells 30.3% of its book at 07:00
+   when it pays C000019 (``liquidation.buffer_floor``). The sale is sized counting the margin it
+   releases, ``f = (t R - free) / ((1 + t) R)``; before, it was ``1 - free / (t R)``, 70.7%. Free
+   liquidity and requirements at 07:00 are what they were, so the new fraction is
+   ``t / (1 + t)`` = 3/7 of the old one (t = ``buffer_target`` 0.75): 3/7 x 0.707032 = 0.303014.
+   At 08:30 it cannot meet FICC's start-of-day call C000022, sells 14.6% more (``raise_cash``)
+   and the firm recomputes the call, then its buffer policy sells 42.5% of what is left (was
+   99.7%, the old rule emptying the book). Its Tuesday noon FICC call (old C000030) is still not
+   needed; CME's Tuesday close calls the account on the larger book left (C000023: 5,913,148 /
+   13,313,130 cents; 18,430 / 26,170 under the old rule, with the book nearly gone).
 4. eu00001's overnight repo rolls at 08:30 each day and settles the term's net carry, coupon
    less repo interest on the full face (haircut 0, ``population.repo``): +$122.01 on Friday,
-   +$413.18 on Monday (3 days: 99,164,000 x (4.10% - 4.05%) x 3/360) and +$32.41 on Tuesday
-   before FICC's 08:30 call, $567.60 in all. With that cash its 08:30 ``raise_cash`` sale is
-   smaller and FICC's call C000022 is cut by 62,400 cents less (7,678,747 instead of
-   7,741,147: more than the cash, since a smaller sale also expects a smaller impact cost to
-   cover); the book left after Tuesday's sales is a little larger, so CME's Tuesday close call
-   C000023 moves (18,430 / 26,170 cents, was 18,595 / 26,407).
+   +$413.18 on Monday (3 days: 99,164,000 x (4.10% - 4.05%) x 3/360) and, on Tuesday before
+   FICC's 08:30 call, +$77.09 on the 69,116,000 face left after the 07:00 sale (Tuesday's rates:
+   the same $1.1154 per $1m of face as the old rule's +$32.41 on the 29,051,800 it left). FICC's
+   call C000022 is cut by 8,583,037 cents (58,764,904 - 50,181,867) by the 08:30 ``raise_cash``
+   sale.
 """
 
 from __future__ import annotations
@@ -88,9 +91,9 @@ EXPECTED = [
     ('C000021', '', 'ccp', 'ficc', 'sod', 'bd_fcm01', 'ficc', 'customer_xm',
      4094241, 58764904, 'Tue 05 08:30', 'Tue 05 09:30', '', 'Tue 05 09:00', 'on_time', 62859145),
     ('C000022', 'C000021', 'customer', 'ficc', 'sod', 'eu00001', 'bd_fcm01', 'customer_xm',
-     4094241, 51086157, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
+     4094241, 50181867, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
     ('C000023', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
-     18430, 26170, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
+     5913148, 13313130, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
 ]
 # fmt: on
 
@@ -107,12 +110,14 @@ def test_call_log_under_the_new_model_is_exact(tiny_model):
 def test_the_tuesday_sales_and_the_recomputed_call(tiny_model):
     """Item 3 of the docstring: three sales of eu00001 on Tuesday (07:00 buffer policy, 08:30
     raise_cash and buffer policy), the FICC call cut by what the second sale released
-    (58,764,904 - 51,086,157 = 7,678,747 cents), impact costs paid at the 15:00 close."""
+    (58,764,904 - 50,181,867 = 8,583,037 cents), impact costs paid at the 15:00 close."""
     events = tiny_model.tables["events"]
     sales = events[events["kind"] == "deleverage_sale"]
     assert list(sales["entity"]) == ["eu00001"] * 3
     assert list(sales["time_et"].dt.strftime("%a %H:%M")) == ["Tue 07:00", "Tue 08:30", "Tue 08:30"]
+    # the 07:00 sale counts the margin it releases: t / (1 + t) of the old rule's 0.707032
+    assert sales["scale"].iloc[0] == pytest.approx(0.75 / 1.75 * 0.707032, abs=1e-6)
     [cut] = events.loc[events["kind"] == "call_recomputed", "amount_usd"]
-    assert round(cut * 100) == 58_764_904 - 51_086_157
+    assert round(cut * 100) == 58_764_904 - 50_181_867
     costs = events[events["kind"] == "impact_cost"]
     assert set(costs["time_et"].dt.strftime("%a %H:%M")) == {"Tue 15:00"}

@@ -32,7 +32,8 @@ class LiquidationConfig(Frozen):
     The buffer policy (``raise_cash`` users): after paying a call, a user whose free liquidity
     (cash, credit and Treasuries at the firms' haircut) is below ``buffer_floor`` x its current
     margin requirements sells enough of both legs to bring it back to ``buffer_target`` x the
-    smaller requirements (``buffer_floor: 0``: no policy)."""
+    smaller requirements, counting the margin the sale releases as liquidity
+    (``agents.end_user.EndUser.keep_buffer``; ``buffer_floor: 0``: no policy)."""
 
     deleverage: Literal["fixed_fraction", "raise_cash"] = "raise_cash"
     closeout: Literal["delete", "liquidate"] = "liquidate"
