@@ -13,6 +13,7 @@ from agents.adoption_desk import ADOPTERS_ID, desk_id
 from agents.base import Agent
 from sim.config import AdoptionConfig
 from sim.margin.exposure import book_exposures, with_basis
+from sim.margin.portfolio import charged_models, posted_ratios
 from sim.messages import Adopted, OnboardingRequest, OnboardingStarted
 from sim.population.adoption import (
     SIZE_LABELS,
@@ -91,6 +92,17 @@ def user_book(run: Run, cfg: AdoptionConfig, fut: np.ndarray, cash: np.ndarray) 
     )
 
 
+def user_ratios(run: Run) -> np.ndarray:
+    """What each user posts per dollar of CME's and FICC's charged IM ((n, 2); by its type's
+    CFTC category, ``sim.margin.portfolio.posted_ratios``)."""
+    types = run.config.population.types
+    return np.array([
+        posted_ratios(run.config, u.user_type, types[u.user_type].cftc_category == "speculative")
+        if u.user_type in types else (1.0, 1.0)
+        for u in run.population.users
+    ]).reshape(-1, 2)  # fmt: skip
+
+
 def _draws(run: Run, cfg: AdoptionConfig, n: int) -> tuple[np.ndarray, ...]:
     """Fixed and consolidation costs (dollars) and lead times (business days), one stream each."""
     get = run.streams.get
@@ -128,7 +140,7 @@ class Adopters(Agent):
         self.cash = np.array([index[u.cash_firm] for u in pop.users], dtype=np.int64)
         self.book = user_book(run, cfg, self.fut, self.cash)
         self.matrix = eligibility_matrix(pop.firms, run.config.xm.eligibility)
-        self.models = (run.config.cme.var_model(), run.config.ficc.var_model())
+        self.models, self.ratios = charged_models(run.config), user_ratios(run)
         self.rng = run.streams.get("adoption.queue")
         self.status = np.full(n, IDLE, dtype=np.int8)
         self.adopted_day = np.full(n, NEVER, dtype=np.int64)
@@ -165,7 +177,7 @@ class Adopters(Agent):
         share = float(cleared_share(self.run.calendar.date(day), *mandates, cfg.cleared_shares))
         legs = (with_basis(b.legs[0], b.family), with_basis(b.legs[1] * share, None))
         history = self.run.margin_history(day - 1)
-        standalone, xm_im = user_ims(*self.models, xm.rule, xm.cap, legs, history)
+        standalone, xm_im = user_ims(*self.models, xm.rule, xm.cap, legs, history, self.ratios)
         self.annual = annual_savings(standalone, xm_im, b.spread_bp)
         self.im_saved = np.maximum(standalone - xm_im, 0.0)
         eligible = self.eligible()

@@ -293,13 +293,12 @@ def margin(
     history: Annotated[str | None, typer.Option(help="par-yield history CSV")] = None,
     asof: Annotated[str | None, typer.Option(help="margin date YYYY-MM-DD")] = None,
     seed: BasisSeedOption = 0,
+    category: Annotated[str, typer.Option(help="speculative or hedger")] = "speculative",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """CME and FICC standalone IM, each CCP's XM reduction factor, the applied reduction and the
-    cross-margined IM of one portfolio (default models of sim/config/ccp.py). The look-back's
-    futures-cash basis is simulated from the basis model with --seed."""
-    import json
-
+    cross-margined IM one portfolio's owner posts (a --category customer: CME maintenance x the
+    FCM's ratio, 110% for speculators). The look-back's basis is simulated with --seed."""
     from experiments.inputs import dates_need_history, parse_date
     from sim.config import SimConfig
     from sim.margin.portfolio import load_portfolio, margin_on_lookback
@@ -307,14 +306,15 @@ def margin(
     path = _history_path(history)
     asof = (day := parse_date(asof, "--asof")) and day.isoformat()
     dates_need_history(path, **{"--asof": asof})
-    positions = load_portfolio(portfolio)
-    margins, source = margin_on_lookback(positions, SimConfig(), path, asof, seed)
+    if category not in ("speculative", "hedger"):
+        raise ConfigError(f"--category: {category!r}; allowed: speculative, hedger")
+    spec, positions = category == "speculative", load_portfolio(portfolio)
+    margins, source = margin_on_lookback(positions, SimConfig(), path, asof, seed, spec)
     result = margins.as_dict()
     if as_json:
-        record = {"portfolio": str(portfolio), "history": source, "seed": seed, **result}
-        out.print_json(json.dumps(record))
-        return
-    out.print(f"{portfolio}  (history: {source}; seed {seed})", highlight=False)
+        head = {"portfolio": str(portfolio), "history": source, "seed": seed}
+        return out.print_json(data={**head, "category": category, **result})
+    out.print(f"{portfolio}  (history: {source}; seed {seed}; {category})", highlight=False)
     for key, value in result.items():
         shown = f"{value:.1%}" if key.startswith("reduction") else f"${value:,.0f}"
         out.print(f"  {key:<16} {shown:>16}", highlight=False)

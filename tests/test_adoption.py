@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from agents.worlds.adoption import build_adoption_world
 from sim.config import AdoptionConfig, SimConfig, build_config
 from sim.margin.exposure import book_exposures
-from sim.margin.portfolio import portfolio_margin
+from sim.margin.portfolio import charged_models, portfolio_margin, posted_ratios
 from sim.population.adoption import (
     accrued_savings,
     adoption_cost,
@@ -147,6 +147,32 @@ def test_user_ims_agree_with_portfolio_margin():
     assert xm[0] == pytest.approx(pm.xm_im_cme + pm.xm_im_ficc)
     _, none = user_ims(*models, "none", cfg.xm.cap, (fut, cash), daily)
     assert none[0] == pytest.approx(standalone[0])
+
+
+def test_a_hedger_posts_cme_maintenance_and_a_speculator_110_percent():
+    """Issue 12 item 5 in the adoption study and ``crossmargin margin``: CME holds maintenance
+    and the FCM collects the 110% speculative ratio (``cme.multiplier``) from speculative
+    customers only (``firms.speculative_multiplier_at: fcm``). By hand: a hedger's CME figure
+    is the speculator's / 1.1, its FICC figure (ratio 1) and the reduction are the same; with
+    the ratio at the CCP (``ccp``), both post the CCP's 110% figure. ``user_ims`` with the
+    hedger's ratios (1, 1) agrees with ``portfolio_margin``."""
+    short = {"market": {"lookback_days": 300}, "cme": {"lookback_days": 250}}
+    cfg = build_config({**short, "ficc": {"lookback_days": 250}})
+    daily = np.random.default_rng(4).standard_normal((300, 5)) * 5.0
+    positions = {"UST10Y": 100_000_000.0, "TN": -600.0}
+    spec, hedger = (portfolio_margin(positions, daily, cfg, s) for s in (True, False))
+    assert hedger.im_cme == pytest.approx(spec.im_cme / 1.1)
+    assert hedger.xm_im_cme == pytest.approx(spec.xm_im_cme / 1.1)
+    assert (hedger.im_ficc, hedger.reduction) == pytest.approx((spec.im_ficc, spec.reduction))
+    at_ccp = build_config({**short, "ficc": {"lookback_days": 250},
+                           "firms": {"speculative_multiplier_at": "ccp"}})  # fmt: skip
+    assert portfolio_margin(positions, daily, at_ccp, False).im_cme == pytest.approx(spec.im_cme)
+    books = book_exposures([positions], eligible_only=True)
+    ratios = np.array([posted_ratios(cfg, "regional_bank", False)])
+    assert ratios.tolist() == [[1.0, 1.0]]
+    standalone, _ = user_ims(*charged_models(cfg), cfg.xm.rule, cfg.xm.cap,
+                             (books.futures, books.cash), daily, ratios)  # fmt: skip
+    assert standalone[0] == pytest.approx(hedger.im_cme + hedger.im_ficc)
 
 
 def test_config_errors_name_the_field():

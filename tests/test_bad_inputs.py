@@ -158,6 +158,7 @@ SPEC_CASES = [
 
 OTHER_CASES = [
     # margin: dates, portfolios, histories
+    (["margin", "port.yaml", "--category", "bank"], "--category: 'bank'; allowed: speculative"),
     (["margin", "port.yaml", "--asof", "yesterday"], "--asof 'yesterday': not a date"),
     (["margin", "port.yaml", "--asof", "2020-13-45"], "--asof '2020-13-45': not a date"),
     (["margin", "port.yaml", "--asof", "2020-1-2"], "--asof '2020-1-2': not a date"),

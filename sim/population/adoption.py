@@ -130,18 +130,21 @@ def user_ims(
     cap: float,
     legs: tuple[np.ndarray, np.ndarray],
     daily_bp: np.ndarray,
+    ratios: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standalone and cross-margined IM (dollars) of each user's XM-eligible legs.
 
     ``legs``: futures and (cleared) cash key-rate DV01 (dollars per bp, (n, 5) each), or with
     their basis columns (n, 5 + F; ``sim.margin.exposure.with_basis``); ``daily_bp``: the
     history of daily changes (bp, key rates then basis, ``sim.margin.var``). Standalone = CME
-    IM of the futures leg + FICC IM of the cash leg; XM = standalone x (1 - reduction) under
-    ``rule`` and ``cap``.
+    IM of the futures leg + FICC IM of the cash leg, each times the user's ``ratios`` (n, 2),
+    what it posts per dollar of that CCP's IM (``sim.margin.portfolio.posted_ratios``; None:
+    1); XM = standalone x (1 - reduction) under ``rule`` and ``cap``.
     """
     fut, cash = legs
     cme_legs, ficc_legs = xm_legs(cme, fut, cash, daily_bp), xm_legs(ficc, fut, cash, daily_bp)
-    standalone = cme_legs.futures + ficc_legs.cash
+    k = np.ones((fut.shape[0], 2)) if ratios is None else np.asarray(ratios, float)
+    standalone = k[:, 0] * cme_legs.futures + k[:, 1] * ficc_legs.cash
     r = xm_reduction(rule, cap, cme_legs, ficc_legs)
     return standalone, standalone * (1.0 - r)
 
