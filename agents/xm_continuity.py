@@ -45,11 +45,10 @@ def xm_account_names(users, firms, accounts, xm_idx) -> dict[str, tuple[str, ...
     return {k: tuple(v) for k, v in names.items()}
 
 
-def injected_breaks(run: Run, xm: XmConfig, names: dict[str, tuple[str, ...]]) -> list[Break]:
-    """``xm.position_breaks`` as ``Break``s; ``ConfigError`` naming the field, the value and the
-    allowed names for an account that is no XM account of this run (known only once the
+def unknown_break_account(xm: XmConfig, names: dict[str, tuple[str, ...]]) -> None:
+    """``ConfigError`` naming the field, the value and some allowed ``names`` for the first
+    account of ``xm.position_breaks`` that is no XM account of the run (known only once the
     population is drawn)."""
-    origin, out = pd.Timestamp(run.calendar.start), []
     for i, brk in enumerate(xm.position_breaks):
         unknown = [a for a in brk.accounts if a not in names]
         if unknown:
@@ -58,6 +57,13 @@ def injected_breaks(run: Run, xm: XmConfig, names: dict[str, tuple[str, ...]]) -
                 f"xm.position_breaks[{i}].accounts: {unknown[0]!r} is not an XM account of this"
                 f" run; allowed: an XM customer id or firm:account, e.g. {allowed}"
             )
+
+
+def injected_breaks(run: Run, xm: XmConfig, names: dict[str, tuple[str, ...]]) -> list[Break]:
+    """``xm.position_breaks`` as ``Break``s (``unknown_break_account`` first)."""
+    unknown_break_account(xm, names)
+    origin, out = pd.Timestamp(run.calendar.start), []
+    for brk in xm.position_breaks:
         users = tuple(sorted({u for a in brk.accounts for u in names[a]}))
         start = (pd.Timestamp(brk.start.replace(tzinfo=None)) - origin).total_seconds() / 60
         end = None if brk.duration_minutes is None else start + brk.duration_minutes

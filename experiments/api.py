@@ -101,7 +101,7 @@ def run_experiment(
     like ``crossmargin run`` it holds the folder's lock (``experiments.lock``) meanwhile."""
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     resolved = resolve_spec(spec, overrides, history)
-    runner.check_markets(resolved)
+    runner.preflight(resolved)
     target = out_folder(Path(out) if out is not None else Path("results") / resolved.spec.name)
     with results_lock(target, warn=warnings.warn):
         return _run_into(resolved, target, workers)

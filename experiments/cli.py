@@ -63,11 +63,11 @@ def list_experiments() -> None:
 @bad_input_exits_2
 def validate(spec: Annotated[str, typer.Argument(help="built-in name or YAML path")]) -> None:
     """Check a spec: exit 0 when it is valid, 2 with every error and its field otherwise."""
-    from experiments.runner import check_markets
+    from experiments.runner import preflight
     from experiments.spec import load
 
     resolved = load(spec, default_history=os.environ.get("CROSSMARGIN_HISTORY") or None)
-    check_markets(resolved)
+    preflight(resolved)
     out.print(
         f"{spec}: valid ({len(resolved.configs)} scenarios x "
         f"{resolved.spec.replications} replications)",
@@ -206,7 +206,7 @@ def _load_checked(spec: str, overrides: dict, history: str | None, dask: str | N
 
     env_history = os.environ.get("CROSSMARGIN_HISTORY") or None
     resolved = load(spec, overrides, history=history, default_history=env_history)
-    runner.check_markets(resolved)
+    runner.preflight(resolved)
     if dask:
         check_dask(dask)
     return resolved

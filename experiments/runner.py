@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from agents.worlds import DEFAULT_WORLD, world_named
+from agents.worlds.clearing import check_position_breaks
 from experiments.cancel import ignore_sigint, sigint_deferred, sigint_ignored, terminate_pool
 from experiments.dask_cluster import dask_client
 from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
@@ -183,6 +184,29 @@ def check_markets(resolved: ResolvedSpec) -> None:
         if cfg.market.history_file or cfg.market.model_file:
             days = cfg.calendar.business_days
             build_market(cfg.market, days, cfg.calendar.start, Streams(0).get)
+
+
+def check_breaks(resolved: ResolvedSpec) -> None:
+    """Draw the population of every scenario with ``xm.position_breaks`` for each replication's
+    seed (``agents.worlds.clearing.check_position_breaks``), so that a break naming no XM
+    account is reported as bad input, with its scenario and replication, before anything is
+    written."""
+    if resolved.spec.world != DEFAULT_WORLD:
+        return
+    seeds = replication_seeds(resolved.spec.seed, resolved.spec.replications)
+    for name, cfg in resolved.configs.items():
+        for k in range(resolved.spec.replications) if cfg.xm.position_breaks else ():
+            try:
+                check_position_breaks(cfg, seeds[k])
+            except ConfigError as exc:
+                raise ConfigError(f"scenario {name}, replication {k}: {exc}") from None
+
+
+def preflight(resolved: ResolvedSpec) -> None:
+    """What is checked before a run writes anything: markets (``check_markets``) and position
+    breaks (``check_breaks``)."""
+    check_markets(resolved)
+    check_breaks(resolved)
 
 
 def make_tasks(resolved: ResolvedSpec) -> list[Task]:

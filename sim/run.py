@@ -117,18 +117,8 @@ class Run:
         )
 
     def _build_population(self) -> Population:
-        """The run's population, from the ``population`` streams; its firms and relationships
-        recorded."""
-        config = self.config
-        shares = {name: c.share for name, c in config.operations.custodians.items()}
-        public = config.population.model == "public_data"
-        population = (make_public_population if public else make_population)(
-            config.population,
-            config.firms,
-            self.streams.get("population"),
-            shares,
-            self.streams.get("population.affiliations"),
-        )
+        """The run's population (``draw_population``); its firms and relationships recorded."""
+        population = draw_population(self.config, self.streams)
         self.recorder.add_many(firm_records(population))
         self.recorder.add_many(relationship_records(population))
         return population
@@ -213,6 +203,20 @@ class Run:
                 for name, (entity, kind) in accounts.items()
             ]
             self.recorder.add_many(records)
+
+
+def draw_population(config: SimConfig, streams: Streams) -> Population:
+    """The population of a run with these ``streams`` (``population``,
+    ``population.affiliations``): what ``Run`` builds, without the rest of the run."""
+    shares = {name: c.share for name, c in config.operations.custodians.items()}
+    public = config.population.model == "public_data"
+    return (make_public_population if public else make_population)(
+        config.population,
+        config.firms,
+        streams.get("population"),
+        shares,
+        streams.get("population.affiliations"),
+    )
 
 
 def run(

@@ -71,6 +71,13 @@ TEXT_FILES = {
         "{a: {}}", "{a: {xm: {link_outages: [{start: 2026-04-30T18:00:00, duration_minutes: 60}]}}}"
     )
     + "base: {calendar: {start: 2026-05-01, business_days: 3}}\n",
+    # a break on an account that is no XM account of the run: known once the population is drawn
+    "spec_break_account.yaml": SPEC.replace(
+        "{a: {}}",
+        "{a: {xm: {position_breaks: [{accounts: [nobody], start: 2026-05-04T09:00:00,"
+        " duration_cycles: 1}]}}}",
+    )
+    + "base: {calendar: {start: 2026-05-01, business_days: 3}, population: {n_end_users: 5}}\n",
     "spec_syntax.yaml": "name: t\nreference: [a\n",
     "spec_list.yaml": "- name: t\n",
     "spec_empty.yaml": "",
@@ -146,6 +153,10 @@ SPEC_CASES = [
         " the simulated days; allowed: an outage overlapping 2026-05-01 to 2026-05-05",
     ),
     ("spec_link_outside.yaml", "xm.link_outages[0]: the outage from 2026-04-30 18:00:00"),
+    (
+        "spec_break_account.yaml",
+        "scenario a, replication 0: xm.position_breaks[0].accounts: 'nobody' is not an XM account",
+    ),
     ("spec_syntax.yaml", "not valid YAML line"),
     ("spec_list.yaml", "must be a mapping of spec fields"),
     ("spec_empty.yaml", "must be a mapping of spec fields"),

@@ -31,27 +31,28 @@ from agents.end_user import EndUser
 from agents.fund_funding import FundedUser, FundFunding, funded_user
 from agents.reuse import ReuseDesk
 from agents.worlds.repo import start_repo_rolls
-from agents.xm_continuity import PositionBreaks, xm_account_names
-from sim.config import funding_active
+from agents.xm_continuity import PositionBreaks, unknown_break_account, xm_account_names
+from sim.config import SimConfig, funding_active
 from sim.margin.exposure import book_exposures
 from sim.margin.xm import xm_reduction
 from sim.market.basis import FAMILIES, FAMILY_OF
 from sim.market.instruments import CATALOG
 from sim.population.eligibility import is_eligible
 from sim.population.legs import cleared_books, custody_face_usd, xm_capable
-from sim.population.population import EndUserSpec
-from sim.run import Run
+from sim.population.population import EndUserSpec, Population
+from sim.rng import Streams
+from sim.run import Run, draw_population
 from sim.settlement.ledger import to_cents
 
 MEMBERS = {"cme": ("bd_fcm", "fcm"), "ficc": ("bd_fcm", "bd")}
 
 
-def make_book(run: Run, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
+def make_book(cfg: SimConfig, pop: Population, ccp_id: str, xm_users: np.ndarray) -> CcpBook:
     """The CCP's rows: every end user's cleared positions (``population.ficc_leg``:
     ``sim.population.legs``), then its members' house books."""
-    pop, xm_rule = run.population, run.config.xm.rule
+    xm_rule = cfg.xm.rule
     houses = [f for f in pop.firms if f.kind in MEMBERS[ccp_id]]
-    books = cleared_books(pop, run.config.population)
+    books = cleared_books(pop, cfg.population)
     rows = [
         (
             u.user_id,
@@ -204,12 +205,8 @@ def opening_liquidity(kind, basis_usd: float, secured_usd: float) -> tuple[int, 
 def make_ccps(run: Run) -> dict[str, Ccp]:
     """CME and FICC, each the other's XM partner; XM accounts for the eligible end users when
     XM is on (and, under ``cleared_repo``, they have a FICC position: ``legs.xm_capable``)."""
-    cfg, pop = run.config, run.population
-    xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
-    rule = cfg.xm.eligibility
-    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
-    xm_users &= xm_capable(cleared_books(pop, cfg.population), cfg.population.ficc_leg)
-    books = {c: make_book(run, c, xm_users) for c in ("cme", "ficc")}
+    cfg = run.config
+    books = ccp_books(cfg, run.population)
     breaks = position_breaks(run, books)
     return {
         c: Ccp(run, c, p, getattr(cfg, c), cfg.xm, books[c], breaks)
@@ -217,14 +214,40 @@ def make_ccps(run: Run) -> dict[str, Ccp]:
     }
 
 
-def position_breaks(run: Run, books: dict[str, CcpBook]) -> PositionBreaks:
-    """The run's position breaks (``agents.xm_continuity``), named by the XM customers and the
-    firm XM accounts of both CCPs' books."""
+def ccp_books(cfg: SimConfig, pop: Population) -> dict[str, CcpBook]:
+    """Both CCPs' books; XM accounts for the eligible end users when XM is on (and, under
+    ``cleared_repo``, they have a FICC position: ``legs.xm_capable``)."""
+    xm_on = cfg.xm.enabled and cfg.xm.rule != "none"
+    rule = cfg.xm.eligibility
+    xm_users = np.array([xm_on and is_eligible(pop, u, rule) for u in pop.users], dtype=bool)
+    xm_users &= xm_capable(cleared_books(pop, cfg.population), cfg.population.ficc_leg)
+    return {c: make_book(cfg, pop, c, xm_users) for c in ("cme", "ficc")}
+
+
+def break_names(books: dict[str, CcpBook]) -> dict[str, tuple[str, ...]]:
+    """The names a position break may use (``xm_account_names``) over both CCPs' books."""
     names: dict[str, tuple[str, ...]] = {}
     for b in books.values():
         xm_idx = np.flatnonzero(b.xm)
         for name, users in xm_account_names(b.users, b.firms, b.accounts, xm_idx).items():
             names[name] = tuple(sorted(set(names.get(name, ())) | set(users)))
+    return names
+
+
+def check_position_breaks(cfg: SimConfig, seed: int) -> None:
+    """``ConfigError`` (``agents.xm_continuity.unknown_break_account``) when a break of
+    ``xm.position_breaks`` names no XM account of the run with root ``seed``: its population
+    is drawn (``sim.run.draw_population``), not run, so the check runs before anything is
+    written."""
+    if cfg.xm.position_breaks:
+        names = break_names(ccp_books(cfg, draw_population(cfg, Streams(seed))))
+        unknown_break_account(cfg.xm, names)
+
+
+def position_breaks(run: Run, books: dict[str, CcpBook]) -> PositionBreaks:
+    """The run's position breaks (``agents.xm_continuity``), named by the XM customers and the
+    firm XM accounts of both CCPs' books."""
+    names = break_names(books)
     cme = books["cme"]
     xm_users = [cme.users[i] for i in np.flatnonzero(cme.xm)]
     return PositionBreaks.of(run, run.config.xm, names, xm_users)
