@@ -60,6 +60,22 @@ def gross_dv01_ratio(days: pd.DataFrame) -> float:
     return float((totals[END_MAR] / totals[END_FEB]).mean())
 
 
+def ecb_window(users: pd.DataFrame, all_rows: pd.DataFrame) -> tuple[float, float]:
+    """Diagnostic on the ECB's own window and measures (ECB Financial Stability Review, Nov
+    2021, box "Lessons learned from initial margin calls during the March 2020 market turmoil":
+    from 31 Jan to 20 Mar 2020 CCPs' IM from euro-area clearing members +32%, what members
+    collected from clients +55%): (end users' posted margin, IM x customer_multiplier; all IM
+    the CCPs hold), each 20 Mar over 31 Jan, mean over replications."""
+    a, b = dt.date(2020, 1, 31), dt.date(2020, 3, 20)
+    posted = users.assign(im_usd=users["im_usd"] * users["customer_multiplier"])
+    out = []
+    for days in (posted, all_rows):
+        at = days[days["day"].isin([a, b])]
+        totals = at.groupby(["replication", "day"])["im_usd"].sum().unstack("day")
+        out.append(float((totals[b] / totals[a]).mean()))
+    return out[0], out[1]
+
+
 def xm_march(days: pd.DataFrame, cap: float) -> tuple[float, float]:
     """(share of hedge funds' XM account-days of March at the cap, max - min of the daily mean
     XM / standalone IM ratio over March)."""
@@ -91,6 +107,8 @@ def test_march_2020_margin_against_published_figures(shared_history, tmp_path):
         f" daily mean XM/standalone ratio spans {span * 100:.1f} points"
         f"\ndiagnostics: end users' March peak / end-Feb IM {peak_ratio(users):.3f}, their gross"
         f" key-rate DV01 end-Mar / end-Feb {gross_dv01_ratio(users):.3f}"
+        "\nECB window 20 Mar / 31 Jan: end users' posted margin {:.3f} (ECB clients 1.55), all"
+        " CCP IM {:.3f} (ECB members 1.32)".format(*ecb_window(users, standalone))
     )
     assert 1.30 <= clients <= 1.90
     assert clients >= houses
