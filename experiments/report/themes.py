@@ -226,6 +226,36 @@ MARGIN_TO_VOLATILITY = CurveSpec(
     scale=MILLIONS,
 )
 
+COVERAGE_SCOPES: tuple[str, ...] = ("joint", "cme", "ficc")
+COVERAGE = FigureSpec(
+    name="coverage",
+    title="Coverage: realised losses against the margin held",
+    caption="End users' positions frozen at each close and the realised loss over the "
+    "liquidation horizon, simulated basis included (the run's last longer-MPOR days are left "
+    "out): the share of account-days whose loss exceeds the cover and the loss beyond it, in $ "
+    "millions per run; joint: the whole book over the longer MPOR against IM at both CCPs; cme "
+    "or ficc: the leg against that CCP's IM plus, for XM accounts, a pro-rata-to-IM share of "
+    "the other CCP's excess (an assumption until default management supplies the rule)",
+    panels=(
+        Panel(
+            "coverage_exception_share",
+            "exceptions",
+            "share of account-days (%)",
+            PERCENT,
+            COVERAGE_SCOPES,
+            xlabel="scope",
+        ),
+        Panel(
+            "coverage_shortfall_usd",
+            "shortfall",
+            "loss beyond cover ($ millions)",
+            MILLIONS,
+            COVERAGE_SCOPES,
+            xlabel="scope",
+        ),
+    ),
+)
+
 SIMULATED_BASIS = (
     "simulated: the market model's exogenous basis plus the population's price impact "
     "(market.impact.model)"
@@ -289,8 +319,9 @@ THEMES: tuple[Theme, ...] = (
     Theme(
         "Risk",
         "Margin along the market path: how requirements and XM savings move with volatility, "
-        "and how procyclical margin is, on evolving positions and on books held fixed.",
-        (IM_PATH, SAVINGS_PATH, PROCYCLICALITY, MARGIN_TO_VOLATILITY),
+        "how procyclical margin is, on evolving positions and on books held fixed, and how "
+        "often realised losses over the liquidation horizon exceed the margin held.",
+        (IM_PATH, SAVINGS_PATH, PROCYCLICALITY, MARGIN_TO_VOLATILITY, COVERAGE),
     ),
     Theme(
         "Market",
