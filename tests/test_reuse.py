@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from agents.worlds.clearing import build_world
 from sim.config import build_config
@@ -47,3 +48,24 @@ def test_xm_funds_relever_step_by_step_towards_their_target():
     assert not early_sales  # so day 1's basis move is the purchases' alone
     day1 = the_run.feedback.impact_bp[1]
     assert (day1 >= 0.0).all() and day1.max() > 0
+
+
+def test_target_scale_is_sized_on_what_the_user_posts():
+    """By hand: standalone IM CME 100 and FICC 100, XM IM 20 and 10. On the CCPs' IM: used
+    30, freed 170, target 1 + 0.5 x 170 / 30. A speculative fund posts 110% of CME's IM and
+    100% of FICC's: used 22 + 10 = 32, standalone 110 + 100 = 210, freed 178, target
+    1 + 0.5 x 178 / 32: the target follows what the fund posts."""
+    from types import SimpleNamespace
+
+    from agents.worlds.clearing import scale_up
+
+    kind = SimpleNamespace(leverage_appetite=0.5, reuse_speed=0.5)
+    run = SimpleNamespace(
+        population=SimpleNamespace(users=[SimpleNamespace(user_type="hf", user_id="u")]),
+        config=SimpleNamespace(population=SimpleNamespace(types={"hf": kind})),
+    )
+    im = {"cme": [20.0], "ficc": [10.0], "sa_cme": [100.0], "sa_ficc": [100.0]}
+    _, on_ccp = scale_up(run, {}, {**im, "ratio_cme": [1.0], "ratio_ficc": [1.0]})
+    _, posted = scale_up(run, {}, {**im, "ratio_cme": [1.1], "ratio_ficc": [1.0]})
+    assert on_ccp[0] == pytest.approx(1 + 0.5 * 170 / 30)
+    assert posted[0] == pytest.approx(1 + 0.5 * (210 - 32) / 32)

@@ -95,18 +95,25 @@ def opening_margin(cme: Ccp, ficc: Ccp, run: Run) -> dict[str, np.ndarray]:
     }
 
 
+REUSE_KEYS = ("cme", "ficc", "sa_cme", "sa_ficc")  # opening IM rows (``opening_margin``)
+
+
 def scale_up(
     run: Run, ccps: dict[str, Ccp], im: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """XM users re-use ``leverage_appetite`` of the margin XM frees: the target scale of their
+    """XM users re-use ``leverage_appetite`` of the margin XM frees them, on what they post
+    (each CCP's IM times the firm's ratio, ``ratio_<ccp>``): the target scale of their
     positions (``agents.reuse``); types with ``reuse_speed`` 1 are scaled there now. Returns
     each user's scale applied now and its target (1: none)."""
     n = len(run.population.users)
     scales, targets = np.ones(n), np.ones(n)
     for i, u in enumerate(run.population.users):
         kind = run.config.population.types[u.user_type]
-        freed = im["sa_cme"][i] + im["sa_ficc"][i] - im["cme"][i] - im["ficc"][i]
-        used = im["cme"][i] + im["ficc"][i]
+        posted = {
+            k: im[k][i] * im[f"ratio_{c}"][i] for c in ("cme", "ficc") for k in (c, f"sa_{c}")
+        }
+        used = posted["cme"] + posted["ficc"]
+        freed = posted["sa_cme"] + posted["sa_ficc"] - used
         if kind.leverage_appetite > 0 and freed > 0 and used > 0:
             scale = targets[i] = 1.0 + kind.leverage_appetite * freed / used
             if kind.reuse_speed < 1.0:
