@@ -181,7 +181,7 @@ class Ccp(Agent):
             if close:
                 self.record_daily(day, (im, standalone, vm, reduction), exposure)
             due = cal.at(day + cyc.due_next_day, cyc.due_clock)
-            self.settle_accounts(name, day, im, vm, due)
+            self.settle_accounts(name, day, im, vm, due, payout_at=cyc.payout_min(cal, day))
 
     def floored(self, close: bool, im: np.ndarray, standalone: np.ndarray) -> tuple:
         """A close cycle's IMs (dollars) become the start-of-day IMs; under ``noon_rule``
@@ -324,7 +324,9 @@ class Ccp(Agent):
         ]
         self.run.recorder.add_many(records)
 
-    def settle_accounts(self, cycle, day, im, vm, due, rows=None) -> None:
+    def settle_accounts(self, cycle, day, im, vm, due, rows=None, payout_at=None) -> None:
+        """Settle each member account (of ``rows``, if given): a call due at minute ``due``, or
+        a payout at minute ``payout_at`` (the cycle's ``payout_clock``; default ``due``)."""
         im_c, vm_c = to_cents(im), to_cents(vm)
         hit = None if rows is None else set(rows.tolist())
         for (firm, account), idx in self.groups.items():
@@ -334,7 +336,9 @@ class Ccp(Agent):
                     continue
             im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
             vm_sum = int(vm_c[idx].sum())
-            call, payout = self.accounts.settle(cycle, firm, account, vm_sum, im_sum, due)
+            call, payout = self.accounts.settle(
+                cycle, firm, account, vm_sum, im_sum, (due, due if payout_at is None else payout_at)
+            )
             statement = CycleStatement(
                 self.run.next_id("Y"),
                 self.agent_id,

@@ -3,8 +3,10 @@
 Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as cash and Treasuries
 (valued at the CCP's haircut). Per account and cycle the CCP settles one net amount
 (``sim.settlement.collateral.shortfall``): variation margin only in cash, the rest of the
-requirement in cash or Treasuries; a shortfall is called, an excess paid out at the cycle's due
-time.
+requirement in cash or Treasuries; a shortfall is called, an excess paid out at the cycle's
+pay-out time (``CycleConfig.payout_clock``; by default its due time). A payout's payments are
+recorded as instructed at the cycle's settlement (the minute its calls were issued), which ties
+them to their settlement cycle (``sim.metrics.liquidity_gap``).
 """
 
 from __future__ import annotations
@@ -114,9 +116,10 @@ class MemberAccounts:
         sec = value_cents(ledger.balance(name, SECURITIES), price, self.haircut)
         return shortfall(cash, sec, vm, im)
 
-    def settle(self, cycle: str, firm: str, account: str, vm: int, im: int, due: float):
-        """Call or schedule the payout of one account; returns (call or None, payout cents)."""
-        name = self.name(firm, account)
+    def settle(self, cycle: str, firm: str, account: str, vm: int, im: int, times: tuple):
+        """Call or schedule the payout of one account; ``times``: (the call's due minute, the
+        payout's minute); returns (call or None, payout cents)."""
+        (due, pay_at), name = times, self.name(firm, account)
         state = self.state[name]
         sf = self.net(name, vm, im)
         state.pending_vm += vm
@@ -126,7 +129,7 @@ class MemberAccounts:
             self.env.process(self.await_payment(call, self.run.calls.issue(call), vm))
             return call, 0
         state.pending_release += sf.excess
-        self.env.process(self.payout(name, firm, account, vm, sf.excess, due))
+        self.env.process(self.payout(name, firm, account, vm, sf.excess, pay_at))
         return None, sf.excess
 
     def call(self, cycle: str, firm: str, account: str, sf: Shortfall, due: float) -> MarginCall:
@@ -158,8 +161,9 @@ class MemberAccounts:
             self.run.calls.default(call.call_id, self.env.now)
             self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
 
-    def payout(self, name: str, firm: str, account: str, vm: int, excess: int, due: float):
-        yield self.env.timeout(max(due - self.env.now, 0.0))
+    def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float):
+        settled_at = self.env.now
+        yield self.env.timeout(max(at - settled_at, 0.0))
         state = self.state[name]
         state.pending_vm -= vm
         state.pending_release -= excess
@@ -168,15 +172,16 @@ class MemberAccounts:
         dst = self.payout_account(firm, account)
         if cash > 0:
             yield from self.ccp.until_open(FEDWIRE_FUNDS)
-            self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS)
+            self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS, instructed=settled_at)
         rest = excess - cash
         held = self.run.ledger.balance(name, SECURITIES)
         if rest > 0 and held > 0:
             yield from self.ccp.until_open(FEDWIRE_SECURITIES)
             face = min(face_for_value(rest, self.run.collateral_price(), self.haircut), held)
             self.ccp.transfer(
-                name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES, value=rest
-            )
+                name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES,
+                value=rest, instructed=settled_at,
+            )  # fmt: skip
 
     def substitute(self, firm: str, account: str, face_cents: int) -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not

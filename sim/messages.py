@@ -48,7 +48,8 @@ class CycleStatement:
     Per customer (gross, customer by customer): the initial margin requirement after any XM
     reduction and the variation margin of the cycle (positive: the customer gained). ``call`` is
     the net demand on the firm when the account is short; otherwise ``payout_cents`` is the
-    value the CCP will release to the firm at the cycle's due time.
+    value the CCP will release to the firm at the cycle's pay-out time
+    (``CycleConfig.payout_clock``; by default its due time).
     """
 
     cycle_id: str

@@ -14,7 +14,8 @@ otherwise. Two accounts, positions only at the 5-year point (DV01 in dollars per
 
 Before the run each account posted its IM in cash: 1,000,000 and 200,000 cents. Minutes: the
 cycle runs and calls at Fri 19:00 = 1140 and is due Monday 08:30 = 4320 + 510 = 4830; an unpaid
-call defaults 60 minutes later (``late_tolerance_minutes``), at 4890.
+call defaults 60 minutes later (``late_tolerance_minutes``), at 4890; CME pays out excess at
+Monday 09:30 = 4320 + 570 = 4890 (``payout_clock``, an hour after the 08:30 collection).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ OVERRIDES = {
     "market": {"dv01_yield": "fixed"},  # the hand amounts take the DV01s as given
 }
 LOOKBACK = 260  # the config's market look-back; the model uses its last 60 days
-RUN_CLOSE, DUE, FINAL = 1140.0, 4830.0, 4890.0
+RUN_CLOSE, DUE, FINAL, PAYOUT = 1140.0, 4830.0, 4890.0, 4890.0
 # FICC's figures for eu2 with the same shape: factor 1 - 0 / (10,000 + 10,000) = 1
 FICC_FIGURES = XmFigures("ficc", 0, "close", ("eu2",), (10_000.0,), (10_000.0,), (0.0,))
 
@@ -136,13 +137,14 @@ def test_an_unpaid_call_defaults_at_its_final_deadline_and_the_excess_is_paid_ou
     [default] = fake.events("ccp_call_default")
     assert (default.time_min, default.ref, default.counterparty) == (FINAL, "C000001", "f1")
     # f2's gain comes from the market and its 200,000 excess goes to its segregated account at
-    # the due time
+    # the pay-out time, instructed at the cycle's settlement
     moves = [(p.src_account, p.dst_account, p.amount_cents, p.purpose, p.settled_min)
              for p in fake.recorder.of(PaymentRecord)]  # fmt: skip
     assert moves == [
-        ("external", "ccp:cme:f2:customer_xm", 200_000, "vm", DUE),
-        ("ccp:cme:f2:customer_xm", "firm:f2:seg", 200_000, "release", DUE),
+        ("external", "ccp:cme:f2:customer_xm", 200_000, "vm", PAYOUT),
+        ("ccp:cme:f2:customer_xm", "firm:f2:seg", 200_000, "release", PAYOUT),
     ]
+    assert fake.recorder.of(PaymentRecord)[1].instructed_min == RUN_CLOSE
     assert fake.ledger.balance("firm:f2:seg") == 200_000
 
 

@@ -32,6 +32,24 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    the same $1.1154 per $1m of face as the old rule's +$32.41 on the 29,051,800 it left). FICC's
    call C000022 is cut by 8,583,037 cents (58,764,904 - 50,181,867) by the 08:30 ``raise_cash``
    sale.
+5. CME pays out its end-of-day excess at 09:30, an hour after the 08:30 collection
+   (``cme.cycles.eod.payout_clock``, issue 13; tests/tiny.py pins 08:30 for the old log). No row
+   changes, by hand: the four payouts that move (Monday 09:30: 2,165,697 cents to bd_fcm01's
+   ``customer`` account, eu00003's gain, and 362,276 to fcm01; Wednesday 09:30: 14,563,362 and
+   5,803,195) are each firm's only payments between 08:30 and 09:30 but for FICC's start of day,
+   which on Monday and Wednesday pays out (no call) and on Tuesday calls C000021 when CME's Monday
+   close paid nobody out (C000015-C000017 are all calls); so no firm pays from a segregated account
+   that the payout would have filled, and the calls, pre-funding and customers' payments are
+   unchanged (run with 08:30, the payments differ only in those four payouts and their variation
+   bookings, an hour earlier). The intraday liquidity gap (``sim.metrics.liquidity_gap``) of
+   bd_fcm01, by hand from the log: Friday 14:00-14:30 min(847,625 paid on C000003, 4,374,091 CME
+   intraday payout) = 847,625; Monday 08:00-09:30 min(4,304,372 on C000007, 2,165,697) = 2,165,697
+   (until 08:30 with the old pay-out), and 14:00-14:30 min(69,059,936 on C000011, 66,792,329 to its
+   XM account) = 66,792,329; Tuesday none (no settlement both calls and pays it); Wednesday
+   08:00-09:30 min(19,226,278 on C000023, 14,563,362) = 14,563,362. fcm01's one account is either
+   called or paid out per settlement: no gap. Peak $667,923.29; mean over 2 firms x 4 days (3 run
+   days and Wednesday morning) (847,625 + 66,792,329 + 14,563,362) / 8 = 10,275,414.5 cents,
+   $102,754.145.
 """
 
 from __future__ import annotations
@@ -121,3 +139,21 @@ def test_the_tuesday_sales_and_the_recomputed_call(tiny_model):
     assert round(cut * 100) == 58_764_904 - 50_181_867
     costs = events[events["kind"] == "impact_cost"]
     assert set(costs["time_et"].dt.strftime("%a %H:%M")) == {"Tue 15:00"}
+
+
+def test_cme_pays_out_at_0930_and_the_gap_by_hand(tiny_model):
+    """Item 5 of the docstring: CME's end-of-day payouts leave at 09:30 (instructed at the 19:00
+    cycle), and the gap metric is the hand figure."""
+    pay = tiny_model.tables["payments"]
+    cme = pay[(pay["purpose"] == "release") & (pay["payer"] == "cme")]
+    eod = cme[cme["instructed_et"].dt.strftime("%H:%M") == "19:00"]
+    when = eod["settled_et"].dt.strftime("%a %H:%M")
+    assert sorted(zip(when, (eod["value_usd"] * 100).round().astype(int), strict=True)) == [
+        ("Mon 09:30", 362_276), ("Mon 09:30", 2_165_697),
+        ("Wed 09:30", 5_803_195), ("Wed 09:30", 14_563_362),
+    ]  # fmt: skip
+    metrics = tiny_model.metrics.set_index("metric")["value"]
+    assert metrics["intraday_liquidity_gap_peak_usd"] == pytest.approx(667_923.29)
+    assert metrics["intraday_liquidity_gap_mean_usd"] == pytest.approx(
+        (847_625 + 66_792_329 + 14_563_362) / 8 / 100
+    )

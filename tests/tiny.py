@@ -24,7 +24,14 @@ TINY = {
     "market": {"lookback_days": 300, "impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
     # (key rates only: the basis factors of issue 12 are off, as before)
-    "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0, "sees_basis": False},
+    "cme": {
+        "lookback_days": 250,
+        "ewma_lambda": None,
+        "stress_weight": 0.0,
+        "sees_basis": False,
+        # CME pays out at its 08:30 collection, as before issue 13 (default: 09:30)
+        "cycles": {"eod": {"payout_clock": "08:30"}},
+    },
     "ficc": {
         "lookback_days": 250,
         "ewma_lambda": 1.0,  # plain historical VaR (no volatility scaling), as before issue 12
@@ -91,6 +98,7 @@ TINY_SEED = 11
 # the same world under issue 11's model (the defaults): only its own population is kept
 TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
 TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
+TINY_MODEL["cme"] = {k: v for k, v in TINY["cme"].items() if k != "cycles"}  # 09:30 pay-out
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

@@ -171,6 +171,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("cme.cycles.eod", "CME end-of-day run in the evening, collected by 08:30 ET"
                " (07:30 CT): CME settlement cycles (cmegroup.com/articles/2023/"
                f"101-overview-settlement.html; {_DESIGN} clock); the 19:00 run an assumption"),
+    Assumption("cme.cycles.eod.payout_clock", "CME settlement banks confirm collection of the"
+               " end-of-day calls at 08:30 ET (07:30 CT) and CME pays out about an hour later,"
+               f" 09:30 ET ({_DESIGN} clock; CME settlement cycles, cmegroup.com/articles/2023/"
+               "101-overview-settlement.html); firms bridge the gap (issue 13)"),
+    Assumption("cme.cycles.intraday.payout_clock", "assumption: unset, CME pays the intraday"
+               f" cycle's credits at its 14:30 due time ({_DESIGN} gives a pay-out lag for the"
+               " morning settlement only)"),
+    *(Assumption(f"ficc.cycles.{c}.payout_clock", "assumption: unset, FICC pays excess at the"
+                 f" cycle's due time ({_DESIGN} gives no FICC pay-out lag)")
+      for c in ("noon", "sod")),
     each("cme.adhoc", "enabled only_stressed clocks threshold deadline_minutes"),
     # FICC
     Assumption("ficc.confidence", f"FICC GSD VaR at 99% ({_FICC_RISK}; {_DESIGN})"),

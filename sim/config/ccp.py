@@ -3,10 +3,12 @@
 A cycle takes positions and prices at ``run_clock`` on each business day (``mark``: the day's
 close, or the intraday mark at ``run_clock``), issues its calls at ``call_clock`` (on the next
 business day if ``call_next_day``), due at ``due_clock`` (next business day if
-``due_next_day``); payouts of accounts with excess are made at the due time. Defaults follow
-DESIGN.md section 2: CME intraday at 13:30 (banks confirm within the hour) and end of day in the
-evening (collected by 08:30 ET); FICC start of day (the evening run, called at 08:30 and due an
-hour later) and about noon, with hourly surveillance and ad hoc calls.
+``due_next_day``); what the CCP owes accounts with excess (released margin, variation gains)
+leaves it at ``payout_clock`` on the due time's day (unset: at the due time, in the same minute
+as the collection). Defaults follow DESIGN.md section 2: CME intraday at 13:30 (banks confirm
+within the hour) and end of day in the evening (collected by 08:30 ET, paid out at 09:30 ET);
+FICC start of day (the evening run, called at 08:30 and due an hour later) and about noon, with
+hourly surveillance and ad hoc calls.
 """
 
 from __future__ import annotations
@@ -27,8 +29,14 @@ class CycleConfig(Frozen):
     call_next_day: bool = False
     due_clock: Clock
     due_next_day: bool = False
+    payout_clock: Clock | None = None
 
     _clocks = field_validator("run_clock", "call_clock", "due_clock")(check_clock)
+
+    @field_validator("payout_clock")
+    @classmethod
+    def _payout_clock(cls, v: str | None) -> str | None:
+        return None if v is None else check_clock(v)
 
     @model_validator(mode="after")
     def _order(self) -> CycleConfig:
@@ -39,7 +47,15 @@ class CycleConfig(Frozen):
             raise ValueError(
                 "cycle times must satisfy run_clock <= call_clock < due_clock (counting *_next_day)"
             )
+        if self.payout_clock is not None and parse_clock(self.payout_clock) < due % 1440:
+            raise ValueError("payout_clock must not be before due_clock (the same day)")
         return self
+
+    def payout_min(self, calendar, day: int) -> float:
+        """Simulation minute at which the cycle of business day ``day`` pays out excess: its
+        ``payout_clock`` on the due time's day, or the due time when unset."""
+        clock = self.payout_clock or self.due_clock
+        return calendar.at(day + self.due_next_day, clock)
 
 
 class AdhocConfig(Frozen):
@@ -159,6 +175,7 @@ def cme_default() -> CcpConfig:
                 call_clock="19:00",
                 due_clock="08:30",
                 due_next_day=True,
+                payout_clock="09:30",
             ),
         },
     )

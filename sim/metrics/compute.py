@@ -19,8 +19,9 @@ Run-level margin metrics (end users only; house books are excluded):
 Operations metrics (``sim.metrics.operations``): call counts, late shares, defaults and missed
 deadlines per level; latency percentiles per hop (minutes); calls and payments per hour; desk
 queues; pre-funding, credit drawn and its cost, peak daily liquidity need, shortfalls, forced
-deleveraging, CCP liquidity advances and XM fallbacks; under ``cleared_repo`` the repo's haircut
-cash, net carry, unpaid interest and the face sold at rolls. Network metrics:
+deleveraging, CCP liquidity advances and XM fallbacks, firms' intraday liquidity gap between paying
+a CCP settlement and receiving its payouts (``sim.metrics.liquidity_gap``); under ``cleared_repo``
+the repo's haircut cash, net carry, unpaid interest and the face sold at rolls. Network metrics:
 ``hhi_end_users_futures``/``_cash`` and ``hhi_margin`` (0-10,000) and ``users_exposed_max_share``
 per CCP (the largest share of end users one firm's failure cuts off). Population metric of the
 ``public_data`` model: ``top50_hf_share``, the largest ``round(50 x scale)`` hedge funds' share
@@ -41,6 +42,7 @@ import pandas as pd
 from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
 from sim.metrics.coverage import coverage_metrics
+from sim.metrics.liquidity_gap import gap_rows
 from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
     call_outcomes,
@@ -168,7 +170,12 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
         + (funding_rows(tables["events"]) if funding_active(config.population.types) else [])
         + (repo_rows(tables["events"]) if config.population.ficc_leg == "cleared_repo" else [])
         + (xm_rows(tables["events"]) if config.xm.enabled else [])
+        + gap_rows(calls, payments, _firm_ids(run), run.calendar, run.calendar.n_days)
     )
+
+
+def _firm_ids(run) -> list[str]:
+    return [f.firm_id for f in getattr(getattr(run, "population", None), "firms", ())]
 
 
 def market_rows(tables: dict[str, pd.DataFrame], run) -> list[dict]:

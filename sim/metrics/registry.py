@@ -248,6 +248,14 @@ METRICS: dict[str, Metric] = declare(
            "Largest value of customer call payments settled in one day", basis=STATISTIC),
     Metric("liquidity_shortfalls", COUNT, PER_RUN, 0.0, INF,
            "Calls an end user could not meet from its liquidity"),
+    # intraday liquidity gap (sim.metrics.liquidity_gap)
+    Metric("intraday_liquidity_gap_peak_usd", USD, PER_RUN, 0.0, INF,
+           "Largest amount a clearing firm had paid to a CCP's settlement and not yet received"
+           " back from that settlement's payouts, over firm-days (pay-out lag: CME 08:30 to"
+           " 09:30 ET)", basis=STATISTIC),
+    Metric("intraday_liquidity_gap_mean_usd", USD, PER_RUN, 0.0, INF,
+           "A clearing firm's daily peak of that gap, averaged over firms and business days"
+           " (and the morning after the last close)", basis=STATISTIC),
     # market (sim.metrics.market)
     Metric("deleveraged_share", FRACTION, PER_RUN, 0.0, 1.0,
            "Cash face end users sold in deleveraging over their cash face at the start, per"

@@ -1,0 +1,115 @@
+"""The intraday liquidity gap a clearing firm bridges between paying a CCP and being paid by it.
+
+A CCP settles all its member accounts at once per cycle (one settlement: the CCP and the minute
+it issued the cycle's calls and payouts). A firm pays the calls of its short accounts by their
+due time and is paid the excess of its long accounts at the cycle's pay-out time (CME: collected
+at 08:30 ET, paid out at 09:30 ET, DESIGN.md section 2; ``CycleConfig.payout_clock``). Until the
+payouts arrive, the firm has advanced money the same settlement owes it back. Per firm,
+settlement ``s`` and minute ``t``, with ``P_s(t)`` what the firm has paid on the settlement's
+calls by ``t`` (value, cash and Treasuries), ``R_s(t)`` what it has received of the
+settlement's payouts by ``t`` and ``O_s`` all the payouts it receives (dollars):
+
+    gap_s(t) = min(P_s(t), O_s - R_s(t)),   gap(t) = sum over settlements of gap_s(t).
+
+A firm that only pays (or only receives) has no gap: it pays its net. The firm's gap on a
+business day is the largest ``gap(t)`` over the day (the level carried in from the day before
+included). Firm-days: every firm of the population on every business day of the run and the
+morning after the last close (when that close's calls and payouts settle; later movements count
+there). Metrics: ``intraday_liquidity_gap_peak_usd`` (largest firm-day) and
+``intraday_liquidity_gap_mean_usd`` (mean over firm-days).
+
+Calls are the CCP level's of the ``calls`` table (``ccp`` and ``issued_min`` name the
+settlement); the firm's payments on them are ``payments`` rows with their ``call_id`` (purposes
+``ccp_call``, ``prefund``, ``house_call``); payouts are ``release`` rows, paid by the CCP
+(``payer``) to the firm's account (``dst_account`` ``firm:<firm>:...``) and instructed at the
+settlement's minute (``instructed_min``, ``agents.ccp_accounts``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+CALL_PURPOSES = ("ccp_call", "prefund", "house_call")
+Row = tuple[str, str, float]
+
+
+def _cents(usd: pd.Series) -> np.ndarray:
+    return np.rint(usd.to_numpy(dtype=float) * 100).astype(np.int64)
+
+
+def settlement_moves(calls: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """Firm-CCP movements of settlements in the order they settled: ``firm``, ``ccp``,
+    ``issued_min`` (the settlement), ``settled_min``, ``cents`` (value) and ``paid`` (True: the
+    firm paid the CCP; False: a payout to the firm)."""
+    ccp_calls = calls.loc[calls["level"] == "ccp", ["call_id", "ccp", "issued_min"]]
+    paid = payments[payments["purpose"].isin(CALL_PURPOSES)].merge(ccp_calls, on="call_id")
+    paid = paid.assign(firm=paid["payer"], paid=True)
+    out = payments[payments["purpose"] == "release"]
+    out = out.assign(
+        firm=out["dst_account"].str.split(":").str[1],
+        ccp=out["payer"],
+        issued_min=out["instructed_min"],
+        paid=False,
+    )
+    cols = ["firm", "ccp", "issued_min", "settled_min", "value_usd", "paid"]
+    both = pd.concat([paid[cols], out[cols]], ignore_index=True)
+    order = np.argsort(both["settled_min"].to_numpy(), kind="stable")  # ties: record order
+    both = both.iloc[order].reset_index(drop=True)
+    return both.assign(cents=_cents(both.pop("value_usd")))
+
+
+def gap_path(moves: pd.DataFrame) -> list[tuple[float, int]]:
+    """One firm's ``gap(t)`` (cents) after each of its ``moves`` (``settlement_moves`` rows of
+    one firm, in order): (minute, gap)."""
+    key = list(zip(moves["ccp"], moves["issued_min"], strict=True))
+    owed: dict[tuple, int] = defaultdict(int)
+    for k, cents, paid in zip(key, moves["cents"], moves["paid"], strict=True):
+        owed[k] += 0 if paid else int(cents)
+    paid_in: dict[tuple, int] = defaultdict(int)
+    gap, path = 0, []
+    for k, t, cents, paid in zip(key, moves["settled_min"], moves["cents"], moves["paid"],
+                                 strict=True):  # fmt: skip
+        before = min(paid_in[k], owed[k])
+        if paid:
+            paid_in[k] += int(cents)
+        else:
+            owed[k] -= int(cents)
+        gap += min(paid_in[k], owed[k]) - before
+        path.append((float(t), gap))
+    return path
+
+
+def daily_peaks(path: list[tuple[float, int]], calendar, n_days: int) -> np.ndarray:
+    """The largest gap (cents) of each business day ``0..n_days - 1`` of a firm's ``path``
+    (later minutes count on the last day), the level carried in from the day before included."""
+    days = [min(max(calendar.day_index(t), 0), n_days - 1) for t, _ in path]
+    peaks, level, k = np.zeros(n_days, dtype=np.int64), 0, 0
+    for day in range(n_days):
+        peaks[day] = level
+        while k < len(path) and days[k] == day:
+            level = path[k][1]
+            peaks[day] = max(peaks[day], level)
+            k += 1
+    return peaks
+
+
+def gap_rows(
+    calls: pd.DataFrame, payments: pd.DataFrame, firms: list[str], calendar, n_days: int
+) -> list[Row]:
+    """``intraday_liquidity_gap_peak_usd`` and ``_mean_usd`` over the firm-days of ``firms``
+    and business days ``0..n_days`` (the run's ``n_days`` and the morning after)."""
+    moves = settlement_moves(calls, payments)
+    peaks = np.zeros((len(firms), n_days + 1), dtype=np.int64)
+    for i, firm in enumerate(firms):
+        mine = moves[moves["firm"] == firm]
+        if len(mine):
+            peaks[i] = daily_peaks(gap_path(mine), calendar, n_days + 1)
+    peak = float(peaks.max()) / 100 if peaks.size else 0.0
+    mean = float(peaks.mean()) / 100 if peaks.size else 0.0
+    return [
+        ("intraday_liquidity_gap_peak_usd", "all", peak),
+        ("intraday_liquidity_gap_mean_usd", "all", mean),
+    ]
