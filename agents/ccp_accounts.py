@@ -157,6 +157,7 @@ class MemberAccounts:
         else:
             self.run.calls.default(call.call_id, self.env.now)
             self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
+            self.ccp.liquidity.cover_default(call)
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, due: float):
         yield self.env.timeout(max(due - self.env.now, 0.0))
@@ -208,7 +209,8 @@ class MemberAccounts:
 
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond
-        the account's cash is advanced from the CCP's liquidity facility and recorded."""
+        the account's cash is advanced from the CCP's liquidity facility
+        (``agents.ccp_liquidity``) and recorded."""
         if vm > 0:
             self.ccp.transfer("external", name, vm, "vm")
             return
@@ -218,5 +220,5 @@ class MemberAccounts:
         if own:
             self.ccp.transfer(name, "external", own, "vm")
         if -vm - own:
-            self.ccp.transfer(f"ccp:{self.ccp_id}:liquidity", "external", -vm - own, "vm_advance")
+            self.ccp.liquidity.draw("external", -vm - own, "vm_advance", name)
             self.run.log("ccp_liquidity", self.ccp_id, name, amount_cents=-vm - own)

@@ -29,8 +29,18 @@ REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # margin models on the key rates only with CME's 110% at the CCP (before issue 12); customer
 # equity per CCP (before the joint XM account)
 LEGACY = {
-    "cme": {"sees_basis": False, "stress_weight": 0.25, "stress_window_days": 250},
-    "ficc": {"sees_basis": False, "noon_rule": "previous_close", "ewma_lambda": 1.0},
+    "cme": {
+        "sees_basis": False,
+        "stress_weight": 0.25,
+        "stress_window_days": 250,
+        "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
+    },
+    "ficc": {
+        "sees_basis": False,
+        "noon_rule": "previous_close",
+        "ewma_lambda": 1.0,
+        "liquidity": {"finite": False},
+    },
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},

@@ -24,7 +24,13 @@ TINY = {
     "market": {"lookback_days": 300, "impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     # the plain historical VaR keeps the call log's amounts independent of model refinements
     # (key rates only: the basis factors of issue 12 are off, as before)
-    "cme": {"lookback_days": 250, "ewma_lambda": None, "stress_weight": 0.0, "sees_basis": False},
+    "cme": {
+        "lookback_days": 250,
+        "ewma_lambda": None,
+        "stress_weight": 0.0,
+        "sees_basis": False,
+        "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
+    },
     "ficc": {
         "lookback_days": 250,
         "ewma_lambda": 1.0,  # plain historical VaR (no volatility scaling), as before issue 12
@@ -33,6 +39,7 @@ TINY = {
         "stress_weight": 0.0,
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},
+        "liquidity": {"finite": False},
     },
     "firms": {
         "n_bd_fcm": 1,
@@ -91,6 +98,10 @@ TINY_SEED = 11
 # the same world under issue 11's model (the defaults): only its own population is kept
 TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
 TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
+# finite CCP liquidity (the default since issue 13): the call log is the same either way
+TINY_MODEL.update(
+    {c: {k: v for k, v in TINY[c].items() if k != "liquidity"} for c in ("cme", "ficc")}
+)
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

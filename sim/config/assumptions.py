@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sim.config.ccp import CME_FACILITY, FICC_CCLF
 from sim.config.simulation import default_config_dict
 
 ASSUMPTION = "assumption"
@@ -213,6 +214,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
            " CME SPAN 2 has liquidity and concentration components and FICC a Margin Liquidity"
            " Adjustment, whose parameters are not public (a linear stand-in)")
       for ccp in ("cme", "ficc")),
+    Assumption("cme.liquidity.facility_usd", f"{CME_FACILITY}; times population scale"),
+    Assumption("ficc.liquidity.facility_usd", f"{FICC_CCLF}; times population scale"),
+    *(Assumption(f"{c}.liquidity.finite", "model choice: finite committed facility (CFTC"
+                 " 39.33(c), SEC 17Ad-22(e)(7)); false: unlimited, before issue 13")
+      for c in ("cme", "ficc")),
     Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
                " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
                " is not public (the arrangement's data sharing is not published)"),
@@ -239,7 +245,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("firms", "n_bd_fcm n_fcm n_bd", _FIRMS),
     each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"
          " own_liquidity_usd credit_line_usd house_multiplier house_multiplier_by_type"
-         " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"),
+         " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"
+         " capital_usd"),
     Assumption("firms.speculative_multiplier_at", "fcm: at the clearing level CME collects"
                " maintenance; an FCM must collect at least 110% of maintenance from speculative"
                f" customers, hedgers and house accounts at maintenance ({_DESIGN}); ccp: the"

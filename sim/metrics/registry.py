@@ -268,6 +268,23 @@ METRICS: dict[str, Metric] = declare(
            "Customer calls a clearing firm declared defaulted"),
     Metric("ccp_liquidity_advances", COUNT, PER_RUN, 0.0, INF,
            "Variation margin losses a CCP advanced from its liquidity facility"),
+    Metric("ccp_cover1_liquidity_ratio", RATIO, PER_RUN, 0.0, INF, "Cover-1: a CCP's liquid"
+           " resources over its largest member family's calls due in a day, per CCP (NaN:"
+           " unlimited resources or no calls)", may_be_nan=True, basis=STATISTIC),
+    Metric("ccp_cover1_need_usd", USD, PER_RUN, 0.0, INF, "Largest total of one member"
+           " family's calls due to a CCP in a calendar day, per CCP", basis=STATISTIC),
+    Metric("ccp_liquid_resources_usd", USD, PER_RUN, 0.0, INF, "A CCP's committed facility at"
+           " the run's scale, per CCP (NaN: unlimited)", may_be_nan=True),
+    *(Metric(f"ccp_liquidity_{n}", u, PER_RUN, 0.0, INF, f"{t}, per CCP") for n, u, t in (
+        ("drawn_usd", USD, "Liquidity a CCP drew: VM advanced beyond an account's cash and"
+         " defaulted calls' cash VM paid out"),
+        ("shortfall_usd", USD, "Liquidity needs beyond what was left of a CCP's facility"),
+        ("shortfalls", COUNT, "Liquidity needs that exceeded what was left of a CCP's facility"))),
+    *(Metric(f"firm_capital_breach_{n}", COUNT, PER_RUN, 0.0, INF, f"{t} whose minimum capital"
+             " (CFTC 1.17, SEC 15c3-1) exceeded the firm's assumed capital")
+      for n, t in (("days", "Firm-closes"), ("firms", "Firms, at some close,"))),
+    Metric("firm_capital_ratio_max", RATIO, PER_RUN, 0.0, INF, "Largest ratio of a firm's"
+           " minimum capital to its assumed capital over firms and closes", basis=STATISTIC),
     Metric("credit_lines_cut_usd", USD, PER_RUN, 0.0, INF,
            "Undrawn uncommitted credit lenders withdrew from end users in stress (only when"
            " some type has an uncommitted line or redeems)"),
