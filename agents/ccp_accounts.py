@@ -123,7 +123,10 @@ class MemberAccounts:
         if sf.amount > 0:
             call = self.call(cycle, firm, account, sf, due)
             state.outstanding += call.amount_cents
-            self.env.process(self.await_payment(call, self.run.calls.issue(call), vm))
+            paid = self.run.calls.issue(call)
+            self.env.process(self.await_payment(call, paid, vm))
+            if self.ccp.liquidity.finite:
+                self.env.process(self.ccp.liquidity.bridge(call, paid))
             return call, 0
         state.pending_release += sf.excess
         self.env.process(self.payout(name, firm, account, vm, sf.excess, due))

@@ -8,7 +8,10 @@ from ``ccp:<ccp>:liquidity_uncovered`` (unlimited: the run goes on, as if the CC
 outside the model) and recorded as a ``ccp_liquidity_shortfall`` event with the uncovered cents.
 Needs drawn: a variation-margin loss beyond a member account's cash (``MemberAccounts.book_vm``)
 and, with finite resources, the cash VM of a member call that defaulted (the CCP still pays the
-winners: ``cover_default``). Draws are not repaid within the run.
+winners: ``cover_default``). Draws are not repaid within the run. With finite resources the CCP
+also bridges the cash VM of a call still unpaid at its due time, when it pays out the winners,
+until the member pays (``bridge``): no cash moves (the model's winners are paid by the market),
+but a bridge beyond what is left of the facility, other bridges counted, is a shortfall too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class CcpLiquidity:
         self.account = f"ccp:{ccp_id}:liquidity"
         self.uncovered = f"ccp:{ccp_id}:liquidity_uncovered"
         self.limit = facility_cents(cfg, sample_scale(run.config.population))
+        self.bridging = 0  # cents of late calls' cash VM bridged now
         run.ledger.open(self.account, 0, self.limit)
         if self.finite:
             run.ledger.open(self.uncovered, 0, math.inf)
@@ -70,3 +74,20 @@ class CcpLiquidity:
                 "ccp_default_funding", self.ccp.agent_id, call.call_id,
                 counterparty=call.payer, amount_cents=call.cash_cents,
             )  # fmt: skip
+
+    def bridge(self, call: MarginCall, paid):
+        """A SimPy process for a member ``call`` (``paid``: its payment event): if it is unpaid
+        at its due time, bridge its cash VM until it is paid or defaults; a bridge beyond what
+        is left of the facility, after the bridges already open, is logged as a shortfall."""
+        yield self.run.env.timeout(max(call.due_min - self.run.env.now, 0.0))
+        if paid.triggered or call.cash_cents <= 0:
+            return
+        self.bridging += call.cash_cents
+        short = int(min(call.cash_cents, self.bridging - max(self.left(), 0)))
+        if short > 0:
+            self.run.log(
+                "ccp_liquidity_shortfall", self.ccp.agent_id, call.call_id,
+                amount_cents=short, mode="late_vm",
+            )  # fmt: skip
+        yield paid | self.run.env.timeout(max(call.final_min - self.run.env.now, 0.0))
+        self.bridging -= call.cash_cents
