@@ -21,6 +21,7 @@ import numpy as np
 
 from agents.base import Agent
 from agents.ccp_accounts import CcpBook, MemberAccounts
+from agents.ccp_liquidity import CcpLiquidity
 from agents.xm_continuity import BreakWatch, LastGood, PositionBreaks
 from sim.config import CcpConfig, CycleConfig, XmConfig
 from sim.config.firms import customer_multiplier
@@ -88,7 +89,7 @@ class Ccp(Agent):
         self.sod_im, self.sod_standalone = np.zeros(n), np.zeros(n)  # of the last close cycle
         self._margin_cache: tuple = (None, None)
         self.break_watch, self.last_good = BreakWatch(run, ccp_id, breaks), LastGood()
-        run.ledger.open(f"ccp:{ccp_id}:liquidity", 0, float("inf"))
+        self.liquidity = CcpLiquidity(run, self, cfg.liquidity)
 
     @property
     def own_exp(self) -> np.ndarray:

@@ -126,7 +126,10 @@ class MemberAccounts:
         if sf.amount > 0:
             call = self.call(cycle, firm, account, sf, due)
             state.outstanding += call.amount_cents
-            self.env.process(self.await_payment(call, self.run.calls.issue(call), vm))
+            paid = self.run.calls.issue(call)
+            self.env.process(self.await_payment(call, paid, vm))
+            if self.ccp.liquidity.finite:
+                self.env.process(self.ccp.liquidity.bridge(call, paid, pay_at))
             return call, 0
         state.pending_release += sf.excess
         self.env.process(self.payout(name, firm, account, vm, sf.excess, pay_at))
@@ -160,6 +163,7 @@ class MemberAccounts:
         else:
             self.run.calls.default(call.call_id, self.env.now)
             self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
+            self.ccp.liquidity.cover_default(call)
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float):
         settled_at = self.env.now
@@ -213,7 +217,8 @@ class MemberAccounts:
 
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond
-        the account's cash is advanced from the CCP's liquidity facility and recorded."""
+        the account's cash is advanced from the CCP's liquidity facility
+        (``agents.ccp_liquidity``) and recorded."""
         if vm > 0:
             self.ccp.transfer("external", name, vm, "vm")
             return
@@ -223,5 +228,5 @@ class MemberAccounts:
         if own:
             self.ccp.transfer(name, "external", own, "vm")
         if -vm - own:
-            self.ccp.transfer(f"ccp:{self.ccp_id}:liquidity", "external", -vm - own, "vm_advance")
+            self.ccp.liquidity.draw("external", -vm - own, "vm_advance", name)
             self.run.log("ccp_liquidity", self.ccp_id, name, amount_cents=-vm - own)

@@ -161,6 +161,11 @@ EVENT_KINDS: dict[str, str] = {
     "payment_after_default": "a customer paid after its call defaulted (counterparty payer)",
     "ccp_call_default": "a firm missed a CCP call's final deadline (counterparty firm)",
     "ccp_liquidity": "a CCP advanced VM beyond an account's cash (ref account; amount_cents)",
+    "ccp_liquidity_shortfall": "a CCP's liquidity need exceeded what was left of its facility"
+    " (ref account or call; amount_cents uncovered, mode the need: vm_advance, default_vm or"
+    " late_vm, a late call's cash VM bridged)",
+    "ccp_default_funding": "a CCP paid a defaulted call's cash VM from its liquidity resources"
+    " (ref call; counterparty the firm, amount_cents)",
     "customer_default": "a customer missed its call's final deadline (counterparty customer)",
     "liquidation": "a firm closed a defaulted customer's leg (ref user; leg, scale)",
     "deleverage": "a firm scaled a customer's leg on its request (ref user; leg, scale)",

@@ -34,8 +34,14 @@ LEGACY = {
         "stress_weight": 0.25,
         "stress_window_days": 250,
         "cycles": {"eod": {"payout_clock": "08:30"}},  # pay-out at collection, before issue 13
+        "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
     },
-    "ficc": {"sees_basis": False, "noon_rule": "previous_close", "ewma_lambda": 1.0},
+    "ficc": {
+        "sees_basis": False,
+        "noon_rule": "previous_close",
+        "ewma_lambda": 1.0,
+        "liquidity": {"finite": False},
+    },
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},

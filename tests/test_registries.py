@@ -20,7 +20,8 @@ from sim.config.assumptions import (
     leaves,
     uncovered,
 )
-from sim.metrics.registry import METRICS, check_metrics, describe, metric_problems
+from sim.metrics.checking import check_metrics, describe, metric_problems
+from sim.metrics.registry import METRICS
 
 RUN_LEVEL = pd.NaT
 

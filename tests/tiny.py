@@ -31,6 +31,7 @@ TINY = {
         "sees_basis": False,
         # CME pays out at its 08:30 collection, as before issue 13 (default: 09:30)
         "cycles": {"eod": {"payout_clock": "08:30"}},
+        "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
     },
     "ficc": {
         "lookback_days": 250,
@@ -40,6 +41,7 @@ TINY = {
         "stress_weight": 0.0,
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},
+        "liquidity": {"finite": False},
     },
     "firms": {
         "n_bd_fcm": 1,
@@ -98,7 +100,14 @@ TINY_SEED = 11
 # the same world under issue 11's model (the defaults): only its own population is kept
 TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
 TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
-TINY_MODEL["cme"] = {k: v for k, v in TINY["cme"].items() if k != "cycles"}  # 09:30 pay-out
+# CME's 09:30 pay-out and finite CCP liquidity (the defaults since issue 13; the call log is
+# the same with unlimited liquidity)
+TINY_MODEL.update(
+    {
+        c: {k: v for k, v in TINY[c].items() if k not in ("cycles", "liquidity")}
+        for c in ("cme", "ficc")
+    }
+)
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

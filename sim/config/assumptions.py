@@ -22,43 +22,27 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sim.config.ccp import CME_FACILITY, FICC_CCLF
 from sim.config.simulation import default_config_dict
+from sim.config.sources import (
+    CME_LOOKBACK,
+    DESIGN,
+    FCM_DATA,
+    FICC_RISK,
+    FIRMS,
+    FORM_PF,
+    MANDATE,
+    PUBLIC,
+    SIZING,
+    SPAN2,
+    SPONSORED,
+    SQRT_LAW,
+    TFF,
+    TIMELINES,
+)
 
 ASSUMPTION = "assumption"
 UNDECLARED = "not declared in sim.config.assumptions"
-_DESIGN = "DESIGN.md section 2"
-_FICC_RISK = "DTCC FICC market risk, dtcc.com/managing-risk/market-risk-management/ficc-market-risk"
-_SPAN2 = (
-    "CME SPAN 2 methodology, cmegroup.com/clearing/risk-management/span-overview/"
-    "span-2-methodology.html"
-)
-_TIMELINES = (
-    "CME transaction timelines, cmegroup.com/clearing/operations-and-deliveries/"
-    "transaction-timelines.html"
-)
-_SIZING = "sim/population/sizing.py"
-_SQRT_LAW = "Almgren, Thum, Hauptmann and Li, Risk 2005; Toth et al., Phys. Rev. X 1, 021006, 2011"
-_MANDATE = "SEC Treasury clearing rule compliance dates, extended 25 Feb 2025, FR 2025-03350"
-_CME_LOOKBACK = f"CME: at least 10 years of history, 2,520 business days ({_SPAN2}; {_DESIGN})"
-_TFF = (
-    "CFTC Traders in Financial Futures, futures only, UST 10Y NOTE (code 043602), number of"
-    " traders by category, 2024 weekly reports (e.g. 10 Sep 2024): roughly 150-250 leveraged"
-    " funds and 150-250 asset managers; the figure used is not verified against one report"
-    " (assumption: check the report of the date used)"
-)
-_FORM_PF = "Form PF via FEDS Note 'Hedge Fund Treasury Exposures, Repo, and Margining', 6 Oct 2021"
-_FCM_DATA = "CFTC FCM financial data (monthly), 2016 and 2024-25 (DESIGN.md section 2)"
-_PUBLIC = "population.public_data"
-_SPONSORED = (
-    "hedge funds borrow in repo almost exclusively through FICC's sponsored DVP service and"
-    " uncleared bilateral repo; hedge fund sponsored repo borrowing $233bn against $715bn of"
-    " 2/5/10Y futures shorts, May 2023 (Barth, Kahn and Mann, FEDS Note, 30 Aug 2023; OFR"
-    " Cleared Repo Collection)"
-)
-_FIRMS = (
-    f"{_SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
-    f" netting members, {_DESIGN}) in the default's 6:4:4 proportion"
-)
 
 
 @dataclass(frozen=True)
@@ -122,7 +106,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("market.start_curve_pct", "unset: a replay reads the history's curve at the close"
                " before replay_from (data); otherwise the default curve, an assumption"
                " (2024-25-like levels); set: a scenario choice"),
-    Assumption("market.lookback_days", f"covers the longest margin look-back, {_CME_LOOKBACK}"),
+    Assumption("market.lookback_days", f"covers the longest margin look-back, {CME_LOOKBACK}"),
     Assumption("market.model_file", "market model fitted to Treasury par-yield history, shipped"
                " as sim/market/market_model.json (DESIGN.md section 5); a path replaces it"),
     Assumption("market.history_file", "data input: a Treasury par-yield history (treasury.gov or"
@@ -130,10 +114,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " section 5)"),
     Assumption("market.replay_from", "scenario choice: replay the history from this date"),
     Assumption("market.intraday_clocks", f"marks for FICC's intraday run about 12:00 ET and"
-               f" CME's 13:30 ET intraday cycle ({_DESIGN} clock)"),
+               f" CME's 13:30 ET intraday cycle ({DESIGN} clock)"),
     each("market.basis", "kappa vol_calm_bp vol_stressed_bp family_corr price_impact_bp_per_bn"),
     Assumption("market.impact.coeff", f"square-root law, coefficient of order 1 in futures"
-               f" markets ({_SQRT_LAW}); 1.0 for Treasuries an assumption"),
+               f" markets ({SQRT_LAW}); 1.0 for Treasuries an assumption"),
     Assumption("market.impact.cost_fraction", "2/3: average execution price over peak impact"
                " of a metaorder under the square-root law (Bouchaud, Bonart, Donier and Gould,"
                " Trades, Quotes and Prices, 2018, ch. 12)"),
@@ -160,39 +144,39 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " futures is 1-2 days (client accounts 2), FICC's 3 for sponsored members; a"
                " firm closing out a customer is taken to be as quick as CME"),
     # CME
-    Assumption("cme.confidence", f"CME historical VaR at 99% ({_SPAN2}; {_DESIGN})"),
+    Assumption("cme.confidence", f"CME historical VaR at 99% ({SPAN2}; {DESIGN})"),
     Assumption("cme.mpor_days", f"CME futures close-out of at least 1 day, 2 days a common model"
-               f" choice ({_SPAN2}; {_DESIGN})"),
-    Assumption("cme.lookback_days", _CME_LOOKBACK),
+               f" choice ({SPAN2}; {DESIGN})"),
+    Assumption("cme.lookback_days", CME_LOOKBACK),
     Assumption("cme.multiplier", "CME's speculative initial ratio: an FCM collects at least 110%"
-               f" of maintenance margin from speculative customers (CME; {_DESIGN})"),
+               f" of maintenance margin from speculative customers (CME; {DESIGN})"),
     Assumption("cme.cycles.intraday", "CME intraday variation and margin at 13:30 ET (12:30 CT),"
-               f" banks confirm within 1 hour ({_TIMELINES}; {_DESIGN} clock)"),
+               f" banks confirm within 1 hour ({TIMELINES}; {DESIGN} clock)"),
     Assumption("cme.cycles.eod", "CME end-of-day run in the evening, collected by 08:30 ET"
                " (07:30 CT): CME settlement cycles (cmegroup.com/articles/2023/"
-               f"101-overview-settlement.html; {_DESIGN} clock); the 19:00 run an assumption"),
+               f"101-overview-settlement.html; {DESIGN} clock); the 19:00 run an assumption"),
     Assumption("cme.cycles.eod.payout_clock", "CME settlement banks confirm collection of the"
                " end-of-day calls at 08:30 ET (07:30 CT) and CME pays out about an hour later,"
-               f" 09:30 ET ({_DESIGN} clock; CME settlement cycles, cmegroup.com/articles/2023/"
+               f" 09:30 ET ({DESIGN} clock; CME settlement cycles, cmegroup.com/articles/2023/"
                "101-overview-settlement.html); firms bridge the gap (issue 13)"),
     Assumption("cme.cycles.intraday.payout_clock", "assumption: unset, CME pays the intraday"
-               f" cycle's credits at its 14:30 due time ({_DESIGN} gives a pay-out lag for the"
+               f" cycle's credits at its 14:30 due time ({DESIGN} gives a pay-out lag for the"
                " morning settlement only)"),
     *(Assumption(f"ficc.cycles.{c}.payout_clock", "assumption: unset, FICC pays excess at the"
-                 f" cycle's due time ({_DESIGN} gives no FICC pay-out lag)")
+                 f" cycle's due time ({DESIGN} gives no FICC pay-out lag)")
       for c in ("noon", "sod")),
     each("cme.adhoc", "enabled only_stressed clocks threshold deadline_minutes"),
     # FICC
-    Assumption("ficc.confidence", f"FICC GSD VaR at 99% ({_FICC_RISK}; {_DESIGN})"),
-    Assumption("ficc.mpor_days", f"FICC GSD 3-day liquidation horizon ({_FICC_RISK}; {_DESIGN})"),
+    Assumption("ficc.confidence", f"FICC GSD VaR at 99% ({FICC_RISK}; {DESIGN})"),
+    Assumption("ficc.mpor_days", f"FICC GSD 3-day liquidation horizon ({FICC_RISK}; {DESIGN})"),
     each("ficc", "lookback_days multiplier"),
-    Assumption("ficc.cycles.noon", f"FICC intraday run and call about 12:00 ET ({_FICC_RISK};"
-               f" {_DESIGN} clock); the 1-hour deadline an assumption"),
+    Assumption("ficc.cycles.noon", f"FICC intraday run and call about 12:00 ET ({FICC_RISK};"
+               f" {DESIGN} clock); the 1-hour deadline an assumption"),
     Assumption("ficc.cycles.sod", "FICC start-of-day run on the positions of end-of-day"
-               f" processing (from 18:00 ET), due 1 hour after the call ({_FICC_RISK}; {_DESIGN}"
+               f" processing (from 18:00 ET), due 1 hour after the call ({FICC_RISK}; {DESIGN}"
                " clock, deadline default 1 hour); the 08:30 call an assumption"),
     each("ficc.adhoc", "enabled clocks", f"FICC hourly surveillance and ad hoc intraday calls"
-         f" ({_FICC_RISK}; {_DESIGN})"),
+         f" ({FICC_RISK}; {DESIGN})"),
     each("ficc.adhoc", "only_stressed threshold deadline_minutes"),
     *(each(ccp, "floor_bp apc_buffer haircut late_tolerance_minutes"
            " factor_publish_delay_minutes") for ccp in ("cme", "ficc")),
@@ -207,36 +191,41 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     each("cme", "stress_weight stress_window_days", "set to match CME's quoted levels, 2024:"
          " TN $3,000 and UB $6,400 speculative initial margin per contract (CME, cmegroup.com/"
          "articles/2024/micro-treasury-futures-vs-yield-futures.html); SPAN 2 weighs historical"
-         f" and stress risk with an undisclosed x ({_SPAN2}); tests/test_margin_levels.py"),
+         f" and stress risk with an undisclosed x ({SPAN2}); tests/test_margin_levels.py"),
     Assumption("cme.sees_basis", "CME's VaR prices futures, so its scenarios carry each"
                " family's futures-cash basis (model choice; CME SPAN 2 margins on futures"
-               f" prices, {_SPAN2})"),
+               f" prices, {SPAN2})"),
     Assumption("market.dv01_yield", "day: a bond's DV01 depends on its yield (par-bond modified"
                " duration; a 10-year's is about 16% higher at 1% than at 4%); the published"
                " futures DV01s (CME, 2024) taken at the 4% reference; fixed: before issue 12"),
     Assumption("ficc.noon_rule", "max_start_of_day: FICC's intraday run margins noon positions"
                " and calls the excess over the start-of-day requirement, which stays in place"
-               f" ({_FICC_RISK}; {_DESIGN}); previous_close: the setting before issue 12"),
+               f" ({FICC_RISK}; {DESIGN}); previous_close: the setting before issue 12"),
     Assumption("cme.noon_rule", "previous_close: CME's intraday run re-margins current"
                " positions (assumption; CME collects and may release at the intraday cycle)"),
     *(each(ccp, "liquidity_threshold_dv01 liquidity_cost_bp", "assumption: off by default;"
            " CME SPAN 2 has liquidity and concentration components and FICC a Margin Liquidity"
            " Adjustment, whose parameters are not public (a linear stand-in)")
       for ccp in ("cme", "ficc")),
+    Assumption("cme.liquidity.facility_usd", f"{CME_FACILITY}; times population scale"),
+    Assumption("ficc.liquidity.facility_usd", f"{FICC_CCLF}; times population scale"),
+    *(Assumption(f"{c}.liquidity.finite", "model choice: finite committed facility (CFTC"
+                 " 39.33(c), SEC 17Ad-22(e)(7)); false: unlimited, before issue 13")
+      for c in ("cme", "ficc")),
     Assumption("ficc.sees_basis", "assumption: false, FICC margins cash and repo, which carry no"
                " futures-cash basis; whether FICC's model sees futures prices for XM accounts"
                " is not public (the arrangement's data sharing is not published)"),
     # cross-margining policy
     Assumption("xm.enabled", "scenario choice: customer XM on, or off (separate margining)"),
     Assumption("xm.rule", "min_cap: each CCP computes its reduction factor, both apply the"
-               f" smaller, capped (SR-FICC-2025-025, CFTC proposed order 90 FR 58525; {_DESIGN};"
+               f" smaller, capped (SR-FICC-2025-025, CFTC proposed order 90 FR 58525; {DESIGN};"
                " switchable)"),
     Assumption("xm.cap", "80% cap on savings (a CFTC sample portfolio falls from $343.24m to"
                " $68.65m): secondary summaries of the CFTC proposed order 90 FR 58525"
                " (DESIGN.md sections 2 and 7)"),
     Assumption("xm.eligibility", "identical BD-FCM rule: one entity registered as BD and FCM and"
                " a member of both CCPs clears both legs (SR-FICC-2025-025; CME FAQ on the"
-               f" arrangement's expansion; {_DESIGN})"),
+               f" arrangement's expansion; {DESIGN})"),
     Assumption("xm.link_outages", "scenario choice: times the CCPs' XM link is down"),
     Assumption("xm.fallback", "assumption: standalone, the conservative reading when the partner's"
                " figures are missing (the arrangement's contingency rule is not public);"
@@ -246,13 +235,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("xm.random_breaks", "assumption: no random position breaks by default (no"
                " published break rate between the CCPs' position views)"),
     # clearing firms
-    each("firms", "n_bd_fcm n_fcm n_bd", _FIRMS),
+    each("firms", "n_bd_fcm n_fcm n_bd", FIRMS),
     each("firms", "share_bd_fcm_offering_xm n_affiliated_pairs share_single_offering_xm"
          " own_liquidity_usd credit_line_usd house_multiplier house_multiplier_by_type"
-         " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"),
+         " min_transfer_usd collateral_haircut desk_staff handling_minutes house_dv01_usd"
+         " capital_usd"),
     Assumption("firms.speculative_multiplier_at", "fcm: at the clearing level CME collects"
                " maintenance; an FCM must collect at least 110% of maintenance from speculative"
-               f" customers, hedgers and house accounts at maintenance ({_DESIGN}); ccp: the"
+               f" customers, hedgers and house accounts at maintenance ({DESIGN}); ccp: the"
                " setting before issue 12"),
     Assumption("firms.xm_customer_equity", "joint: under customer cross-margining both legs of"
                " a cross-margined customer sit in one customer XM account at the BD-FCM (a CEA"
@@ -261,14 +251,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " customer's equity and requirements across both legs; per_ccp: the setting"
                " before, equity kept per CCP"),
     Assumption("firms.substitution_clock", "before CME's 12:00 ET (11:00 CT) deadline for"
-               f" collateral deposit and withdrawal requests ({_TIMELINES}; {_DESIGN} clock);"
+               f" collateral deposit and withdrawal requests ({TIMELINES}; {DESIGN} clock);"
                " 11:30 itself an assumption"),
     # end-user population
-    Assumption("population.n_end_users", f"{_SIZING}: 2,700 end users at population scale 1"
+    Assumption("population.n_end_users", f"{SIZING}: 2,700 end users at population scale 1"
                " (FICC sponsored members about 2,400 in 2024 to 3,000 in 2026;"
-               f" {_DESIGN}); the default 300 is scale about 0.11"),
+               f" {DESIGN}); the default 300 is scale about 0.11"),
     Assumption("population.scale", "scenario choice: when set, the counts follow public facts"
-               f" ({_SIZING})"),
+               f" ({SIZING})"),
     Assumption("population.types.*.cftc_category", "CFTC/CME account classification: hedge"
                " funds and asset managers speculative, regional banks hedgers (bona fide hedges"
                " of their own books); assumption: the classification is per customer, not"
@@ -280,27 +270,27 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " hold notes unlevered; hedge funds' notes are in repo)"),
     Assumption("population.types.*.template", "DESIGN.md section 4: hedge funds run basis"
                " trades, asset managers duration overlays, regional banks hedged books"),
-    Assumption("population.types.hedge_fund.dv01_median_usd", f"{_SIZING}: with dv01_sigma 0.8"
+    Assumption("population.types.hedge_fund.dv01_median_usd", f"{SIZING}: with dv01_sigma 0.8"
                " and 1,215 hedge funds at scale 1, about $1tn of basis notes, the 2024-25"
-               f" basis-trade size ({_DESIGN}; tests/test_sizing.py)"),
+               f" basis-trade size ({DESIGN}; tests/test_sizing.py)"),
     Assumption("population.model", "scenario choice: legacy (one pair per user, counts from"
                " FICC sponsored members) or public_data (sim.config.public_data)"),
-    Assumption(f"{_PUBLIC}.end_users", f"{_TFF}; regional banks an assumption (no TFF bank"
+    Assumption(f"{PUBLIC}.end_users", f"{TFF}; regional banks an assumption (no TFF bank"
                " category; about two thirds of ~150 US banks over $10bn of assets, FDIC QBP 2024)"),
-    Assumption(f"{_PUBLIC}.end_users.hedge_fund", f"TFF leveraged funds: {_TFF}"),
-    Assumption(f"{_PUBLIC}.end_users.asset_manager", f"TFF asset managers: {_TFF}"),
-    Assumption(f"{_PUBLIC}.gross_type", "Form PF reports hedge funds' gross Treasury exposure"
-               f" ({_FORM_PF})"),
-    Assumption(f"{_PUBLIC}.gross_treasury_usd", "$2.39tn gross Treasury exposure ($1.45tn long,"
-               f" $0.94tn short), Feb 2020 ({_FORM_PF})"),
-    Assumption(f"{_PUBLIC}.size_sigma", "fitted once so that the top 50 of 200 hedge funds hold"
-               f" 83% of gross Treasury exposure; Form PF: 83-85% ({_FORM_PF})"),
-    each(_PUBLIC, "n_bd_fcm n_fcm", f"about 60 FCMs ({_FCM_DATA}); the 30/30 split between"
+    Assumption(f"{PUBLIC}.end_users.hedge_fund", f"TFF leveraged funds: {TFF}"),
+    Assumption(f"{PUBLIC}.end_users.asset_manager", f"TFF asset managers: {TFF}"),
+    Assumption(f"{PUBLIC}.gross_type", "Form PF reports hedge funds' gross Treasury exposure"
+               f" ({FORM_PF})"),
+    Assumption(f"{PUBLIC}.gross_treasury_usd", "$2.39tn gross Treasury exposure ($1.45tn long,"
+               f" $0.94tn short), Feb 2020 ({FORM_PF})"),
+    Assumption(f"{PUBLIC}.size_sigma", "fitted once so that the top 50 of 200 hedge funds hold"
+               f" 83% of gross Treasury exposure; Form PF: 83-85% ({FORM_PF})"),
+    each(PUBLIC, "n_bd_fcm n_fcm", f"about 60 FCMs ({FCM_DATA}); the 30/30 split between"
          " BD-FCMs and FCM-only an assumption"),
-    Assumption(f"{_PUBLIC}.fcm_size_exponent", "Zipf exponent 1.1: largest FCM 25%, top 5"
+    Assumption(f"{PUBLIC}.fcm_size_exponent", "Zipf exponent 1.1: largest FCM 25%, top 5"
                " 55%, top 10 68% of customer segregated funds against 22%, 52%, 74%"
-               f" ({_FCM_DATA})"),
-    each(_PUBLIC, "n_bd bank_affiliated_share bank_offer_weight max_pairs"),
+               f" ({FCM_DATA})"),
+    each(PUBLIC, "n_bd bank_affiliated_share bank_offer_weight max_pairs"),
     each("population.types.*", "share dv01_median_usd dv01_sigma hedge_ratio hedge_ratio_sd"
          " cash_buffer_multiple securities_multiple credit_line_multiple credit_spread_bp"
          " payment_policy deleverage_fraction leverage_appetite p_same_bd_fcm"),
@@ -317,22 +307,22 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("funding.cut_on", "assumption: lenders cut uncommitted lines in stress (Fed FSR"
                " May 2020, funding risk in March 2020)"),
     Assumption("funding.cut_move_bp", f"assumption of the order of the large daily moves in"
-               f" {_DESIGN} (2Y -55.6bp 13 Mar 2023, 10Y about +17bp April 2025)"),
+               f" {DESIGN} (2Y -55.6bp 13 Mar 2023, 10Y about +17bp April 2025)"),
     Assumption("funding.review_clock", f"after the 15:00 ET Treasury futures settlement price"
-               f" ({_DESIGN} clock); 16:00 itself an assumption"),
+               f" ({DESIGN} clock); 16:00 itself an assumption"),
     each("funding", "redemption_base nav_im_multiple redemption_lag_days"),
     Assumption("population.ficc_leg", "scenario choice: outright notes at FICC (legacy) or the"
-               f" cleared repo that finances them ({_DESIGN}: FICC margins repo and net unsettled"
+               f" cleared repo that finances them ({DESIGN}: FICC margins repo and net unsettled"
                " positions, a settled holding in custody has no FICC position)"),
     each("population.repo",
          "haircut_calm haircut_stressed term_business_days rate_spread_bp haircut_relax_days",
          "assumption (haircuts 0 by default: hedge funds' repo 74% at zero or negative haircut in"
          " uncleared"
-         f" bilateral repo, Dec 2022, {_FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo;"
+         f" bilateral repo, Dec 2022, {FORM_PF} and FEDS Note 8 Sep 2023; sim.config.repo;"
          " carry at a roll: SOFR proxied by the 3M par yield, coupon and repo interest act/360)"),
     each("population.types.*", "cash_holding repo_financed_share"),
     each("population.types.hedge_fund", "cash_holding repo_financed_share",
-         f"basis funds finance the long notes in sponsored repo: {_SPONSORED}; the share 1.0"
+         f"basis funds finance the long notes in sponsored repo: {SPONSORED}; the share 1.0"
          " an assumption"),
     # operations
     each("operations", "user_open user_close user_response_mean_minutes customer_due_clock"
@@ -342,14 +332,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("operations.outages", "scenario choice: custodian outages"),
     Assumption("operations.funds_third_party_cutoff", "Fedwire Funds third-party cutoff 18:45"
                " ET: Federal Reserve, Fedwire Funds Service hours (federalreserve.gov/"
-               f"paymentsystems/fedfunds_about.htm; {_DESIGN})"),
+               f"paymentsystems/fedfunds_about.htm; {DESIGN})"),
     # adoption studies
     Assumption("adoption.live_date", "customer XM reported live 30 Apr 2026, after SEC approval"
-               f" on 15 Apr 2026 and a CFTC order ({_DESIGN} timeline)"),
+               f" on 15 Apr 2026 and a CFTC order ({DESIGN} timeline)"),
     Assumption("adoption.cash_mandate_date", "SEC Treasury clearing mandate for cash trades by"
-               f" 31 Dec 2026 ({_MANDATE}; {_DESIGN} timeline)"),
+               f" 31 Dec 2026 ({MANDATE}; {DESIGN} timeline)"),
     Assumption("adoption.repo_mandate_date", "SEC Treasury clearing mandate for repo by"
-               f" 30 Jun 2027 ({_MANDATE}; {_DESIGN} timeline)"),
+               f" 30 Jun 2027 ({MANDATE}; {DESIGN} timeline)"),
     each("adoption", "cleared_share_before cleared_share_after_cash cleared_share_after_repo"
          " evaluation_day_of_month funding_spread_bp default_funding_spread_bp"
          " fixed_cost_median_usd fixed_cost_sigma consolidation_cost_median_usd"

@@ -13,6 +13,7 @@ hourly surveillance and ad hoc calls.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -76,6 +77,43 @@ class AdhocConfig(Frozen):
         return [check_clock(c) for c in v]
 
 
+# Sources of the liquidity resources' sizes (sim.config.assumptions cites them too)
+CME_FACILITY = (
+    "CME's 364-day multi-currency secured credit facility, $7bn (upsizable to $10bn) for"
+    " temporary liquidity in a clearing member default, a liquidity constraint or payment-system"
+    " delays: CME Group 8-K filings, 30 Apr 2020 and 28 Apr 2021 (renewed at $7bn since 2013)"
+)
+FICC_CCLF = (
+    "FICC GSD Capped Contingency Liquidity Facility, sized to the peak cash need of the largest"
+    " affiliated family (GSD Rule 22A; SR-FICC-2017-002, approved by SEC Release 34-82090,"
+    " 82 FR 55427, 21 Nov 2017): about $74bn at approval (Finadium, 'SEC approves DTCC's $74"
+    " billion liquidity facility', Nov 2017); reset every six months, so the current size"
+    " differs (FICC's CPMI-IOSCO Public Quantitative Disclosures 7.1 give it quarterly)"
+)
+
+
+class LiquidityConfig(Frozen):
+    """A CCP's qualifying liquid resources (``agents.ccp_liquidity``). ``finite`` true: the
+    committed facility (CME's secured credit facility, FICC's CCLF) of ``facility_usd`` in the
+    real market (population scale 1: ``sim.population.sizing``) times the run's share of the
+    market (``population.scale``, ``sim.population.public_data.sample_scale``), so a small
+    run gets a proportionate facility; a need beyond it (a VM loss beyond a member account's
+    cash, a defaulted call's cash VM) is recorded as a shortfall and the run goes on.
+    ``finite`` false: unlimited, as before issue 13. Draws are not repaid within the run
+    (an assumption: the sale of the collateral behind them is not modelled). Only the facility
+    counts (FICC's clearing-fund cash, also qualifying, is left out: conservative).
+    Sources: ``CME_FACILITY`` and ``FICC_CCLF`` (``facility_usd`` 0 for a CCP built from
+    scratch)."""
+
+    finite: bool = True
+    facility_usd: float = Field(0.0, ge=0.0)
+
+    def resources_usd(self, scale: float) -> float:
+        """The qualifying liquid resources (dollars) of a run ``scale`` times the real market:
+        ``facility_usd x scale``, or ``math.inf`` when not ``finite``."""
+        return self.facility_usd * scale if self.finite else math.inf
+
+
 class CcpConfig(Frozen):
     """One CCP: margin model (see ``sim.margin.var.VarModel`` for the fields), cycles by name,
     ad hoc calls, the haircut on Treasury collateral, and the operational tolerances:
@@ -99,7 +137,9 @@ class CcpConfig(Frozen):
 
     ``liquidity_cost_bp`` and ``liquidity_threshold_dv01``: a liquidity/concentration add-on,
     CME SPAN 2's liquidity and concentration components or FICC's Margin Liquidity Adjustment
-    (``sim.margin.var.liquidity_addon``); off (cost 0) by default."""
+    (``sim.margin.var.liquidity_addon``); off (cost 0) by default.
+
+    ``liquidity``: the CCP's finite liquidity resources (``LiquidityConfig``)."""
 
     confidence: float = Field(0.99, gt=0.5, lt=1.0)
     mpor_days: int = Field(ge=1, le=20)
@@ -119,6 +159,7 @@ class CcpConfig(Frozen):
     noon_rule: Literal["max_start_of_day", "previous_close"] = "previous_close"
     liquidity_threshold_dv01: float = Field(0.0, ge=0.0)
     liquidity_cost_bp: float = Field(0.0, ge=0.0, le=100.0)
+    liquidity: LiquidityConfig = Field(default_factory=LiquidityConfig)
 
     def var_model(self, maintenance: bool = False) -> VarModel:
         """The pure margin model of these parameters; with ``maintenance`` without the
@@ -165,6 +206,7 @@ def cme_default() -> CcpConfig:
         stress_weight=0.9,
         stress_window_days=120,
         sees_basis=True,
+        liquidity=LiquidityConfig(facility_usd=7e9),  # CME_FACILITY
         cycles={
             "intraday": CycleConfig(
                 mark="intraday", run_clock="13:30", call_clock="13:30", due_clock="14:30"
@@ -200,6 +242,7 @@ def ficc_default() -> CcpConfig:
         floor_bp=1.0,
         sees_basis=False,
         noon_rule="max_start_of_day",
+        liquidity=LiquidityConfig(facility_usd=74e9),  # FICC_CCLF
         cycles={
             "noon": CycleConfig(
                 mark="intraday", run_clock="12:00", call_clock="12:00", due_clock="13:00"

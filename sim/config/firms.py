@@ -29,7 +29,13 @@ class FirmsConfig(Frozen):
     ``xm_customer_equity``: ``joint`` (default): a cross-margined customer's equity and house
     requirement are netted across both legs in its one XM account at the BD-FCM (a CEA section
     4d cross-margin account), so a CME loss is met by the FICC gain; ``per_ccp`` (before): kept
-    per CCP, the loss called in cash while the gain comes back later as excess."""
+    per CCP, the loss called in cash while the gain comes back later as excess.
+
+    ``capital_usd``: an average firm's adjusted net capital (dollars), each firm's in proportion
+    to its size weight (``size_weight / mean size weight``); only reported against its minimum
+    requirement (``sim.metrics.capital``: CFTC Regulation 1.17, SEC Rule 15c3-1). An
+    assumption of the order of CFTC FCM financial data (aggregate adjusted net capital of the
+    FCMs over their number; not checked against one report)."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -49,6 +55,7 @@ class FirmsConfig(Frozen):
     substitution_clock: Clock | None = "11:30"
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
     xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
+    capital_usd: float = Field(3e9, gt=0)
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)

@@ -29,8 +29,9 @@ of hedge funds' gross Treasury exposure (Form PF's top 50 at scale 1). Adoption 
 studies: ``sim.metrics.adoption``. Procyclicality (peak-to-trough, largest 1-, 5- and 30-day IM
 increases of aggregate and fixed-book IM, the margin-to-volatility path):
 ``sim.metrics.procyclicality``. Coverage metrics (realised horizon loss against IM held):
-``sim.metrics.coverage``. Daily rows: ``end_user_im_total_usd`` and ``xm_savings_usd`` per
-date.
+``sim.metrics.coverage``. CCP liquidity (Cover-1, facility use) and firms' capital against
+their regulatory minimum: ``sim.metrics.ccp_liquidity``, ``sim.metrics.capital``. Daily rows:
+``end_user_im_total_usd`` and ``xm_savings_usd`` per date.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ import pandas as pd
 
 from sim.config.funding import funding_active
 from sim.metrics.adoption import adoption_rows
+from sim.metrics.capital import capital_rows, capital_table, firm_bases
+from sim.metrics.ccp_liquidity import cover1_rows, usage_rows
+from sim.metrics.checking import check_metrics
 from sim.metrics.coverage import coverage_metrics
 from sim.metrics.liquidity_gap import gap_rows
 from sim.metrics.market import basis_rows, deleveraged_share_rows
@@ -56,9 +60,8 @@ from sim.metrics.operations import (
     xm_rows,
 )
 from sim.metrics.procyclicality import procyclicality_rows
-from sim.metrics.registry import check_metrics
 from sim.population.network import concentration, end_users, exposure_by_firm, set_margin
-from sim.population.public_data import effective_scale, top_funds, top_share
+from sim.population.public_data import effective_scale, sample_scale, top_funds, top_share
 
 COLUMNS = ["date", "entity", "entity_type", "metric", "value"]
 
@@ -210,6 +213,22 @@ def coverage_rows(daily: pd.DataFrame, run) -> list[dict]:
     return [_one(m, v, e) for m, e, v in coverage_metrics(daily, changes, mpor, cfg.xm.cap)]
 
 
+def liquidity_capital_rows(tables: dict[str, pd.DataFrame], daily: pd.DataFrame, run) -> list:
+    """CCP liquidity (Cover-1 and the use of the facilities, ``sim.metrics.ccp_liquidity``) of
+    a run with calls, and firms' capital against their minimum (``sim.metrics.capital``) of a
+    run that margined."""
+    cfg, rows = run.config, []
+    if len(tables["calls"]):
+        scale = sample_scale(cfg.population)
+        held = {c: getattr(cfg, c).liquidity.resources_usd(scale) for c in ("cme", "ficc")}
+        families = dict(zip(tables["firms"]["firm"], tables["firms"]["family"], strict=True))
+        rows += cover1_rows(tables["calls"], families, held) + usage_rows(tables["events"])
+    if len(daily):
+        bases = firm_bases(daily, tables["relationships"])
+        rows += capital_rows(capital_table(bases, tables["firms"], cfg.firms.capital_usd))
+    return [_one(m, v, e) for m, e, v in rows]
+
+
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
     run, adoption metrics of an adoption study (whichever tables have rows)."""
@@ -222,6 +241,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) ->
         rows += [_one(m, v, e) for m, e, v in operations_rows(tables, run)]
     rows += network_rows(graph, daily) + population_rows(run) + coverage_rows(daily, run)
     rows += market_rows(tables, run) + _procyclicality(run, daily)
+    rows += liquidity_capital_rows(tables, daily, run)
     dated, run_level = adoption_rows(tables)
     rows += [_one(m, v, e) for m, e, v in run_level]
     rows += [

@@ -4,8 +4,9 @@
 ``sim.metrics.operations``, ``sim.metrics.adoption``, and the network concentration of
 ``sim.population.network.concentration``) to a ``Metric``. To add one, add a ``Metric(...)`` line
 to the ``declare(...)`` call below (names built with f-strings are declared once per concrete
-name). ``check_metrics`` raises ``ValueError`` for a table that emits a name not declared here,
-a value outside its range, a NaN where the metric is always defined, or a row of the wrong scope.
+name). ``sim.metrics.checking.check_metrics`` raises ``ValueError`` for a table that emits a name
+not declared here, a value outside its range, a NaN where the metric is always defined, or a
+row of the wrong scope.
 
 Scope says which rows a metric has in the long table: ``per run`` (run-level rows, ``date``
 NaT), ``per day`` (dated rows) or ``per run and per day`` (both). Breakdowns (by end-user type,
@@ -22,8 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
 
 USD = "USD"
 COUNT = "count"
@@ -276,6 +275,23 @@ METRICS: dict[str, Metric] = declare(
            "Customer calls a clearing firm declared defaulted"),
     Metric("ccp_liquidity_advances", COUNT, PER_RUN, 0.0, INF,
            "Variation margin losses a CCP advanced from its liquidity facility"),
+    Metric("ccp_cover1_liquidity_ratio", RATIO, PER_RUN, 0.0, INF, "Cover-1: a CCP's liquid"
+           " resources over its largest member family's calls due in a day, per CCP (NaN:"
+           " unlimited resources or no calls)", may_be_nan=True, basis=STATISTIC),
+    Metric("ccp_cover1_need_usd", USD, PER_RUN, 0.0, INF, "Largest total of one member"
+           " family's calls due to a CCP in a calendar day, per CCP", basis=STATISTIC),
+    Metric("ccp_liquid_resources_usd", USD, PER_RUN, 0.0, INF, "A CCP's committed facility at"
+           " the run's scale, per CCP (NaN: unlimited)", may_be_nan=True),
+    *(Metric(f"ccp_liquidity_{n}", u, PER_RUN, 0.0, INF, f"{t}, per CCP") for n, u, t in (
+        ("drawn_usd", USD, "Liquidity a CCP drew: VM advanced beyond an account's cash and"
+         " defaulted calls' cash VM paid out"),
+        ("shortfall_usd", USD, "Liquidity needs beyond what was left of a CCP's facility"),
+        ("shortfalls", COUNT, "Liquidity needs that exceeded what was left of a CCP's facility"))),
+    *(Metric(f"firm_capital_breach_{n}", COUNT, PER_RUN, 0.0, INF, f"{t} whose minimum capital"
+             " (CFTC 1.17, SEC 15c3-1) exceeded the firm's assumed capital")
+      for n, t in (("days", "Firm-closes"), ("firms", "Firms, at some close,"))),
+    Metric("firm_capital_ratio_max", RATIO, PER_RUN, 0.0, INF, "Largest ratio of a firm's"
+           " minimum capital to its assumed capital over firms and closes", basis=STATISTIC),
     Metric("credit_lines_cut_usd", USD, PER_RUN, 0.0, INF,
            "Undrawn uncommitted credit lenders withdrew from end users in stress (only when"
            " some type has an uncommitted line or redeems)"),
@@ -325,66 +341,3 @@ METRICS: dict[str, Metric] = declare(
             " of an adoption study (0 without users)", basis=STATISTIC)
      for leg in ("futures", "cash") for when in ("start", "end")),
 )  # fmt: skip
-
-
-def describe(name: str) -> Metric:
-    """The declaration of metric ``name``; ``KeyError`` naming the closest declared names."""
-    try:
-        return METRICS[name]
-    except KeyError:
-        stem = name.split("_")[0]
-        near = sorted(m for m in METRICS if m.startswith(stem)) or sorted(METRICS)[:5]
-        raise KeyError(
-            f"metric {name!r} is not declared in sim.metrics.registry.METRICS"
-            f" (similar: {', '.join(near)}); declare it there with its unit, scope and range"
-        ) from None
-
-
-def _examples(rows: pd.DataFrame) -> str:
-    """A few offending rows as ``value (entity_type)`` for a message."""
-    shown = [f"{v!r} ({t})" for v, t in zip(rows["value"], rows["entity_type"], strict=True)]
-    return ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
-
-
-def _problems_of(metric: Metric, rows: pd.DataFrame) -> list[str]:
-    """What is wrong with ``rows`` of one declared metric: values out of range, NaN where it is
-    always defined, run-level or dated rows its scope does not have."""
-    values = pd.to_numeric(rows["value"], errors="coerce").astype("float64")
-    nan, dated = values.isna(), rows["date"].notna()
-    outside = ~nan & ((values < metric.low) | (values > metric.high))
-    head = f"{metric.name} ({metric.unit}, {metric.scope}, valid {metric.range_text})"
-    found = []
-    if outside.any():
-        found.append(f"{head}: out of range: {_examples(rows.loc[outside])}")
-    if nan.any() and not metric.may_be_nan:
-        found.append(f"{head}: NaN in {int(nan.sum())} row(s), but it is never undefined")
-    if metric.scope == PER_RUN and dated.any():
-        found.append(f"{head}: {int(dated.sum())} dated row(s), but it is run-level only")
-    if metric.scope == PER_DAY and not dated.all():
-        found.append(f"{head}: {int((~dated).sum())} run-level row(s), but it is dated only")
-    return found
-
-
-def metric_problems(frame: pd.DataFrame) -> list[str]:
-    """Every problem of a long metrics table (columns ``date``, ``entity``, ``entity_type``,
-    ``metric``, ``value``; more are ignored) against ``METRICS``, one message each."""
-    names = frame["metric"].astype("string")
-    undeclared = sorted(set(names.dropna()) - set(METRICS))
-    found = []
-    if undeclared:
-        found.append(
-            f"undeclared metrics {undeclared}: declare each in sim.metrics.registry.METRICS"
-        )
-    declared = frame.loc[names.isin(list(METRICS)).fillna(False).to_numpy(bool)]
-    for name, rows in declared.groupby("metric", sort=True):
-        found += _problems_of(METRICS[str(name)], rows)
-    return found
-
-
-def check_metrics(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` unchanged if every metric in it is declared, in range and of its scope (see
-    ``metric_problems``); else ``ValueError`` listing every problem."""
-    found = metric_problems(frame)
-    if found:
-        raise ValueError("metrics table fails sim.metrics.registry:\n  " + "\n  ".join(found))
-    return frame
