@@ -44,6 +44,7 @@ TINY = {
         "handling_minutes": 0,
         "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
         "xm_customer_equity": "per_ccp",  # equity per CCP, as before the joint XM account
+        "segregation": "pooled",  # one segregated pool, as before issue 13
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample
@@ -91,6 +92,7 @@ TINY_SEED = 11
 # the same world under issue 11's model (the defaults): only its own population is kept
 TINY_MODEL = {k: v for k, v in TINY.items() if k not in ("funding", "liquidation")}
 TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
+TINY_MODEL["firms"] = {k: v for k, v in TINY["firms"].items() if k != "segregation"}
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

@@ -29,7 +29,22 @@ class FirmsConfig(Frozen):
     ``xm_customer_equity``: ``joint`` (default): a cross-margined customer's equity and house
     requirement are netted across both legs in its one XM account at the BD-FCM (a CEA section
     4d cross-margin account), so a CME loss is met by the FICC gain; ``per_ccp`` (before): kept
-    per CCP, the loss called in cash while the gain comes back later as excess."""
+    per CCP, the loss called in cash while the gain comes back later as excess.
+
+    ``segregation``: ``per_customer`` (CFTC Regulation 1.22, SEC Rule 15c3-3): each
+    customer's money at the firm sits in its own sub-account of a CEA section 4d pool (futures
+    and customer XM accounts) or an SEC 15c3-3 reserve pool (FICC customer accounts outside
+    XM); a customer's share of a CCP call is paid from its own sub-account, the rest advanced
+    by the firm from its residual interest (its own money in segregation) and own cash, never
+    from another customer's (``agents.segregation``); ``pooled`` (default until the CCPs attribute
+    customer accounts per customer, LSOC: with a CCP netting the account, one customer's
+    excess stays at the CCP covering another's call while the firm can pay the first back only
+    from its own sub-account): one segregated account for all customers, a CCP call paid
+    from it first.
+    ``residual_interest_deadline`` (``per_customer`` only): by when the firm must hold residual
+    interest covering its customers' margin deficits (their open calls): ``immediate``
+    (default) as soon as it calls the customer; ``cftc_1_22c`` (CFTC Regulation 1.22(c)):
+    the deficits of each business day by 18:00 ET the next business day."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -49,6 +64,8 @@ class FirmsConfig(Frozen):
     substitution_clock: Clock | None = "11:30"
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
     xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
+    segregation: Literal["per_customer", "pooled"] = "pooled"
+    residual_interest_deadline: Literal["immediate", "cftc_1_22c"] = "immediate"
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)
