@@ -16,7 +16,9 @@ class Payment(NamedTuple):
     """One movement an agent executes: ``cents`` of ``asset`` from ``src`` to ``dst`` over
     ``rail`` for ``purpose`` (and the call ``call_id`` it pays, if any), credited at ``value``
     cents (default ``cents``), instructed at minute ``instructed`` (default: when it settles),
-    between ``parties`` (payer, payee; default: the executing agent and ``dst``)."""
+    between ``parties`` (payer, payee; default: the executing agent and ``dst``), for the
+    obligation of customer ``beneficiary`` (required out of a customer's segregated sub-account:
+    ``sim.settlement.ledger``)."""
 
     src: str
     dst: str
@@ -28,6 +30,7 @@ class Payment(NamedTuple):
     value: int | None = None
     instructed: float | None = None
     parties: tuple[str, str] | None = None
+    beneficiary: str | None = None
 
     def record(self, payment_id: str, settled: float, via: str) -> PaymentRecord:
         """The payment as settled at minute ``settled`` by agent ``via``."""
@@ -80,12 +83,12 @@ class Agent:
         value: int | None = None,
         instructed: float | None = None,
         parties: tuple[str, str] | None = None,
+        beneficiary: str | None = None,
     ) -> None:
         """Move ``cents`` of ``asset`` now on this agent's authority (``Payment`` says what the
         arguments mean)."""
-        self.settle_payment(
-            Payment(src, dst, cents, purpose, call_id, asset, rail, value, instructed, parties)
-        )
+        args = (value, instructed, parties, beneficiary)
+        self.settle_payment(Payment(src, dst, cents, purpose, call_id, asset, rail, *args))
 
     def settle_payment(self, payment: Payment) -> None:
         """Settle ``payment`` now and record it; a rail outside its window is a bug, not a
@@ -93,5 +96,7 @@ class Agent:
         now = self.env.now
         if not settles_in_window(self.run.calendar, self.run.rails, payment.rail, now):
             raise LedgerError(f"{self.agent_id}: {payment.rail} is closed at minute {now}")
-        self.run.ledger.transfer(payment.src, payment.dst, payment.cents, payment.asset)
+        self.run.ledger.transfer(
+            payment.src, payment.dst, payment.cents, payment.asset, payment.beneficiary
+        )
         self.run.recorder.add(payment.record(self.run.next_id("P"), now, self.agent_id))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.base import Agent
-from sim.messages import MarginCall
+from sim.messages import CollateralReleased, MarginCall
 from sim.run import Run
 from sim.settlement.collateral import Shortfall, face_for_value, shortfall, value_cents
 from sim.settlement.ledger import SECURITIES
@@ -178,7 +178,7 @@ class MemberAccounts:
             yield from self.ccp.until_open(FEDWIRE_FUNDS)
             self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS, instructed=settled_at)
         rest = excess - cash
-        held = self.run.ledger.balance(name, SECURITIES)
+        held, face = self.run.ledger.balance(name, SECURITIES), 0
         if rest > 0 and held > 0:
             yield from self.ccp.until_open(FEDWIRE_SECURITIES)
             face = min(face_for_value(rest, self.run.collateral_price(), self.haircut), held)
@@ -186,6 +186,8 @@ class MemberAccounts:
                 name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES,
                 value=rest, instructed=settled_at,
             )  # fmt: skip
+        if not account.startswith("house"):  # the firm attributes it to its customers
+            self.run.send(firm, CollateralReleased(self.ccp_id, firm, account, max(cash, 0), face))
 
     def substitute(self, firm: str, account: str, face_cents: int) -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not

@@ -23,14 +23,22 @@ from agents.base import Agent
 from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity, Key
 from agents.firm_treasury import FirmTreasury
+from agents.segregation import POOLS, pool_of
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
 from sim.market.instruments import CATALOG
-from sim.messages import CycleStatement, Deleveraged, MarginCall, PaymentSettled, PositionChange
+from sim.messages import (
+    CollateralReleased,
+    CycleStatement,
+    Deleveraged,
+    MarginCall,
+    PaymentSettled,
+    PositionChange,
+)
 from sim.records import DeskRecord
 from sim.run import Run
 from sim.settlement.collateral import Shortfall
-from sim.settlement.ledger import SECURITIES, to_cents
+from sim.settlement.ledger import to_cents
 
 LEG_OF_CCP = {"cme": "futures", "ficc": "cash"}
 
@@ -43,6 +51,7 @@ class ClearingFirm(Agent):
         PaymentSettled: "on_payment",
         PositionChange: "on_position",
         Deleveraged: "on_deleveraged",
+        CollateralReleased: "on_released",
     }
 
     def __init__(
@@ -72,16 +81,19 @@ class ClearingFirm(Agent):
         self.defaulted: set[str] = set()  # customers closed out (liquidation.closeout)
 
     @property
-    def ledger_accounts(self) -> tuple[str, str]:
-        """The firm's own cash account and its customers' segregated account."""
-        return self.treasury.cash, self.treasury.seg
+    def ledger_accounts(self) -> tuple[str, ...]:
+        """The firm's own cash account and its customers' segregated account (and, per
+        customer, its residual interest in each pool)."""
+        pools = self.treasury.pools
+        extra = () if pools is None else tuple(pools.residual(p) for p in POOLS)
+        return (self.treasury.cash, self.treasury.seg, *extra)
 
     def open_customers(self, posted: Iterable[tuple[str, str, str, int]]) -> None:
         """Open the run: each (customer, CCP, account, CCP IM in cents) has posted the house
         requirement in cash, and what it posted above the CCP's IM sits in the segregated
         account."""
-        add_on = sum(self.customers.open(*row) for row in posted)
-        self.treasury.open_segregated(add_on)
+        rows = [(*row, self.customers.open(*row)) for row in posted]
+        self.treasury.open_segregated(rows)
 
     def know_positions(self, user: str, positions: dict[str, float]) -> None:
         """The customer's positions (symbol: face USD or contracts) on the legs it clears here."""
@@ -92,17 +104,38 @@ class ClearingFirm(Agent):
         return self.customers.key(call.payer, call.ccp, call.account)
 
     def start(self) -> None:
-        """Offer collateral substitutions daily, if the firms do."""
+        """Offer collateral substitutions daily, if the firms do; per customer, check residual
+        interest daily under ``cftc_1_22c``."""
         clock = self.cfg.substitution_clock
         if clock:
             self.env.process(self.treasury.substitutions(clock, self.customer_accounts))
+        pools = self.treasury.pools
+        if pools is not None:
+            pools.deficits = self.open_deficits
+            if self.cfg.residual_interest_deadline == "cftc_1_22c":
+                self.env.process(pools.daily_check())
+
+    def open_deficits(self, pool: str, by: float) -> dict[str, int]:
+        """Per customer, what its open calls in ``pool`` issued by minute ``by`` still lack
+        (cents): the margin deficits residual interest must cover."""
+        out: dict[str, int] = {}
+        for call in self.issued.values():
+            if call.issued_min > by or not self.run.calls.is_open(call.call_id):
+                continue
+            if pool_of(call.ccp, call.account) == pool:
+                lack = max(call.amount_cents - self.received.get(call.call_id, 0), 0)
+                out[call.payer] = out.get(call.payer, 0) + lack
+        return out
 
     def on_statement(self, st: CycleStatement) -> None:
         if st.call is not None:
             self.env.process(self.treasury.pay_ccp(st.call))
         if st.account.startswith("house"):
             return
-        for user, im, vm in zip(st.customers, st.im_cents, st.vm_cents, strict=True):
+        rows = list(zip(st.customers, st.im_cents, st.vm_cents, strict=True))
+        self.treasury.attribute(st.ccp, st.account, rows, st.call, st.payout_cents)
+        for user, im, vm in rows:
+            self.treasury.know(user, st.ccp, st.account)
             if user in self.defaulted:
                 continue  # closed out: the firm carries its positions and calls it no more
             key = self.customers.key(user, st.ccp, st.account)
@@ -118,6 +151,12 @@ class ClearingFirm(Agent):
             ):
                 self.treasury.return_excess(user, key, position.excess, st.cycle_id)
 
+    def on_released(self, msg: CollateralReleased) -> None:
+        """A CCP released collateral of a customer account: per customer, to the customers it
+        was released for."""
+        if self.treasury.pools is not None:
+            self.treasury.pools.released(msg.ccp, msg.account, msg.cash_cents, msg.face_cents)
+
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
         """The desk takes the call; it goes to the customer, and defaults if unpaid by its
         final deadline."""
@@ -125,6 +164,7 @@ class ClearingFirm(Agent):
         call = self.customer_call(user, st, position)
         paid = self.run.calls.issue(call)
         self.issued[call.call_id] = call
+        self.treasury.rebalance(call.call_id)
         self.run.send(user, call)
         yield paid | self.env.timeout(call.final_min - self.env.now)
         if not paid.triggered:
@@ -170,11 +210,11 @@ class ClearingFirm(Agent):
         defaulted: then it is a deposit)."""
         call = self.issued[msg.call_id]
         self.customers.credit(self.call_key(call), msg.asset, msg.amount_cents)
-        if msg.asset != SECURITIES:
-            self.treasury.reimburse(msg.amount_cents, msg.call_id)
+        self.treasury.receive(self.call_key(call), msg.asset, msg.amount_cents, msg.call_id)
         self.received[msg.call_id] = self.received.get(msg.call_id, 0) + msg.value_cents
         if self.received[msg.call_id] >= call.amount_cents:
             self.close_paid(call, msg.settled_min)
+        self.treasury.rebalance(msg.call_id)
 
     def close_paid(self, call: MarginCall, settled_min: float) -> None:
         """``call`` is covered: it settles (or, already defaulted, the money is a deposit)."""
@@ -200,6 +240,7 @@ class ClearingFirm(Agent):
         self.run.log("call_recomputed", self.agent_id, msg.call_id, amount_cents=cut)
         if self.received.setdefault(msg.call_id, 0) >= amended.amount_cents:
             self.close_paid(amended, self.env.now)
+        self.treasury.rebalance(msg.call_id)
 
     def default_customer(self, call: MarginCall) -> None:
         """The customer missed its final deadline: the call defaults and the firm liquidates
@@ -213,6 +254,7 @@ class ClearingFirm(Agent):
             legs = self.close_out_customer(call, legs)
         for leg in legs:
             self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
+        self.treasury.rebalance(call.call_id)
 
     def close_out_customer(self, call: MarginCall, legs: tuple[str, ...]) -> tuple[str, ...]:
         """Close out every leg the firm clears for the defaulted customer (at least ``legs``):

@@ -59,14 +59,16 @@ def settle_loss(firm, user: str, loss: int, ref: str) -> None:
     run.log("closeout", firm.agent_id, user, amount_cents=loss)
     if loss <= 0:
         if loss < 0:
-            firm.transfer(EXTERNAL, treasury.seg, -loss, "closeout_gain", ref)
-            customers.credit(customers.keys_of(user)[0], CASH, -loss)
+            key = customers.keys_of(user)[0]
+            firm.transfer(EXTERNAL, treasury.customer_account(key), -loss, "closeout_gain", ref)
+            customers.credit(key, CASH, -loss)
         return
     for key in customers.keys_of(user):
-        taken = min(loss, max(customers.cash[key], 0), run.ledger.balance(treasury.seg))
+        src = treasury.customer_account(key)
+        taken = min(loss, max(customers.cash[key], 0), run.ledger.balance(src))
         if taken > 0:
             customers.withdraw(key, taken)
-            firm.transfer(treasury.seg, EXTERNAL, taken, "closeout_loss", ref)
+            firm.transfer(src, EXTERNAL, taken, "closeout_loss", ref, beneficiary=user)
             loss -= taken
     own = min(loss, max(int(run.ledger.available(treasury.cash)), 0))
     if own > 0:

@@ -1,7 +1,11 @@
 """A clearing firm's treasury: the firm's own cash account and its customers' segregated account,
 and every payment between them, the CCPs and the customers: paying CCP calls (pre-funding from
-own cash what the segregated account lacks), reimbursing itself from customers' payments,
-returning customers' excess, and offering the CCPs collateral substitutions."""
+own cash what the customers' money lacks), reimbursing itself from customers' payments,
+returning customers' excess, and offering the CCPs collateral substitutions.
+
+Under ``firms.segregation: pooled`` (before issue 13) the segregated account holds all
+customers' money and a CCP call is paid from it first; under ``per_customer`` (default) it only
+receives payments, attributed at once to customers' sub-accounts (``agents.segregation``)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Iterable
 
 from agents.base import Agent
 from agents.customer_equity import CustomerEquity, Key
+from agents.segregation import Segregation, pool_of
 from sim.config import FirmsConfig
 from sim.messages import MarginCall, PaymentSettled, SubstitutionRequest
 from sim.run import Run
@@ -51,10 +56,51 @@ class FirmTreasury:
         self.prefund_outstanding = 0
         own, line = own_liquidity(run, self.firm_id, cfg)
         run.ledger.open(self.cash, to_cents(own), to_cents(line))
+        self.pools = None if cfg.segregation == "pooled" else Segregation(
+            run, firm, self.cash, self.seg, haircuts
+        )  # fmt: skip
+        self.key_pool: dict[Key, str] = {}  # equity key: its segregation pool
+        self.accounts_of: dict[str, set[tuple[str, str]]] = {}  # customer: (CCP, account)
+        self.parts: dict[str, dict[str, int]] = {}  # CCP call: its customers' parts
 
-    def open_segregated(self, cash_cents: int) -> None:
-        """Open the segregated account with the customers' ``cash_cents``."""
-        self.run.ledger.open(self.seg, cash_cents, 0, 0)
+    def open_segregated(self, rows: list[tuple[str, str, str, int, int]]) -> None:
+        """Open the segregated account with the customers' add-ons (rows of customer, CCP,
+        account, CCP IM, add-on; cents): all in it when pooled, else each in its sub-account."""
+        for user, ccp, account, _, _ in rows:
+            self.know(user, ccp, account)
+        pooled = self.pools is None
+        self.run.ledger.open(self.seg, sum(r[4] for r in rows) if pooled else 0, 0, 0)
+        if not pooled:
+            self.pools.open_customers(rows)
+
+    def know(self, user: str, ccp: str, account: str) -> str:
+        """Remember ``user``'s ``account`` at ``ccp``; returns its pool."""
+        pool = pool_of(ccp, account)
+        self.key_pool[self.customers.key(user, ccp, account)] = pool
+        self.accounts_of.setdefault(user, set()).add((ccp, account))
+        return pool
+
+    def customer_account(self, key: Key) -> str:
+        """The ledger account holding the customer's cash of ``key``."""
+        if self.pools is None:
+            return self.seg
+        return self.pools.sub(self.key_pool.get(key, "4d"), key[0])
+
+    def attribute(self, ccp: str, account: str, rows: list, call: MarginCall | None, payout: int):
+        """Per customer: split a statement's CCP call or release over the account's customers
+        ``rows`` (user, IM, VM cents); a release is expected in the segregated account."""
+        if self.pools is None:
+            return
+        amount = call.amount_cents if call is not None else payout
+        parts = self.pools.attribute(ccp, rows, amount, call is not None)
+        if call is not None:
+            self.parts[call.call_id] = parts
+        elif payout > 0:
+            self.pools.expect(ccp, account, parts)
+
+    def rebalance(self, ref: str = "") -> None:
+        if self.pools is not None:
+            self.pools.rebalance(ref)
 
     def pay_ccp(self, call: MarginCall):
         """Pay ``call`` shortly before its deadline (once Fedwire Funds is open) and confirm it
@@ -71,6 +117,9 @@ class FirmTreasury:
         rest from own cash; house accounts from own cash. False when own cash falls short."""
         house = call.account.startswith("house")
         dst = f"ccp:{call.ccp}:{self.firm_id}:{call.account}"
+        if not house and self.pools is not None:
+            parts = self.parts.pop(call.call_id)
+            return self.pools.deliver(call, pool_of(call.ccp, call.account), parts, dst)
         securities_value = 0 if house else self.post_securities(call, dst)
         cash = call.amount_cents - securities_value
         from_seg = 0 if house else min(cash, max(self.run.ledger.balance(self.seg), 0))
@@ -134,6 +183,15 @@ class FirmTreasury:
         )
         return value
 
+    def receive(self, key: Key, asset: str, cents: int, ref: str) -> None:
+        """A customer's payment arrived in the segregated account: per customer into its
+        sub-account (taking back what the firm advanced for it), pooled taking back any
+        pre-funding from cash."""
+        if self.pools is not None:
+            self.pools.receive(key[0], self.key_pool.get(key, "4d"), asset, cents, ref)
+        elif asset != SECURITIES:
+            self.reimburse(cents, ref)
+
     def reimburse(self, cents: int, ref: str) -> None:
         """A customer's cash arrived: take back pre-funding from it, as far as any is owed."""
         back = min(self.prefund_outstanding, cents, self.run.ledger.balance(self.seg))
@@ -155,12 +213,15 @@ class FirmTreasury:
         self.pay_excess(user, key, excess, ref)
 
     def pay_excess(self, user: str, key: Key, excess: int, ref: str) -> None:
+        src = self.customer_account(key)
         free = self.customers.still_free(key, excess)
-        amount = min(free, self.customers.cash[key], self.run.ledger.balance(self.seg))
+        amount = min(free, self.customers.cash[key], self.run.ledger.balance(src))
         if amount > 0:
             self.customers.withdraw(key, amount)
             dst = f"eu:{user}:cash"
-            self.firm.transfer(self.seg, dst, amount, "excess_return", ref, rail=FEDWIRE_FUNDS)
+            self.firm.transfer(
+                src, dst, amount, "excess_return", ref, rail=FEDWIRE_FUNDS, beneficiary=user
+            )
 
     def substitutions(self, clock: str, accounts: Iterable[tuple[str, str]]):
         """Every business day at ``clock``: offer each of the CCP customer ``accounts`` (CCP,
@@ -168,7 +229,32 @@ class FirmTreasury:
         cal = self.run.calendar
         for day in range(cal.n_days):
             yield self.env.timeout(max(cal.at(day, clock) - self.env.now, 0.0))
+            if self.pools is not None:
+                self.substitute_per_customer(set(accounts))
+                continue
             for ccp, account in accounts:
                 face = self.run.ledger.balance(self.seg, SECURITIES)
                 if face > 0:
                     self.run.send(ccp, SubstitutionRequest(self.firm_id, account, face))
+
+    def substitute_per_customer(self, accounts: set[tuple[str, str]]) -> None:
+        """Offer each customer's Treasuries to the CCP accounts it has at the firm: they pass
+        through the segregated account, and the cash the CCP gives back (and any face it does
+        not take) returns to the customer's sub-account."""
+        ledger, pools = self.run.ledger, self.pools
+        for user, held in sorted(self.accounts_of.items()):
+            for ccp, account in sorted(held & accounts):
+                sub = pools.sub(pool_of(ccp, account), user)
+                face = ledger.balance(sub, SECURITIES)
+                if face <= 0:
+                    continue
+                before = ledger.balance(self.seg), ledger.balance(self.seg, SECURITIES)
+                self.firm.transfer(
+                    sub, self.seg, face, "substitution", asset=SECURITIES, beneficiary=user
+                )
+                self.run.send(ccp, SubstitutionRequest(self.firm_id, account, face))
+                back = ledger.balance(self.seg) - before[0]
+                left = ledger.balance(self.seg, SECURITIES) - before[1]
+                for asset, cents in ((CASH, back), (SECURITIES, left)):
+                    if cents > 0:
+                        self.firm.transfer(self.seg, sub, cents, "substitution", asset=asset)

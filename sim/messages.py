@@ -113,6 +113,18 @@ class XmFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class CollateralReleased:
+    """A CCP released ``cash_cents`` of cash and ``face_cents`` of Treasuries (face) from
+    ``firm``'s customer ``account`` into the firm's segregated account (a cycle's payout)."""
+
+    ccp: str
+    firm: str
+    account: str
+    cash_cents: int
+    face_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class SubstitutionRequest:
     """A firm asks a CCP to take up to ``face_cents`` of Treasuries from its segregated account
     into member account ``account`` and return the same value of cash (collateral

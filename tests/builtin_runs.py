@@ -27,7 +27,7 @@ from sim.config import deep_merge
 REDUCED_OUTAGE_DAY = dt.date(2026, 5, 4)
 # the model settings before issue 11 (funding, liquidation, impact, population, FICC leg), and
 # margin models on the key rates only with CME's 110% at the CCP (before issue 12); customer
-# equity per CCP (before the joint XM account)
+# equity per CCP (before the joint XM account); one segregated pool per firm (before issue 13)
 LEGACY = {
     "cme": {
         "sees_basis": False,
@@ -46,7 +46,11 @@ LEGACY = {
     "funding": {"buffer_basis": "standalone"},
     "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
-    "firms": {"speculative_multiplier_at": "ccp", "xm_customer_equity": "per_ccp"},
+    "firms": {
+        "speculative_multiplier_at": "ccp",
+        "xm_customer_equity": "per_ccp",
+        "segregation": "pooled",
+    },
 }
 # per study, the spec settings of before issue 12 item 7 (march2020 then started on 3 Feb 2020)
 LEGACY_SPEC = {

@@ -24,7 +24,8 @@ from sim.records import CallRecord, DeskRecord, PaymentRecord
 from sim.settlement.ledger import CASH
 from sim.settlement.rails import FEDWIRE_FUNDS
 
-OVERRIDES = {"firms": {"house_multiplier": 1.5, "min_transfer_usd": 1000}}
+# one segregated pool, as before issue 13 (tests/test_segregation.py: per customer)
+OVERRIDES = {"firms": {"house_multiplier": 1.5, "min_transfer_usd": 1000, "segregation": "pooled"}}
 POSTED_CENTS, EQUITY_CENTS, SEG_CENTS = 1_000_000, 1_500_000, 500_000
 
 

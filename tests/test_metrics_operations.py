@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from tables import NAN, call, payment, rows_by_key, table
 
@@ -20,6 +21,7 @@ from sim.metrics.operations import (
     hop_windows,
     latency_rows,
     liquidity_rows,
+    prefunding_rows,
     throughput,
 )
 from sim.records import (
@@ -364,3 +366,26 @@ def test_liquidity_rows_of_empty_tables_are_zero():
         table(BalanceDayRecord), table(PaymentRecord), table(EventRecord), SPREADS
     )
     assert rows_by_key(rows) == _liquidity(0.0, 0.0, 0.0, (0, 0.0, 0, 0, 0))
+
+
+def test_prefunding_per_firm_and_its_peak_by_hand():
+    """Firm f1 advances 100 then 50 dollars and is paid back 120 between them (outstanding
+    100, -20 -> -20 + 50 = 30: peak 100), firm f2 advances 40 at the end (peak all firms:
+    max(100, -20, 30, 70) = 100; f2's own peak 40); per-firm prefunding from the call table."""
+    calls = pd.DataFrame(
+        {"level": ["ccp", "ccp", "customer"], "payer": ["f1", "f2", "u1"],
+         "prefunded_usd": [150.0, 40.0, 0.0]}
+    )  # fmt: skip
+    payments = pd.DataFrame(
+        {"purpose": ["prefund", "reimburse", "prefund", "prefund", "vm"],
+         "payer": ["f1", "f1", "f1", "f2", "f1"], "amount_usd": [100.0, 120.0, 50.0, 40.0, 9.0],
+         "settled_min": [1.0, 2.0, 3.0, 4.0, 0.0]}
+    )  # fmt: skip
+    rows = {(m, e): v for m, e, v in prefunding_rows(calls, payments)}
+    assert rows == {
+        ("prefunding_usd", "f1"): 150.0,
+        ("prefunding_usd", "f2"): 40.0,
+        ("prefunding_peak_usd", "all"): 100.0,
+        ("prefunding_peak_usd", "f1"): 100.0,
+        ("prefunding_peak_usd", "f2"): 40.0,
+    }

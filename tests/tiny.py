@@ -53,6 +53,7 @@ TINY = {
         "handling_minutes": 0,
         "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
         "xm_customer_equity": "per_ccp",  # equity per CCP, as before the joint XM account
+        "segregation": "pooled",  # one segregated pool, as before issue 13
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample
@@ -108,6 +109,7 @@ TINY_MODEL.update(
         for c in ("cme", "ficc")
     }
 )
+TINY_MODEL["firms"] = {k: v for k, v in TINY["firms"].items() if k != "segregation"}
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

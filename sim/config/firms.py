@@ -35,7 +35,22 @@ class FirmsConfig(Frozen):
     to its size weight (``size_weight / mean size weight``); only reported against its minimum
     requirement (``sim.metrics.capital``: CFTC Regulation 1.17, SEC Rule 15c3-1). An
     assumption of the order of CFTC FCM financial data (aggregate adjusted net capital of the
-    FCMs over their number; not checked against one report)."""
+    FCMs over their number; not checked against one report).
+
+    ``segregation``: ``per_customer`` (CFTC Regulation 1.22, SEC Rule 15c3-3): each
+    customer's money at the firm sits in its own sub-account of a CEA section 4d pool (futures
+    and customer XM accounts) or an SEC 15c3-3 reserve pool (FICC customer accounts outside
+    XM); a customer's share of a CCP call is paid from its own sub-account, the rest advanced
+    by the firm from its residual interest (its own money in segregation) and own cash, never
+    from another customer's (``agents.segregation``); ``pooled`` (default until the CCPs attribute
+    customer accounts per customer, LSOC: with a CCP netting the account, one customer's
+    excess stays at the CCP covering another's call while the firm can pay the first back only
+    from its own sub-account): one segregated account for all customers, a CCP call paid
+    from it first.
+    ``residual_interest_deadline`` (``per_customer`` only): by when the firm must hold residual
+    interest covering its customers' margin deficits (their open calls): ``immediate``
+    (default) as soon as it calls the customer; ``cftc_1_22c`` (CFTC Regulation 1.22(c)):
+    the deficits of each business day by 18:00 ET the next business day."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -56,6 +71,8 @@ class FirmsConfig(Frozen):
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
     xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
     capital_usd: float = Field(3e9, gt=0)
+    segregation: Literal["per_customer", "pooled"] = "pooled"
+    residual_interest_deadline: Literal["immediate", "cftc_1_22c"] = "immediate"
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)

@@ -55,6 +55,7 @@ from sim.metrics.operations import (
     hop_windows,
     latency_rows,
     liquidity_rows,
+    prefunding_rows,
     repo_rows,
     throughput,
     xm_rows,
@@ -166,6 +167,7 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
     calls, payments = tables["calls"], tables["payments"]
     return (
         call_outcomes(calls)
+        + prefunding_rows(calls, payments)
         + latency_rows(calls, run.calendar, hop_windows(config))
         + throughput(calls, payments)
         + desk_rows(tables["desk"])

@@ -39,6 +39,28 @@ def call_outcomes(calls: pd.DataFrame) -> list[Row]:
     return rows
 
 
+def prefunding_rows(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+    """Per clearing firm (entity type: the firm's id): the money it advanced to the CCPs for its
+    customers (``prefunding_usd``), and the peak of its advances outstanding, advanced
+    (``prefund`` payments) less taken back (``reimburse``), over the run
+    (``prefunding_peak_usd``; entity type ``all``: the peak of all firms' outstanding sum)."""
+    ccp = calls[calls["level"] == "ccp"]
+    rows: list[Row] = [
+        ("prefunding_usd", firm, float(v))
+        for firm, v in ccp.groupby("payer")["prefunded_usd"].sum().sort_index().items()
+    ]
+    flows = payments[payments["purpose"].isin(("prefund", "reimburse"))]
+    signed = flows["amount_usd"].where(flows["purpose"] == "prefund", -flows["amount_usd"])
+    flows = flows.assign(signed=signed).sort_values("settled_min", kind="stable")
+    peak = lambda s: max(float(s.cumsum().max()), 0.0) if len(s) else 0.0  # noqa: E731
+    rows.append(("prefunding_peak_usd", "all", peak(flows["signed"])))
+    for firm in sorted(ccp["payer"].unique()):
+        rows.append(
+            ("prefunding_peak_usd", firm, peak(flows.loc[flows["payer"] == firm, "signed"]))
+        )
+    return rows
+
+
 Interval = tuple[pd.Series, pd.Series]  # (start minute, end minute) per call
 
 

@@ -216,7 +216,13 @@ METRICS: dict[str, Metric] = declare(
            "Calls paid late or defaulted, per level"),
     Metric("adhoc_calls", COUNT, PER_RUN, 0.0, INF, "Ad hoc (surveillance) calls of the CCPs"),
     Metric("prefunding_usd", USD, PER_RUN, 0.0, INF,
-           "Money clearing firms advanced to the CCPs for customers not yet paid"),
+           "Money clearing firms advanced to the CCPs for customers not yet paid (all), per"
+           " firm (entity type: the firm's id); per customer segregation: the firm's own money"
+           " for customers' deficits"),
+    Metric("prefunding_peak_usd", USD, PER_RUN, 0.0, INF,
+           "Peak of clearing firms' advances outstanding (advanced less taken back from"
+           " customers) over the run, all firms together (all) and per firm (its id)",
+           basis=STATISTIC),
     (Metric(f"latency_p{q}_min", MINUTES, PER_RUN, 0.0, INF,
             f"{label} of a call's minutes per {HOPS} (0 without calls)", basis=STATISTIC)
      for q, label in (("50", "Median"), ("95", "95th percentile"))),

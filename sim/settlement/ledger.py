@@ -6,6 +6,11 @@ ledger only when an account is opened with a balance (an endowment) and never af
 movement is a ``transfer`` from one account to another, so the sum of all balances of each asset is
 constant to the cent. A cash account may go negative only down to its credit limit (the ``external``
 market counterparty has an unlimited one); securities never go negative.
+
+Customer protection (CFTC Regulation 1.22, SEC Rule 15c3-3): an account opened with an ``owner``
+is one customer's segregated sub-account. Money leaves it only for that customer's own
+obligations: every transfer out of it names its ``beneficiary``, and a transfer whose
+beneficiary is not the owner (another customer's deficit, or none named) raises ``LedgerError``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class Ledger:
         self._balance: dict[str, dict[str, int]] = {a: {} for a in ASSETS}
         self._limit: dict[str, float] = {}
         self._endowed = dict.fromkeys(ASSETS, 0)
+        self._owner: dict[str, str] = {}  # customer sub-account: the customer it belongs to
 
     def open(
         self,
@@ -32,8 +38,10 @@ class Ledger:
         balance_cents: int = 0,
         credit_limit_cents: float = 0,
         securities_cents: int = 0,
+        owner: str | None = None,
     ) -> None:
-        """Open ``name`` with opening cash and securities; the credit limit may be ``math.inf``."""
+        """Open ``name`` with opening cash and securities; the credit limit may be ``math.inf``;
+        ``owner``: the customer whose segregated sub-account it is (see the module docstring)."""
         if name in self._limit:
             raise LedgerError(f"account {name!r} already open")
         for value in (balance_cents, securities_cents):
@@ -44,8 +52,17 @@ class Ledger:
         self._balance[CASH][name] = balance_cents
         self._balance[SECURITIES][name] = securities_cents
         self._limit[name] = credit_limit_cents
+        if owner is not None:
+            self._owner[name] = owner
         self._endowed[CASH] += balance_cents
         self._endowed[SECURITIES] += securities_cents
+
+    def owner(self, name: str) -> str | None:
+        """The customer owning sub-account ``name`` (None: not a customer sub-account)."""
+        return self._owner.get(name)
+
+    def is_open(self, name: str) -> bool:
+        return name in self._limit
 
     def balance(self, name: str, asset: str = CASH) -> int:
         return self._balance[asset][name]
@@ -75,8 +92,18 @@ class Ledger:
     def can_pay(self, name: str, amount_cents: int) -> bool:
         return self.available(name) >= amount_cents
 
-    def transfer(self, src: str, dst: str, amount_cents: int, asset: str = CASH) -> None:
-        """Move ``amount_cents`` (a positive int) of ``asset`` from ``src`` to ``dst``."""
+    def transfer(
+        self,
+        src: str,
+        dst: str,
+        amount_cents: int,
+        asset: str = CASH,
+        beneficiary: str | None = None,
+    ) -> None:
+        """Move ``amount_cents`` (a positive int) of ``asset`` from ``src`` to ``dst``, for the
+        obligation of customer ``beneficiary`` (required, and equal to the owner, when ``src`` is
+        a customer's segregated sub-account)."""
+        self.check_segregation(src, beneficiary)
         if type(amount_cents) is not int or amount_cents <= 0:
             raise LedgerError(f"transfer amount must be positive int cents, got {amount_cents!r}")
         book = self._balance[asset]
@@ -92,6 +119,16 @@ class Ledger:
             )
         book[src] -= amount_cents
         book[dst] += amount_cents
+
+    def check_segregation(self, src: str, beneficiary: str | None) -> None:
+        """Raise ``LedgerError`` if money out of ``src``, a customer's sub-account, would fund
+        an obligation other than its owner's."""
+        owner = self._owner.get(src)
+        if owner is not None and beneficiary != owner:
+            raise LedgerError(
+                f"segregation breach: {src!r} (customer {owner}) would fund the obligation of"
+                f" {beneficiary or 'no named customer'}"
+            )
 
     def total(self, asset: str = CASH) -> int:
         """Sum of all balances of ``asset``; equals ``endowed(asset)`` at all times."""

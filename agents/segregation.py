@@ -1,0 +1,224 @@
+"""A clearing firm's customer segregation under ``firms.segregation: per_customer``.
+
+Each customer's money at the firm sits in its own ledger sub-account ``firm:<firm>:<pool>:<user>``
+(owned by the customer: ``sim.settlement.ledger`` refuses any transfer out of it that is not for
+that customer's own obligation) in one of two pools: ``4d``, the CEA section 4d pool of futures
+customers and customer XM accounts, or ``15c3``, the SEC Rule 15c3-3 reserve pool of FICC customer
+accounts outside XM (``pool_of``). The firm's residual interest, its own money placed in each
+pool, is ``firm:<firm>:<pool>:residual``. The firm's segregated account ``firm:<firm>:seg`` is
+where customers' and CCPs' payments arrive; the firm attributes them at once to sub-accounts
+(a customer's payment to its payer; a CCP release to the customers it was released for, as
+estimated at the CCP's statement: ``attribute``).
+
+A CCP call on a customer account is split over the account's customers (``attribute``); each
+part is paid from that customer's sub-account (its Treasuries for the IM part while Fedwire
+Securities is open, then its cash) and the rest is advanced by the firm from residual interest,
+topped up from own cash: the advance is pre-funding (``prefund``), owed by that customer and
+taken back from its sub-account when it pays. Residual interest covers the customers' margin
+deficits (their open calls, less what the firm has already advanced for them) from the moment
+the firm calls them (``immediate``) or, under CFTC Regulation 1.22(c) (``cftc_1_22c``), the
+deficits open at one business day's 18:00 ET check by 18:00 ET the next business day; above
+that the firm withdraws it to own cash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from agents.base import Agent
+from sim.messages import MarginCall
+from sim.run import Run
+from sim.settlement.collateral import face_for_value, value_cents
+from sim.settlement.ledger import CASH, SECURITIES
+from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
+
+FOURD, RESERVE = "4d", "15c3"
+POOLS = (FOURD, RESERVE)
+CHECK_CLOCK = "18:00"  # CFTC Regulation 1.22(c): residual interest in place by 6:00 p.m. ET
+
+Deficits = Callable[[str, float], dict[str, int]]  # (pool, issued by minute): open calls per user
+
+
+def pool_of(ccp: str, account: str) -> str:
+    """The pool of a customer's ``account`` at ``ccp``: FICC customer positions outside XM in
+    the 15c3-3 reserve pool, futures and customer XM accounts in the 4d pool."""
+    return RESERVE if ccp == "ficc" and account == "customer" else FOURD
+
+
+def split(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """``total`` cents over the keys of ``weights`` in proportion (largest remainder, so the
+    parts sum to ``total`` exactly); all to the first key if every weight is zero."""
+    keys = sorted(weights)
+    mass = sum(max(weights[k], 0.0) for k in keys)
+    if mass <= 0:
+        return {keys[0]: total}
+    exact = {k: total * max(weights[k], 0.0) / mass for k in keys}
+    parts = {k: math.floor(v) for k, v in exact.items()}
+    order = sorted(keys, key=lambda k: parts[k] - exact[k])  # largest remainder first
+    for k in order[: total - sum(parts.values())]:
+        parts[k] += 1
+    return {k: v for k, v in parts.items() if v}
+
+
+class Segregation:
+    """Sub-accounts, residual interest and advances of firm ``firm`` (money moves on its
+    authority); ``cash``: its own cash account; ``transit``: its segregated account;
+    ``deficits``: its customers' open calls per pool; CCP ``haircuts`` value Treasuries."""
+
+    def __init__(
+        self, run: Run, firm: Agent, cash: str, transit: str, haircuts: dict[str, float]
+    ) -> None:
+        self.run, self.env, self.firm, self.ledger = run, run.env, firm, run.ledger
+        self.cash, self.transit, self.haircuts = cash, transit, haircuts
+        self.deficits: Deficits = lambda pool, by: {}
+        self.owed: dict[tuple[str, str], int] = defaultdict(int)  # (pool, user): advanced
+        self.releases: dict[tuple[str, str], deque] = defaultdict(deque)  # (CCP, account)
+        self.last_im: dict[tuple[str, str], int] = {}  # (user, CCP): IM at the last statement
+        deadline = run.config.firms.residual_interest_deadline
+        self.cutoff = math.inf if deadline == "immediate" else -math.inf
+        for pool in POOLS:
+            self.ledger.open(self.residual(pool))
+
+    def residual(self, pool: str) -> str:
+        return f"firm:{self.firm.agent_id}:{pool}:residual"
+
+    def sub(self, pool: str, user: str) -> str:
+        """The customer's sub-account in ``pool`` (opened empty on first use)."""
+        name = f"firm:{self.firm.agent_id}:{pool}:{user}"
+        if not self.ledger.is_open(name):
+            self.ledger.open(name, owner=user)
+        return name
+
+    def open_customers(self, rows: list[tuple[str, str, str, int, int]]) -> None:
+        """Open the run: per (customer, CCP, account, CCP IM, add-on) the customer's CCP IM sits
+        at the CCP and its add-on (cents) in its sub-account."""
+        add_on: dict[tuple[str, str], int] = defaultdict(int)
+        for user, ccp, account, im, extra in rows:
+            add_on[(pool_of(ccp, account), user)] += extra
+            self.last_im[(user, ccp)] = im
+        for (pool, user), cents in sorted(add_on.items()):
+            self.ledger.open(f"firm:{self.firm.agent_id}:{pool}:{user}", cents, owner=user)
+
+    def attribute(self, ccp: str, rows: list[tuple[str, int, int]], amount: int, call: bool):
+        """Split a CCP call (``call``) or release of ``amount`` cents on a customer account over
+        its customers ``rows`` (user, IM, VM in cents): in proportion to each customer's own
+        shortfall (a call) or excess (a release) at the CCP since the last statement, the change
+        in its IM less its VM (by IM if none has one). Returns {user: cents}."""
+        need = {u: im - self.last_im.get((u, ccp), 0) - vm for u, im, vm in rows}
+        for user, im, _ in rows:
+            self.last_im[(user, ccp)] = im
+        weights = {u: (n if call else -n) for u, n in need.items()}
+        if not any(w > 0 for w in weights.values()):
+            weights = {u: float(im) for u, im, _ in rows}
+        return split(amount, weights)
+
+    def expect(self, ccp: str, account: str, parts: dict[str, int]) -> None:
+        """A release of ``parts`` (user: cents) from ``account`` at ``ccp`` is due."""
+        self.releases[(ccp, account)].append(parts)
+
+    def released(self, ccp: str, account: str, cash: int, face: int) -> None:
+        """The oldest release due from ``account`` at ``ccp`` arrived in the segregated
+        account (``cash`` cents and ``face`` cents of Treasuries): its cash to each customer in
+        proportion to its part, its Treasuries in proportion to what cash left of each part."""
+        queue = self.releases[(ccp, account)]
+        parts = queue.popleft() if queue else {}
+        if not parts:
+            return
+        pool = pool_of(ccp, account)
+        cash_parts = split(cash, {u: float(c) for u, c in parts.items()})
+        rest = {u: float(c - cash_parts.get(u, 0)) for u, c in parts.items()}
+        face_parts = split(face, rest if any(v > 0 for v in rest.values()) else parts)
+        for asset, shares in ((CASH, cash_parts), (SECURITIES, face_parts)):
+            for user, cents in sorted(shares.items()):
+                if cents > 0:
+                    self.firm.transfer(self.transit, self.sub(pool, user), cents, "allocate",
+                                       asset=asset)  # fmt: skip
+
+    def receive(self, user: str, pool: str, asset: str, cents: int, ref: str) -> None:
+        """The customer's payment arrived: into its sub-account, cash taking back advances."""
+        sub = self.sub(pool, user)
+        self.firm.transfer(self.transit, sub, cents, "allocate", ref, asset=asset)
+        owed = self.owed[(pool, user)]
+        back = min(owed, self.ledger.balance(sub)) if asset == CASH else 0
+        if back > 0:
+            self.owed[(pool, user)] = owed - back
+            self.firm.transfer(sub, self.residual(pool), back, "reimburse", ref, beneficiary=user)
+
+    def deliver(self, call: MarginCall, pool: str, parts: dict[str, int], dst: str) -> bool:
+        """Pay each customer's part of ``call``: its Treasuries (IM part) and cash, the rest
+        advanced by the firm. False (nothing more paid) when the firm cannot advance the rest."""
+        plan = {}
+        for user, part in sorted(parts.items()):
+            im_part = part * call.im_cents // max(call.amount_cents, 1)
+            rest = part - self.post_securities(user, pool, call, dst, im_part)
+            plan[user] = (rest, min(rest, max(self.ledger.balance(self.sub(pool, user)), 0)))
+        advance = sum(rest - own for rest, own in plan.values())
+        room = max(self.ledger.balance(self.residual(pool)), 0) + self.ledger.available(self.cash)
+        if advance > room:
+            self.run.log("firm_liquidity_shortfall", self.firm.agent_id, call.call_id,
+                         amount_cents=advance)  # fmt: skip
+            return False
+        for user, (rest, own) in plan.items():
+            if own:
+                self.firm.transfer(self.sub(pool, user), dst, own, "ccp_call", call.call_id,
+                                   rail=FEDWIRE_FUNDS, beneficiary=user)  # fmt: skip
+            if rest - own:
+                self.advance(user, pool, dst, rest - own, call.call_id)
+        return True
+
+    def advance(self, user: str, pool: str, dst: str, cents: int, call_id: str) -> None:
+        """The firm's own money for ``user``'s part: residual interest, topped up from cash."""
+        residual = self.residual(pool)
+        short = cents - max(self.ledger.balance(residual), 0)
+        if short > 0:
+            self.firm.transfer(self.cash, residual, short, "residual_interest", call_id)
+        self.firm.transfer(residual, dst, cents, "prefund", call_id, rail=FEDWIRE_FUNDS,
+                           beneficiary=user)  # fmt: skip
+        self.owed[(pool, user)] += cents
+        self.run.calls.add_prefund(call_id, cents)
+
+    def post_securities(self, user: str, pool: str, call: MarginCall, dst: str, im: int) -> int:
+        """Post the customer's Treasuries for up to ``im`` cents while Fedwire Securities is
+        open; returns the value posted (cents, at the CCP's haircut)."""
+        sub = self.sub(pool, user)
+        held = self.ledger.balance(sub, SECURITIES)
+        rail_open = self.run.rails[FEDWIRE_SECURITIES].contains(self.run.calendar, self.env.now)
+        if not (im > 0 and held and rail_open):
+            return 0
+        price, haircut = self.run.collateral_price(), self.haircuts[call.ccp]
+        face = min(face_for_value(im, price, haircut), held)
+        value = min(value_cents(face, price, haircut), im)
+        if value <= 0:
+            return 0
+        self.firm.transfer(sub, dst, face, "ccp_call", call.call_id, asset=SECURITIES,
+                           rail=FEDWIRE_SECURITIES, value=value, beneficiary=user)  # fmt: skip
+        return value
+
+    def target(self, pool: str) -> int:
+        """Residual interest the pool must hold now: each customer's deficit due for cover less
+        what the firm has already advanced for it (cents)."""
+        due = self.deficits(pool, self.cutoff)
+        return sum(max(cents - self.owed[(pool, user)], 0) for user, cents in due.items())
+
+    def rebalance(self, ref: str = "") -> None:
+        """Bring each pool's residual interest to its target: top up from own cash (as far as
+        it can pay) or withdraw the rest to own cash."""
+        for pool in POOLS:
+            account, target = self.residual(pool), self.target(pool)
+            held = self.ledger.balance(account)
+            if held > target:
+                self.firm.transfer(account, self.cash, held - target, "residual_withdrawal", ref)
+            top = int(min(target - held, max(self.ledger.available(self.cash), 0)))
+            if top > 0:
+                self.firm.transfer(self.cash, account, top, "residual_interest", ref)
+
+    def daily_check(self):
+        """CFTC Regulation 1.22(c): at 18:00 ET each business day the deficits open at the
+        previous check are due for cover; a SimPy process (``cftc_1_22c`` only)."""
+        cal = self.run.calendar
+        for day in range(cal.n_days):
+            yield self.env.timeout(max(cal.at(day, CHECK_CLOCK) - self.env.now, 0.0))
+            self.cutoff = cal.at(day - 1, CHECK_CLOCK) if day else -math.inf
+            self.rebalance("residual_check")
