@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fake_run import FakeRun, flat_market, make_book, make_ccp
+from test_agent_ccp import OVERRIDES as CCP_OVERRIDES
 
 from agents.base import Agent
 from sim.calendar import SimCalendar
@@ -37,19 +38,8 @@ from sim.records import CallRecord, PaymentRecord
 from sim.settlement.ledger import CASH
 from sim.settlement.rails import FEDWIRE_FUNDS
 
-OVERRIDES = {
-    "calendar": {"business_days": 1},
-    "cme": {
-        "mpor_days": 1,
-        "lookback_days": 60,
-        "multiplier": 1.0,
-        "ewma_lambda": None,
-        "stress_weight": 0.0,
-        "cycles": {"intraday": None},  # only the end-of-day cycle
-    },
-    "ficc": {"lookback_days": 60},
-    "market": {"dv01_yield": "fixed"},
-}
+# the one-cycle CME world of tests/test_agent_ccp.py, without XM
+OVERRIDES = {k: v for k, v in CCP_OVERRIDES.items() if k != "xm"}
 FIRM_CASH = 1_000_000
 PAY, DUE, PAYOUT = 4800.0, 4830.0, 4890.0  # Monday 08:00, 08:30, 09:30
 
