@@ -16,6 +16,7 @@ MILLIONS = 1e6
 PERCENT = 0.01
 HOPS: tuple[str, ...] = ("firm_desk", "end_user", "custodian", "customer_call", "ccp_settlement")
 LEVELS: tuple[str, ...] = ("ccp", "customer")
+ALL: tuple[str, ...] = ("all",)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,26 @@ LIQUIDITY_USD = FigureSpec(
     "(pre-funding, total per run), the peak daily total of credit drawn by end users, and the "
     "peak daily total of customer margin payments, in $ millions",
     panels=(
-        Panel("prefunding_usd", "pre-funding", "$ millions", MILLIONS),
+        Panel("prefunding_usd", "pre-funding", "$ millions", MILLIONS, ALL),
         Panel("credit_drawn_peak_usd", "peak credit drawn", "$ millions", MILLIONS),
         Panel("peak_daily_liquidity_need_usd", "peak daily liquidity need", "$ millions", MILLIONS),
+    ),
+)
+
+CCPS: tuple[str, ...] = ("cme", "ficc")
+FIRM_CCP_LIQUIDITY = FigureSpec(
+    name="firm_ccp_liquidity",
+    title="Firms' intraday gap and advances; CCPs' liquidity",
+    caption="The largest amount a firm has paid a CCP settlement and not yet received back "
+    "from its pay-outs (CME collects at 08:30 and pays at 09:30), and the peak of firms' own "
+    "money advanced for customers, in $ millions; each CCP's Cover-1 liquidity ratio (its "
+    "committed facility at the run's scale over the largest member family's calls in a day; "
+    "at least 1: covered) and what it drew on its facility, in $ millions",
+    panels=(
+        Panel("intraday_liquidity_gap_peak_usd", "intraday gap, peak", "$ millions", MILLIONS, ALL),
+        Panel("prefunding_peak_usd", "advances, peak", "$ millions", MILLIONS, ALL),
+        Panel("ccp_cover1_liquidity_ratio", "Cover-1", "resources / need", order=CCPS),
+        Panel("ccp_liquidity_drawn_usd", "facility drawn", "$ millions", MILLIONS, CCPS),
     ),
 )
 
@@ -313,8 +331,9 @@ THEMES: tuple[Theme, ...] = (
     ),
     Theme(
         "Liquidity",
-        "Cash that end users pre-fund, borrow and pay, and what happens when it runs short.",
-        (LIQUIDITY_USD, STRESS_OUTCOMES),
+        "Cash that firms advance and end users borrow and pay, what happens when it runs short, "
+        "and the liquidity firms bridge intraday and the CCPs hold.",
+        (LIQUIDITY_USD, FIRM_CCP_LIQUIDITY, STRESS_OUTCOMES),
     ),
     Theme(
         "Risk",
