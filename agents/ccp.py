@@ -84,12 +84,12 @@ class Ccp(Agent):
         n = len(book.users)
         self.settled = np.zeros((n, book.futures_exp.shape[1]))
         self.settled_basis = np.zeros((n, book.family_dv01.shape[1]))
-        self.last_im = np.zeros(n)
-        self.last_standalone = np.zeros(n)
+        self.last_im, self.last_standalone = np.zeros(n), np.zeros(n)
         self.sod_im, self.sod_standalone = np.zeros(n), np.zeros(n)  # of the last close cycle
         self._margin_cache: tuple = (None, None)
         self.break_watch, self.last_good = BreakWatch(run, ccp_id, breaks), LastGood()
         self.liquidity = CcpLiquidity(run, self, cfg.liquidity)
+        self.defaulted, self.call_vm = set(), {}  # agents.member_default: firms, open VM
 
     @property
     def own_exp(self) -> np.ndarray:
@@ -295,6 +295,11 @@ class Ccp(Agent):
         return reduction, mode == "hold"
 
     def on_payment(self, msg: PaymentSettled) -> None:
+        """Settle the call paid; a payment of a call ended at its payer's default declaration
+        stays in the member account as the defaulter's margin (``agents.member_default``)."""
+        if msg.call_id in self.run.calls.declared:
+            self.run.log("payment_after_declaration", self.agent_id, msg.call_id)
+            return
         self.run.calls.settle(msg.call_id, msg.settled_min)
 
     def on_position(self, msg: PositionChange) -> None:
@@ -325,21 +330,32 @@ class Ccp(Agent):
         ]
         self.run.recorder.add_many(records)
 
-    def settle_accounts(self, cycle, day, im, vm, due, rows=None, payout_at=None) -> None:
-        """Settle each member account (of ``rows``, if given): a call due at minute ``due``, or
-        a payout at minute ``payout_at`` (the cycle's ``payout_clock``; default ``due``)."""
-        im_c, vm_c = to_cents(im), to_cents(vm)
+    def settling(self, rows):
+        """(firm, account, rows of it) to settle: of ``rows`` if given, members in default left
+        out; forget the VM of calls that ended."""
         hit = None if rows is None else set(rows.tolist())
+        self.call_vm = {k: v for k, v in self.call_vm.items() if self.run.calls.is_open(k)}
         for (firm, account), idx in self.groups.items():
+            if firm in self.defaulted:
+                continue
             if hit is not None:
                 idx = np.array([i for i in idx if i in hit])
                 if not len(idx):
                     continue
+            yield firm, account, idx
+
+    def settle_accounts(self, cycle, day, im, vm, due, rows=None, payout_at=None) -> None:
+        """Settle each member account (of ``rows``, if given): a call due at minute ``due``, or
+        a payout at minute ``payout_at`` (the cycle's ``payout_clock``; default ``due``)."""
+        im_c, vm_c = to_cents(im), to_cents(vm)
+        for firm, account, idx in self.settling(rows):
             im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
             vm_sum = int(vm_c[idx].sum())
             call, payout = self.accounts.settle(
                 cycle, firm, account, vm_sum, im_sum, (due, due if payout_at is None else payout_at)
             )
+            if call is not None:
+                self.call_vm[call.call_id] = vm_sum
             statement = CycleStatement(
                 self.run.next_id("Y"),
                 self.agent_id,

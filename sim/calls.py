@@ -70,6 +70,8 @@ class CallBook:
         self.recorder = recorder
         self._open: dict[str, _OpenCall] = {}
         self.ended = EndedCalls()
+        self.declared: set[str] = set()  # calls ended at their payer's default declaration
+        self.on_default: list = []  # callables (call, minute) told of each call that defaults
 
     def issue(self, call: MarginCall) -> simpy.Event:
         """Open ``call``; returns the event that succeeds when it is settled."""
@@ -100,7 +102,10 @@ class CallBook:
         entry.call = call
 
     def add_prefund(self, call_id: str, cents: int) -> None:
-        self._open[call_id].prefunded_cents += cents
+        """Count ``cents`` the payer advanced for ``call_id`` (none once the call ended at its
+        payer's default declaration: the money stays at the CCP as the defaulter's margin)."""
+        if call_id not in self.declared:
+            self._open[call_id].prefunded_cents += cents
 
     def settle(self, call_id: str, t: float) -> str:
         """Mark ``call_id`` paid at ``t``; returns its status."""
@@ -111,7 +116,19 @@ class CallBook:
         return status
 
     def default(self, call_id: str, t: float) -> None:
+        """End ``call_id`` ``defaulted`` at its final deadline and tell ``on_default``; a call
+        already ended at its payer's default declaration (``declare_default``) is left as is."""
+        if call_id in self.declared:
+            return
+        entry = self._take(call_id)
+        self._end(entry, float("nan"), "defaulted")
+        for hook in self.on_default:
+            hook(entry.call, t)
+
+    def declare_default(self, call_id: str, t: float) -> None:
+        """End open ``call_id`` ``defaulted`` now: its payer was declared in default."""
         self._end(self._take(call_id), float("nan"), "defaulted")
+        self.declared.add(call_id)
 
     def open_calls(self) -> list[MarginCall]:
         return [e.call for e in self._open.values()]

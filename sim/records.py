@@ -159,6 +159,20 @@ class EventRecord(NamedTuple):
 EVENT_KINDS: dict[str, str] = {
     "firm_liquidity_shortfall": "a firm cannot pay a CCP call (ref call; amount_cents short)",
     "payment_after_default": "a customer paid after its call defaulted (counterparty payer)",
+    "member_default": "a CCP declared a clearing firm in default (ref firm; mode scheduled,"
+    " endogenous: it missed a CCP call's final deadline, or cross_default)",
+    "payment_after_declaration": "a payment of a call ended at its payer's default declaration"
+    " reached the CCP; it stays in the account as margin (ref call)",
+    "default_closeout": "a CCP's close-out of a defaulter ended (ref firm; amount_cents the"
+    " loss after XM sharing, < 0 a gain)",
+    "default_margin": "the defaulter's margin at the CCP when its close-out ended (ref firm;"
+    " amount_cents, collateral at the CCP's haircut)",
+    "default_layer": "a waterfall layer used for a defaulter's loss (ref firm; mode the layer,"
+    " amount_cents)",
+    "default_uncovered": "the part of a defaulter's loss no waterfall layer met (ref firm;"
+    " amount_cents)",
+    "xm_loss_transfer": "a CCP paid the other its share of a joint XM close-out (ref firm;"
+    " counterparty the payee CCP, amount_cents)",
     "ccp_call_default": "a firm missed a CCP call's final deadline (counterparty firm)",
     "ccp_liquidity": "a CCP advanced VM beyond an account's cash (ref account; amount_cents)",
     "ccp_liquidity_shortfall": "a CCP's liquidity need exceeded what was left of its facility"

@@ -29,6 +29,7 @@ from agents.custodian import Custodian
 from agents.deleveraging import crowd_flows
 from agents.end_user import EndUser
 from agents.fund_funding import FundedUser, FundFunding, funded_user
+from agents.member_default import MemberDefaults
 from agents.reuse import ReuseDesk
 from agents.worlds.repo import start_repo_rolls
 from agents.xm_continuity import PositionBreaks, unknown_break_account, xm_account_names
@@ -352,6 +353,7 @@ def build_world(run: Run) -> None:
     run.feedback.crowds = crowd_flows([(u.user_type, u.positions) for u in users])
     tell_firms_positions(firms, users)
     open_balances(ccps, firms, im)
+    MemberDefaults(run, ccps).start()
     start_world(run, ccps, firms, audit, funded)
     start_repo_rolls(run)
     start_reuse(run, im)

@@ -15,6 +15,12 @@ from sim.calendar import business_days
 from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
 from sim.config.ccp import CcpConfig, cme_default, ficc_default
+from sim.config.defaults import (
+    DefaultManagementConfig,
+    ScheduledDefault,
+    check_defaults,
+    firm_names,
+)
 from sim.config.firms import FirmsConfig
 from sim.config.funding import FundingConfig
 from sim.config.liquidation import LiquidationConfig
@@ -120,6 +126,8 @@ class SimConfig(Frozen):
     adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
     liquidation: LiquidationConfig = Field(default_factory=LiquidationConfig)
     funding: FundingConfig = Field(default_factory=FundingConfig)
+    defaults: list[ScheduledDefault] = Field(default_factory=list)
+    default_management: DefaultManagementConfig = Field(default_factory=DefaultManagementConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -189,6 +197,14 @@ class SimConfig(Frozen):
                     f"xm.position_breaks[{i}].start: {start} lies outside the simulated days;"
                     f" allowed: a time from {first} to before {end}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _defaults_known(self) -> SimConfig:
+        """Every scheduled default names a firm of the population, inside the simulated days."""
+        f = self.firms
+        names = firm_names(f.n_bd_fcm, f.n_fcm, f.n_bd)
+        check_defaults(self.defaults, names, self.calendar.start, self.calendar.business_days)
         return self
 
     def intraday_clocks(self) -> list[str]:

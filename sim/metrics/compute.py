@@ -46,6 +46,7 @@ from sim.metrics.capital import capital_rows, capital_table, firm_bases
 from sim.metrics.ccp_liquidity import cover1_rows, usage_rows
 from sim.metrics.checking import check_metrics
 from sim.metrics.coverage import coverage_metrics
+from sim.metrics.default_management import default_rows
 from sim.metrics.liquidity_gap import gap_rows
 from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
@@ -225,6 +226,7 @@ def liquidity_capital_rows(tables: dict[str, pd.DataFrame], daily: pd.DataFrame,
         held = {c: getattr(cfg, c).liquidity.resources_usd(scale) for c in ("cme", "ficc")}
         families = dict(zip(tables["firms"]["firm"], tables["firms"]["family"], strict=True))
         rows += cover1_rows(tables["calls"], families, held) + usage_rows(tables["events"])
+        rows += default_rows(tables["events"], tables["calls"])
     if len(daily):
         bases = firm_bases(daily, tables["relationships"])
         rows += capital_rows(capital_table(bases, tables["firms"], cfg.firms.capital_usd))

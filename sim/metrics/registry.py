@@ -327,6 +327,23 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_breaks", COUNT, PER_RUN, 0.0, INF,
            "Position breaks started: XM customers margined standalone at a CCP because the"
            " CCPs' position views differ (per customer and CCP; only with XM on)"),
+    # member defaults (sim.metrics.default_management; only runs with one)
+    Metric("member_defaults", COUNT, PER_RUN, 0.0, INF, "Clearing firms a CCP declared in"
+           " default (scheduled, endogenous or cross-default), per CCP"),
+    Metric("ccp_call_defaults", COUNT, PER_RUN, 0.0, INF, "CCP calls that ended defaulted (at"
+           " the final deadline or at the payer's default declaration), per CCP"),
+    Metric("default_closeout_loss_usd", USD, PER_RUN, -INF, INF, "A CCP's close-out loss on"
+           " defaulters after XM loss sharing (< 0 a gain), per CCP"),
+    Metric("default_margin_usd", USD, PER_RUN, 0.0, INF, "The defaulters' margin at a CCP when"
+           " its close-outs ended (collateral at the CCP's haircut), per CCP"),
+    Metric("default_uncovered_usd", USD, PER_RUN, 0.0, INF, "Close-out loss no layer of a"
+           " CCP's waterfall met, per CCP"),
+    *(Metric(f"waterfall_{x}_usd", USD, PER_RUN, 0.0, INF, f"Waterfall layer {x} a CCP used"
+             " for defaulters' losses, per CCP") for x in ("defaulter_margin", "defaulter_fund",
+                                                          "ccp_capital", "survivor_fund",
+                                                          "assessments")),
+    Metric("inter_ccp_transfer_usd", USD, PER_RUN, 0.0, INF, "What one CCP paid the other to"
+           " share joint XM close-outs (sharing_rule; 0 with XM off)"),
     # adoption studies (sim.metrics.adoption)
     _adoption_shares(),
     Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,

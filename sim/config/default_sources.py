@@ -1,0 +1,60 @@
+"""Sources of the default-management parameters (``sim.config.defaults``), as (pattern, source)
+pairs the assumptions registry (``sim.config.assumptions``) turns into entries."""
+
+from __future__ import annotations
+
+DEFAULT_MANAGEMENT: tuple[tuple[str, str], ...] = (
+    ("defaults", "scenario choice: clearing firms that default, and when (ET)"),
+    (
+        "default_management.endogenous",
+        "model choice: a clearing member that fails to meet a"
+        " settlement obligation is in default and the CCP may declare it (CME Rule 802.A, FICC"
+        " GSD Rule 21/22A); false: the call only ends defaulted, before issue 13",
+    ),
+    (
+        "default_management.cross_default",
+        "assumption: a member in default at one CCP is in"
+        " default at the other (both rulebooks treat a member's default at another clearing"
+        " organisation as grounds to declare it; automatic here)",
+    ),
+    (
+        "default_management.sharing_rule",
+        "assumption: the CME-FICC cross-margining agreement"
+        " says the CCPs liquidate an XM portfolio jointly and share the result; the formula is not"
+        " public. pro_rata_im by default; pro_rata_standalone and own_leg to compare",
+    ),
+    (
+        "default_management.fund_scale",
+        "assumption: 1, the default funds as sized (Cover-2 for"
+        " CME, CFTC 39.33(a); Cover-1 for FICC, SEC 17Ad-22(e)(4)) from the run's own scenarios",
+    ),
+    ("default_management.cme_cover", "Cover-2: CFTC 39.33(a) for a systemically important DCO"),
+    (
+        "default_management.ficc_cover",
+        "Cover-1: SEC 17Ad-22(e)(4)(iii) for a covered clearing"
+        " agency not systemically important in multiple jurisdictions",
+    ),
+    (
+        "default_management.cme_capital_usd",
+        "assumption: CME's contribution ahead of the"
+        " non-defaulters' guaranty fund is of the order of $100m for base products (CME Rule"
+        " 802.B; CME Clearing CPMI-IOSCO public quantitative disclosures 4.1); times population"
+        " scale",
+    ),
+    (
+        "default_management.ficc_capital_usd",
+        "assumption: FICC's corporate contribution (GSD"
+        " Rule 4) taken as $150m, order of magnitude of DTCC's disclosed corporate contributions"
+        " (FICC CPMI-IOSCO public quantitative disclosures 4.1); times population scale",
+    ),
+    (
+        "default_management.cme_assessment_multiple",
+        "assumption: 2.75 x a member's guaranty fund"
+        " requirement for one default, CME Rule 802.B's assessment cap for base products",
+    ),
+    (
+        "default_management.ficc_assessment_multiple",
+        "assumption: 1 x the member's required"
+        " fund deposit, the loss-allocation cap a member can elect under FICC GSD Rule 4",
+    ),
+)

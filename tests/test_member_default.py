@@ -1,0 +1,84 @@
+"""Member default in the tiny world (tests/tiny.py): ``bd_fcm01`` (a BD-FCM, member of both
+CCPs) is declared in default on Friday 1 May 12:15 ET, while FICC's noon call C000001 on it
+(issued 12:00, due 13:00; the firm pays at 12:30) is open."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tiny import TINY, TINY_SEED
+
+from agents.worlds.clearing import build_world
+from sim.config import build_config
+from sim.config.simulation import deep_merge
+from sim.margin.waterfall import LAYERS
+from sim.run import run
+
+DECLARED_MIN = 12 * 60 + 15  # Friday 1 May 12:15 ET, minutes since the start (day 0 00:00)
+SCHEDULED = {"defaults": [{"firm": "bd_fcm01", "time": "2026-05-01T12:15:00"}]}
+
+
+def _run(xm: bool):
+    spec = deep_merge(TINY, {**SCHEDULED, "xm": {"enabled": xm}})
+    runs = []
+    result = run(build_config(spec), TINY_SEED, lambda r: (build_world(r), runs.append(r)))
+    return result, runs[0]
+
+
+@pytest.fixture(scope="module")
+def with_xm():
+    return _run(True)
+
+
+def test_open_calls_end_defaulted_at_the_declaration(with_xm):
+    """C000001 ends defaulted (no settlement); no CCP call on the defaulter after 12:15; both
+    CCPs declared at 12:15 (cross-default); the run ends with the ledger conserved
+    (``run`` checks it and that no call is left open)."""
+    result, _ = with_xm
+    calls, events = result.tables["calls"], result.tables["events"]
+    mine = calls[(calls["level"] == "ccp") & (calls["payer"] == "bd_fcm01")]
+    c1 = mine[mine["call_id"] == "C000001"].iloc[0]
+    assert c1["status"] == "defaulted" and math.isnan(c1["settled_min"])
+    assert (mine["issued_min"] <= DECLARED_MIN).all()
+    declared = events[events["kind"] == "member_default"]
+    assert sorted(declared["entity"]) == ["cme", "ficc"]
+    assert (declared["time_min"] == DECLARED_MIN).all()
+    late = events[events["kind"] == "payment_after_declaration"]
+    assert late["ref"].tolist() == ["C000001"]  # the firm's 12:30 payment stays as margin
+
+
+def test_every_loss_allocated_once_and_closeout_accounts_end_at_zero(with_xm):
+    """Per CCP: layers used plus uncovered equal the loss's positive part (to the cent); the
+    close-out accounts end at zero (every cent that met a loss went on to the market or the
+    other CCP)."""
+    result, the_run = with_xm
+    ev = result.tables["events"]
+    for c in ("cme", "ficc"):
+        mine = ev[ev["entity"] == c]
+        loss = round(mine.loc[mine["kind"] == "default_closeout", "amount_usd"].sum() * 100)
+        layers = mine[mine["kind"] == "default_layer"]
+        assert sorted(layers["mode"]) == sorted(LAYERS)
+        used = round(layers["amount_usd"].sum() * 100)
+        uncovered = round(mine.loc[mine["kind"] == "default_uncovered", "amount_usd"].sum() * 100)
+        assert used + uncovered == max(loss, 0)
+        assert the_run.ledger.balance(f"ccp:{c}:closeout") == 0
+
+
+def test_inter_ccp_transfer_is_zero_with_xm_off():
+    """Without XM accounts nothing is liquidated jointly: no transfer (metric 0)."""
+    result, _ = _run(False)
+    m = result.metrics
+    row = m[m["metric"] == "inter_ccp_transfer_usd"]
+    assert row["value"].tolist() == [0.0]
+    assert not (result.tables["events"]["kind"] == "xm_loss_transfer").any()
+
+
+def test_unknown_firm_or_time_outside_the_run_is_a_config_error():
+    """The error names the field."""
+    bad_firm = {"defaults": [{"firm": "bd_fcm09", "time": "2026-05-01T12:15:00"}]}
+    with pytest.raises(ValueError, match=r"defaults\[0\]\.firm"):
+        build_config(deep_merge(TINY, bad_firm))
+    late = {"defaults": [{"firm": "bd_fcm01", "time": "2026-06-01T12:15:00"}]}
+    with pytest.raises(ValueError, match=r"defaults\[0\]\.time"):
+        build_config(deep_merge(TINY, late))
