@@ -31,6 +31,7 @@ from sim.config.sources import (
     FICC_RISK,
     FIRMS,
     FORM_PF,
+    LSOC,
     MANDATE,
     PUBLIC,
     SIZING,
@@ -248,6 +249,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " margin another's positions (CFTC Regulation 1.22(a); SEC Rule 15c3-3 for FICC"
                " customers outside XM); a deficit is covered by that customer or by the firm's"
                f" own money, residual interest ({DESIGN}); pooled: the setting before issue 13"),
+    *(Assumption(f"{c}.lsoc", LSOC) for c in ("cme", "ficc")),
     Assumption("firms.residual_interest_deadline", "cftc_1_22c: CFTC Regulation 1.22(c), the"
                " FCM's residual interest must cover its customers' margin deficits computed as"
                " of each business day's close by 6:00 p.m. ET the next business day; immediate:"

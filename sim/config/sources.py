@@ -36,3 +36,10 @@ FIRMS = (
     f"{SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
     f" netting members, {DESIGN}) in the default's 6:4:4 proportion"
 )
+LSOC = (
+    "true: CFTC Regulation 39.13(g)(8)(i) has a DCO collect customer initial margin gross,"
+    " customer by customer, not net across customers, and CFTC Part 22 (LSOC) attributes cleared"
+    " swaps customer collateral per customer; applying the per-customer attribution of"
+    " collateral and variation margin to FICC's and to futures accounts is an assumption;"
+    " false: the setting before issue 13"
+)
