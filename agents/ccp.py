@@ -78,7 +78,7 @@ class Ccp(Agent):
         self.groups = book.groups()
         self.partner_legs: dict[tuple[int, str], XmLegs] = {}
         self.accounts = MemberAccounts(
-            run, self, self.groups, cfg.haircut, cfg.late_tolerance_minutes
+            run, self, self.groups, cfg.haircut, cfg.late_tolerance_minutes, cfg.lsoc
         )
         self.xm_idx = np.flatnonzero(book.xm)
         n = len(book.users)
@@ -145,7 +145,8 @@ class Ccp(Agent):
         ``im`` of the day before, the last cycle's IMs after and before any XM reduction."""
         cents = to_cents(im)
         for (firm, account), idx in self.groups.items():
-            self.accounts.open(firm, account, int(cents[idx].sum()))
+            users = [self.book.users[i] for i in idx]
+            self.accounts.open(firm, account, users, [int(c) for c in cents[idx]])
         self.last_im, self.last_standalone = im.copy(), standalone.copy()
         self.sod_im, self.sod_standalone = im.copy(), standalone.copy()
 
@@ -301,12 +302,13 @@ class Ccp(Agent):
             self.run.log("payment_after_declaration", self.agent_id, msg.call_id)
             return
         self.run.calls.settle(msg.call_id, msg.settled_min)
+        self.accounts.paid(msg.call_id, msg.faces)
 
     def on_position(self, msg: PositionChange) -> None:
         self.book.scale(msg.user, msg.leg, msg.scale)
 
     def on_substitution(self, msg: SubstitutionRequest) -> None:
-        self.accounts.substitute(msg.firm, msg.account, msg.face_cents)
+        self.accounts.substitute(msg.firm, msg.account, msg.face_cents, msg.user)
 
     def leg_exposure(self, day: int) -> np.ndarray:
         """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):
@@ -346,27 +348,20 @@ class Ccp(Agent):
 
     def settle_accounts(self, cycle, day, im, vm, due, rows=None, payout_at=None) -> None:
         """Settle each member account (of ``rows``, if given): a call due at minute ``due``, or
-        a payout at minute ``payout_at`` (the cycle's ``payout_clock``; default ``due``)."""
-        im_c, vm_c = to_cents(im), to_cents(vm)
+        a payout at minute ``payout_at`` (the cycle's ``payout_clock``; default ``due``); per
+        customer under LSOC (``agents.ccp_lsoc``)."""
+        im_c, vm_c, users = to_cents(im), to_cents(vm), self.book.users
+        times = (due, due if payout_at is None else payout_at)
         for firm, account, idx in self.settling(rows):
+            cols = (tuple(users[i] for i in idx), im_c[idx].tolist(), vm_c[idx].tolist())
             im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
-            vm_sum = int(vm_c[idx].sum())
-            call, payout = self.accounts.settle(
-                cycle, firm, account, vm_sum, im_sum, (due, due if payout_at is None else payout_at)
+            call, payout, parts = self.accounts.settle_rows(
+                cycle, firm, account, (cols, im_sum), times
             )
             if call is not None:
-                self.call_vm[call.call_id] = vm_sum
+                self.call_vm[call.call_id] = int(vm_c[idx].sum())
             statement = CycleStatement(
-                self.run.next_id("Y"),
-                self.agent_id,
-                cycle,
-                firm,
-                account,
-                day,
-                tuple(self.book.users[i] for i in idx),
-                tuple(im_c[idx].tolist()),
-                tuple(vm_c[idx].tolist()),
-                call,
-                payout,
-            )
+                self.run.next_id("Y"), self.agent_id, cycle, firm, account, day,
+                cols[0], tuple(cols[1]), tuple(cols[2]), call, payout, *parts,
+            )  # fmt: skip
             self.run.send(firm, statement)

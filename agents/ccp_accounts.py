@@ -6,7 +6,9 @@ Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as c
 requirement in cash or Treasuries; a shortfall is called, an excess paid out at the cycle's
 pay-out time (``CycleConfig.payout_clock``; by default its due time). A payout's payments are
 recorded as instructed at the cycle's settlement (the minute its calls were issued), which ties
-them to their settlement cycle (``sim.metrics.liquidity_gap``).
+them to their settlement cycle (``sim.metrics.liquidity_gap``). Under LSOC (``CcpConfig.lsoc``)
+a customer account settles customer by customer (``agents.ccp_lsoc``): a call for the sum of
+the customers' deficits and a payout of the sum of their excesses, both in one cycle if need be.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.base import Agent
+from agents.ccp_lsoc import Lsoc, LsocSettlement
 from sim.messages import CollateralReleased, MarginCall
 from sim.run import Run
 from sim.settlement.collateral import Shortfall, face_for_value, shortfall, value_cents
@@ -80,7 +83,7 @@ class MemberAccounts:
 
     Money moves on the authority of ``ccp`` (the agent's ``transfer`` and ``until_open``);
     Treasuries count at ``haircut``; a call still unpaid ``late_tolerance`` minutes after its due
-    time defaults.
+    time defaults; ``lsoc``: customer accounts attributed per customer (``agents.ccp_lsoc``).
     """
 
     def __init__(
@@ -90,11 +93,13 @@ class MemberAccounts:
         keys: Iterable[tuple[str, str]],
         haircut: float,
         late_tolerance: float,
+        lsoc: bool = False,
     ) -> None:
         self.run, self.env, self.ccp = run, run.env, ccp
         self.ccp_id = ccp.agent_id
         self.haircut, self.late_tolerance = haircut, late_tolerance
         self.state = {self.name(firm, account): AccountState() for firm, account in keys}
+        self.lsoc = Lsoc(run, haircut) if lsoc else None
 
     def name(self, firm: str, account: str) -> str:
         return f"ccp:{self.ccp_id}:{firm}:{account}"
@@ -103,10 +108,16 @@ class MemberAccounts:
     def payout_account(firm: str, account: str) -> str:
         return f"firm:{firm}:{'cash' if account.startswith('house') else 'seg'}"
 
-    def open(self, firm: str, account: str, posted_cents: int) -> None:
-        """Open the account with ``posted_cents`` of cash already posted (the IM of the day
-        before the run)."""
-        self.run.ledger.open(self.name(firm, account), posted_cents)
+    def open(self, firm: str, account: str, users: list[str], posted: list[int]) -> None:
+        """Open the account with the cash its customers ``users`` (or the house) have already
+        posted (``posted`` cents each: the IM of the day before the run)."""
+        self.run.ledger.open(self.name(firm, account), sum(posted))
+        if self.per_customer(account):
+            self.lsoc.open(self.name(firm, account), users, posted)
+
+    def per_customer(self, account: str) -> bool:
+        """Whether ``account`` settles customer by customer (LSOC, a customer account)."""
+        return self.lsoc is not None and not account.startswith("house")
 
     def net(self, name: str, vm: int, im: int) -> Shortfall:
         state = self.state[name]
@@ -117,23 +128,58 @@ class MemberAccounts:
         return shortfall(cash, sec, vm, im)
 
     def settle(self, cycle: str, firm: str, account: str, vm: int, im: int, times: tuple):
-        """Call or schedule the payout of one account; ``times``: (the call's due minute, the
-        payout's minute); returns (call or None, payout cents)."""
+        """Call or schedule the payout of one netted account; ``times``: (the call's due minute,
+        the payout's minute); returns (call or None, payout cents)."""
         (due, pay_at), name = times, self.name(firm, account)
-        state = self.state[name]
         sf = self.net(name, vm, im)
-        state.pending_vm += vm
+        self.state[name].pending_vm += vm
         if sf.amount > 0:
-            call = self.call(cycle, firm, account, sf, due)
-            state.outstanding += call.amount_cents
-            paid = self.run.calls.issue(call)
-            self.env.process(self.await_payment(call, paid, vm))
-            if self.ccp.liquidity.finite:
-                self.env.process(self.ccp.liquidity.bridge(call, paid, pay_at))
-            return call, 0
-        state.pending_release += sf.excess
-        self.env.process(self.payout(name, firm, account, vm, sf.excess, pay_at))
+            return self.issue(cycle, firm, account, sf, (due, pay_at, vm)), 0
+        self.release(firm, account, vm, sf.excess, pay_at)
         return None, sf.excess
+
+    def settle_rows(self, cycle: str, firm: str, account: str, rows: tuple, times: tuple):
+        """Settle one account: ``rows`` ((customers, their IMs, their VMs), the account's IM),
+        cents; per customer under LSOC, else netted. Returns (call or None, payout cents, per
+        customer (deficits, excesses), empty if netted)."""
+        (users, ims, vms), im_sum = rows
+        if not self.per_customer(account):
+            call, payout = self.settle(cycle, firm, account, sum(vms), im_sum, times)
+            return call, payout, ((), ())
+        call, payout, done = self.settle_customers(cycle, firm, account, (users, ims, vms), times)
+        parts = tuple(tuple(getattr(done.own[u], k) for u in users) for k in ("amount", "excess"))
+        return call, payout, parts
+
+    def settle_customers(self, cycle: str, firm: str, account: str, rows: tuple, times: tuple):
+        """Settle a customer account under LSOC: ``rows`` (customers, their IMs, their VMs in
+        cents); returns (call or None, payout cents, the ``LsocSettlement``)."""
+        (due, pay_at), name = times, self.name(firm, account)
+        done: LsocSettlement = self.lsoc.settle(name, *rows)
+        self.state[name].pending_vm += done.vm_call + done.vm_payout
+        call = None
+        if done.call is not None:
+            call = self.issue(cycle, firm, account, done.call, (due, pay_at, done.vm_call))
+            self.lsoc.called(call.call_id, name, done, dict(zip(rows[0], rows[2], strict=True)))
+        if call is None or done.payout or done.vm_payout:
+            self.release(firm, account, done.vm_payout, done.payout, pay_at, done.plan)
+        return call, done.payout, done
+
+    def issue(self, cycle: str, firm: str, account: str, sf: Shortfall, times: tuple):
+        """Call ``sf`` (``times``: due and payout minutes, the VM booked once it is paid)."""
+        due, pay_at, vm = times
+        call = self.call(cycle, firm, account, sf, due)
+        self.state[self.name(firm, account)].outstanding += call.amount_cents
+        paid = self.run.calls.issue(call)
+        self.env.process(self.await_payment(call, paid, vm))
+        if self.ccp.liquidity.finite:
+            self.env.process(self.ccp.liquidity.bridge(call, paid, pay_at))
+        return call
+
+    def release(self, firm: str, account: str, vm: int, excess: int, at: float, plan=None):
+        """Schedule the payout of ``excess`` (with the booking of ``vm``) at minute ``at``."""
+        name = self.name(firm, account)
+        self.state[name].pending_release += excess
+        self.env.process(self.payout(name, firm, account, vm, excess, at, plan))
 
     def call(self, cycle: str, firm: str, account: str, sf: Shortfall, due: float) -> MarginCall:
         """The call on ``firm``'s ``account`` for shortfall ``sf``, due at minute ``due``."""
@@ -161,40 +207,64 @@ class MemberAccounts:
         if paid.triggered:
             self.book_vm(name, vm)
         else:
+            if self.lsoc is not None:
+                self.lsoc.defaulted(call.call_id)
             self.run.calls.default(call.call_id, self.env.now)
             self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
             self.ccp.liquidity.cover_default(call)
 
-    def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float):
+    def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float, plan):
+        """At minute ``at`` book ``vm`` and pay out ``excess``: cash first (under LSOC the
+        customers' planned cash, ``plan``), then Treasuries for the rest."""
         settled_at = self.env.now
         yield self.env.timeout(max(at - settled_at, 0.0))
         state = self.state[name]
         state.pending_vm -= vm
         state.pending_release -= excess
         self.book_vm(name, vm)
-        cash = min(excess, max(self.run.ledger.balance(name), 0))
+        want = excess if plan is None else sum(c for c, _ in plan.values())
+        cash = min(want, max(self.run.ledger.balance(name), 0))
         dst = self.payout_account(firm, account)
         if cash > 0:
             yield from self.ccp.until_open(FEDWIRE_FUNDS)
             self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS, instructed=settled_at)
-        rest = excess - cash
-        held, face = self.run.ledger.balance(name, SECURITIES), 0
-        if rest > 0 and held > 0:
-            yield from self.ccp.until_open(FEDWIRE_SECURITIES)
-            face = min(face_for_value(rest, self.run.collateral_price(), self.haircut), held)
-            self.ccp.transfer(
-                name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES,
-                value=rest, instructed=settled_at,
-            )  # fmt: skip
-        if not account.startswith("house"):  # the firm attributes it to its customers
-            self.run.send(firm, CollateralReleased(self.ccp_id, firm, account, max(cash, 0), face))
+        face = yield from self.pay_securities(name, dst, excess - cash, settled_at, plan)
+        if account.startswith("house") or (plan is not None and not excess):
+            return
+        parts = () if plan is None else self.lsoc.released(name, plan, max(cash, 0), face)
+        msg = CollateralReleased(self.ccp_id, firm, account, max(cash, 0), face, parts)
+        self.run.send(firm, msg)  # the firm attributes it to its customers
 
-    def substitute(self, firm: str, account: str, face_cents: int) -> None:
+    def pay_securities(self, name: str, dst: str, rest: int, settled_at: float, plan):
+        """Pay ``rest`` cents of value in Treasuries (under LSOC the planned face, plus any
+        cash the account lacked); returns the face paid."""
+        held, price = self.run.ledger.balance(name, SECURITIES), self.run.collateral_price()
+        if rest <= 0 or held <= 0:
+            return 0
+        face = face_for_value(rest, price, self.haircut)
+        if plan is not None:
+            planned = sum(f for _, f in plan.values())
+            missing = rest - sum(value_cents(f, price, self.haircut) for _, f in plan.values())
+            face = planned + (face_for_value(missing, price, self.haircut) if missing > 0 else 0)
+        face = min(face, held)
+        if face <= 0:
+            return 0
+        yield from self.ccp.until_open(FEDWIRE_SECURITIES)
+        self.ccp.transfer(
+            name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES,
+            value=rest, instructed=settled_at,
+        )  # fmt: skip
+        return face
+
+    def substitute(self, firm: str, account: str, face_cents: int, user: str = "") -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not
-        needed for variation margin in flight and the Treasuries' value covers it."""
+        needed for variation margin in flight and the Treasuries' value covers it (under LSOC,
+        and of a named customer ``user``, as far as that customer's cash there)."""
         name = self.name(firm, account)
         state, ledger = self.state[name], self.run.ledger
         spare = ledger.balance(name) + min(state.pending_vm, 0) - state.pending_release
+        if user and self.per_customer(account):
+            spare = min(spare, self.lsoc.spare(name, user))
         price, haircut = self.run.collateral_price(), self.haircut
         value = min(spare, value_cents(face_cents, price, haircut))
         rails_open = all(
@@ -205,17 +275,17 @@ class MemberAccounts:
             return
         face = min(face_for_value(value, price, haircut), face_cents)
         seg = self.payout_account(firm, account)
-        self.ccp.transfer(
-            seg,
-            name,
-            face,
-            "substitution",
-            asset=SECURITIES,
-            rail=FEDWIRE_SECURITIES,
-            value=value,
-            parties=(firm, self.ccp_id),
-        )
+        parties = (firm, self.ccp_id)
+        self.ccp.transfer(seg, name, face, "substitution", asset=SECURITIES,
+                          rail=FEDWIRE_SECURITIES, value=value, parties=parties)  # fmt: skip
         self.ccp.transfer(name, seg, value, "substitution", rail=FEDWIRE_FUNDS)
+        if self.per_customer(account):
+            self.lsoc.substituted(name, user, face, value)
+
+    def paid(self, call_id: str, faces: tuple) -> None:
+        """A call was paid (``faces``: the Treasuries delivered per customer, for LSOC)."""
+        if self.lsoc is not None:
+            self.lsoc.paid(call_id, faces)
 
     def book_vm(self, name: str, vm: int) -> None:
         """Pass variation margin to (loss) or from (gain) the rest of the market; a loss beyond

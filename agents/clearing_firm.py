@@ -133,7 +133,7 @@ class ClearingFirm(Agent):
         if st.account.startswith("house"):
             return
         rows = list(zip(st.customers, st.im_cents, st.vm_cents, strict=True))
-        self.treasury.attribute(st.ccp, st.account, rows, st.call, st.payout_cents)
+        self.treasury.attribute(st.ccp, st.account, rows, st.call, st.payout_cents, st.deficits)
         for user, im, vm in rows:
             self.treasury.know(user, st.ccp, st.account)
             if user in self.defaulted:
@@ -155,7 +155,8 @@ class ClearingFirm(Agent):
         """A CCP released collateral of a customer account: per customer, to the customers it
         was released for."""
         if self.treasury.pools is not None:
-            self.treasury.pools.released(msg.ccp, msg.account, msg.cash_cents, msg.face_cents)
+            pools = self.treasury.pools
+            pools.released(msg.ccp, msg.account, msg.cash_cents, msg.face_cents, msg.parts)
 
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
         """The desk takes the call; it goes to the customer, and defaults if unpaid by its

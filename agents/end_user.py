@@ -45,6 +45,8 @@ from sim.run import SETTLEMENT_CLOCK, Run
 from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import CASH, SECURITIES
 
+LATE_COST_MINUTES = 1.0  # after a sale past its pricing day's close, when its cost is paid
+
 
 class EndUser(Agent):
     handlers: ClassVar[dict[type, str]] = {
@@ -236,8 +238,12 @@ class EndUser(Agent):
 
     def pay_impact_cost(self, day: int, flow: np.ndarray):
         """At the pricing day's close, pay the sale's impact cost to the market (what free cash
-        allows; the rest is logged unpaid)."""
-        yield self.env.timeout(max(self.run.calendar.at(day, SETTLEMENT_CLOCK) - self.env.now, 0))
+        allows; the rest is logged unpaid). A sale after the last run day's close (the run's
+        final morning, priced on that day) pays a minute later, once every sale of its minute
+        is in the day's flow: so the cost does not depend on the order of simultaneous sales
+        (a twin selling first would otherwise change the other's cost)."""
+        close = self.run.calendar.at(day, SETTLEMENT_CLOCK)
+        yield self.env.timeout(close - self.env.now if close > self.env.now else LATE_COST_MINUTES)
         cost = impact_cost_cents(self.run, day, flow)
         paid = max(min(cost, math.floor(self.free(CASH))), 0)
         if paid:

@@ -62,6 +62,7 @@ class FirmTreasury:
         self.key_pool: dict[Key, str] = {}  # equity key: its segregation pool
         self.accounts_of: dict[str, set[tuple[str, str]]] = {}  # customer: (CCP, account)
         self.parts: dict[str, dict[str, int]] = {}  # CCP call: its customers' parts
+        self.faces: dict[str, list[tuple[str, int, int]]] = {}  # call: pooled Treasuries sent
 
     def open_segregated(self, rows: list[tuple[str, str, str, int, int]]) -> None:
         """Open the segregated account with the customers' add-ons (rows of customer, CCP,
@@ -86,10 +87,18 @@ class FirmTreasury:
             return self.seg
         return self.pools.sub(self.key_pool.get(key, "4d"), key[0])
 
-    def attribute(self, ccp: str, account: str, rows: list, call: MarginCall | None, payout: int):
+    def attribute(self, ccp: str, account: str, rows: list, call: MarginCall | None, payout: int,
+                  deficits: tuple[int, ...] = ()):  # fmt: skip
         """Per customer: split a statement's CCP call or release over the account's customers
-        ``rows`` (user, IM, VM cents); a release is expected in the segregated account."""
+        ``rows`` (user, IM, VM cents); a release is expected in the segregated account. Under
+        LSOC (``deficits``: each customer's own, from the CCP) the call is split as the CCP
+        attributed it, and its release arrives attributed (``CollateralReleased.parts``)."""
         if self.pools is None:
+            return
+        if deficits:
+            if call is not None:
+                own = zip((r[0] for r in rows), deficits, strict=True)
+                self.parts[call.call_id] = {u: d for u, d in own if d > 0}
             return
         amount = call.amount_cents if call is not None else payout
         parts = self.pools.attribute(ccp, rows, amount, call is not None)
@@ -144,7 +153,10 @@ class FirmTreasury:
             self.run.calls.add_prefund(call.call_id, cents)
 
     def confirm(self, call: MarginCall) -> None:
+        """Tell the CCP ``call`` is paid, with the Treasuries delivered per customer."""
         paid = call.amount_cents
+        faces = () if self.pools is None else tuple(self.pools.faces.pop(call.call_id, ()))
+        faces = tuple(self.faces.pop(call.call_id, ())) or faces
         self.run.send(
             call.ccp,
             PaymentSettled(
@@ -156,6 +168,7 @@ class FirmTreasury:
                 paid,
                 paid,
                 self.env.now,
+                faces,
             ),
         )
 
@@ -181,6 +194,7 @@ class FirmTreasury:
             rail=FEDWIRE_SECURITIES,
             value=value,
         )
+        self.faces[call.call_id] = [("", face, value)]
         return value
 
     def receive(self, key: Key, asset: str, cents: int, ref: str) -> None:
@@ -252,7 +266,7 @@ class FirmTreasury:
                 self.firm.transfer(
                     sub, self.seg, face, "substitution", asset=SECURITIES, beneficiary=user
                 )
-                self.run.send(ccp, SubstitutionRequest(self.firm_id, account, face))
+                self.run.send(ccp, SubstitutionRequest(self.firm_id, account, face, user))
                 back = ledger.balance(self.seg) - before[0]
                 left = ledger.balance(self.seg, SECURITIES) - before[1]
                 for asset, cents in ((CASH, back), (SECURITIES, left)):

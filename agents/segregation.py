@@ -76,6 +76,7 @@ class Segregation:
         self.owed: dict[tuple[str, str], int] = defaultdict(int)  # (pool, user): advanced
         self.releases: dict[tuple[str, str], deque] = defaultdict(deque)  # (CCP, account)
         self.last_im: dict[tuple[str, str], int] = {}  # (user, CCP): IM at the last statement
+        self.faces: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # call: delivered
         deadline = run.config.firms.residual_interest_deadline
         self.cutoff = math.inf if deadline == "immediate" else -math.inf
         for pool in POOLS:
@@ -102,10 +103,12 @@ class Segregation:
             self.ledger.open(f"firm:{self.firm.agent_id}:{pool}:{user}", cents, owner=user)
 
     def attribute(self, ccp: str, rows: list[tuple[str, int, int]], amount: int, call: bool):
-        """Split a CCP call (``call``) or release of ``amount`` cents on a customer account over
-        its customers ``rows`` (user, IM, VM in cents): in proportion to each customer's own
-        shortfall (a call) or excess (a release) at the CCP since the last statement, the change
-        in its IM less its VM (by IM if none has one). Returns {user: cents}."""
+        """Split a CCP call (``call``) or release of ``amount`` cents on a netted customer
+        account over its customers ``rows`` (user, IM, VM in cents), estimated: in proportion
+        to each customer's own shortfall (a call) or excess (a release) at the CCP since the
+        last statement, the change in its IM less its VM (by IM if none has one). Under LSOC the
+        CCP's own per-customer figures are used instead (``FirmTreasury.attribute``). Returns
+        {user: cents}."""
         need = {u: im - self.last_im.get((u, ccp), 0) - vm for u, im, vm in rows}
         for user, im, _ in rows:
             self.last_im[(user, ccp)] = im
@@ -118,18 +121,24 @@ class Segregation:
         """A release of ``parts`` (user: cents) from ``account`` at ``ccp`` is due."""
         self.releases[(ccp, account)].append(parts)
 
-    def released(self, ccp: str, account: str, cash: int, face: int) -> None:
-        """The oldest release due from ``account`` at ``ccp`` arrived in the segregated
-        account (``cash`` cents and ``face`` cents of Treasuries): its cash to each customer in
-        proportion to its part, its Treasuries in proportion to what cash left of each part."""
-        queue = self.releases[(ccp, account)]
-        parts = queue.popleft() if queue else {}
-        if not parts:
-            return
+    def released(self, ccp: str, account: str, cash: int, face: int, attributed=()) -> None:
+        """A release from ``account`` at ``ccp`` arrived in the segregated account (``cash``
+        cents and ``face`` cents of Treasuries): as the CCP attributed it per customer
+        (``attributed``: customer, cash, face; LSOC), else the oldest release due, its cash to
+        each customer in proportion to its part, its Treasuries in proportion to what cash left
+        of each part."""
+        if attributed:
+            cash_parts = {u: c for u, c, _ in attributed}
+            face_parts = {u: f for u, _, f in attributed}
+        else:
+            queue = self.releases[(ccp, account)]
+            parts = queue.popleft() if queue else {}
+            if not parts:
+                return
+            cash_parts = split(cash, {u: float(c) for u, c in parts.items()})
+            rest = {u: float(c - cash_parts.get(u, 0)) for u, c in parts.items()}
+            face_parts = split(face, rest if any(v > 0 for v in rest.values()) else parts)
         pool = pool_of(ccp, account)
-        cash_parts = split(cash, {u: float(c) for u, c in parts.items()})
-        rest = {u: float(c - cash_parts.get(u, 0)) for u, c in parts.items()}
-        face_parts = split(face, rest if any(v > 0 for v in rest.values()) else parts)
         for asset, shares in ((CASH, cash_parts), (SECURITIES, face_parts)):
             for user, cents in sorted(shares.items()):
                 if cents > 0:
@@ -194,6 +203,7 @@ class Segregation:
             return 0
         self.firm.transfer(sub, dst, face, "ccp_call", call.call_id, asset=SECURITIES,
                            rail=FEDWIRE_SECURITIES, value=value, beneficiary=user)  # fmt: skip
+        self.faces[call.call_id].append((user, face, value))
         return value
 
     def target(self, pool: str) -> int:

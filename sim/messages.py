@@ -49,7 +49,10 @@ class CycleStatement:
     reduction and the variation margin of the cycle (positive: the customer gained). ``call`` is
     the net demand on the firm when the account is short; otherwise ``payout_cents`` is the
     value the CCP will release to the firm at the cycle's pay-out time
-    (``CycleConfig.payout_clock``; by default its due time).
+    (``CycleConfig.payout_clock``; by default its due time). Under LSOC (``CcpConfig.lsoc``,
+    customer accounts) ``deficits`` and ``excesses`` are each customer's own deficit and excess
+    (cents, in ``customers`` order): the call is the sum of the deficits and the payout the sum
+    of the excesses, both may come in one statement; empty for a netted account.
     """
 
     cycle_id: str
@@ -63,6 +66,8 @@ class CycleStatement:
     vm_cents: tuple[int, ...]
     call: MarginCall | None
     payout_cents: int
+    deficits: tuple[int, ...] = ()
+    excesses: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,10 @@ class PaymentInstruction:
 
 @dataclass(frozen=True, slots=True)
 class PaymentSettled:
-    """Confirmation that a payment settled (sent to the payee and the payer)."""
+    """Confirmation that a payment settled (sent to the payee and the payer). ``faces``: for a
+    firm's payment of a CCP call on a customer account, the Treasuries it delivered per customer
+    (customer, face cents, value cents; customer ``""`` when not attributed), for the CCP's
+    per-customer attribution (LSOC)."""
 
     payment_id: str
     call_id: str
@@ -94,6 +102,7 @@ class PaymentSettled:
     amount_cents: int
     value_cents: int
     settled_min: float
+    faces: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +124,29 @@ class XmFigures:
 @dataclass(frozen=True, slots=True)
 class CollateralReleased:
     """A CCP released ``cash_cents`` of cash and ``face_cents`` of Treasuries (face) from
-    ``firm``'s customer ``account`` into the firm's segregated account (a cycle's payout)."""
+    ``firm``'s customer ``account`` into the firm's segregated account (a cycle's payout);
+    under LSOC ``parts``: per customer (customer, cash cents, face cents), as the CCP
+    attributed it."""
 
     ccp: str
     firm: str
     account: str
     cash_cents: int
     face_cents: int
+    parts: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class SubstitutionRequest:
     """A firm asks a CCP to take up to ``face_cents`` of Treasuries from its segregated account
     into member account ``account`` and return the same value of cash (collateral
-    substitution)."""
+    substitution); ``user``: the customer whose Treasuries they are (``""``: not attributed).
+    """
 
     firm: str
     account: str
     face_cents: int
+    user: str = ""
 
 
 @dataclass(frozen=True, slots=True)

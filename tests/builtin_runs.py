@@ -35,12 +35,14 @@ LEGACY = {
         "stress_window_days": 250,
         "cycles": {"eod": {"payout_clock": "08:30"}},  # pay-out at collection, before issue 13
         "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
+        "lsoc": False,  # customer accounts netted as a whole, as before issue 13
     },
     "ficc": {
         "sees_basis": False,
         "noon_rule": "previous_close",
         "ewma_lambda": 1.0,
         "liquidity": {"finite": False},
+        "lsoc": False,
     },
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},

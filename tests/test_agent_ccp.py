@@ -83,19 +83,20 @@ def test_the_cycle_sends_each_member_firm_its_net_amount():
     fake.env.run(until=RUN_CLOSE + 1)
     # f1: cash 1,000,000 - 200,000 VM = 800,000 against 1,000,000 of IM: 200,000 due (IM part)
     # f2: cash 200,000 + 200,000 VM = 400,000 against 200,000 of IM: 200,000 excess paid out
+    # (LSOC: one customer per account, so its own deficit and excess are the account's)
     assert statements(fake) == [
         (
             "f1",
             CycleStatement(
                 "Y000001", "cme", "eod", "f1", "customer", 0, ("eu1",), (1_000_000,),
-                (-200_000,), cme_call(200_000), 0,
+                (-200_000,), cme_call(200_000), 0, (200_000,), (0,),
             ),
         ),
         (
             "f2",
             CycleStatement(
                 "Y000002", "cme", "eod", "f2", "customer_xm", 0, ("eu2",), (200_000,),
-                (200_000,), None, 200_000,
+                (200_000,), None, 200_000, (0,), (200_000,),
             ),
         ),
     ]  # fmt: skip

@@ -76,7 +76,7 @@ LOSS = 2_000_000  # u2's variation margin loss (cents)
 AT = 720.0  # Fri 1 May 2026 12:00, Fedwire Funds open
 
 
-def _firm(segregation: str) -> tuple[FakeRun, ClearingFirm]:
+def _firm(segregation: str, deadline: str = "immediate") -> tuple[FakeRun, ClearingFirm]:
     """Firm f1 with u1 (hedge fund, house multiplier 1.5: its 500,000 add-on sits at the firm,
     its surplus) and u2 (asset manager, multiplier 1.0: nothing at the firm) at CME; the
     speculative ratio at the CCP, so the multipliers are the house ones."""
@@ -84,6 +84,7 @@ def _firm(segregation: str) -> tuple[FakeRun, ClearingFirm]:
         {
             "firms": {
                 "segregation": segregation,
+                "residual_interest_deadline": deadline,
                 "house_multiplier_by_type": {"hedge_fund": 1.5, "asset_manager": 1.0},
                 "speculative_multiplier_at": "ccp",
                 "substitution_clock": None,

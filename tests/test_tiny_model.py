@@ -50,6 +50,22 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    called or paid out per settlement: no gap. Peak $667,923.29; mean over 2 firms x 4 days (3 run
    days and Wednesday morning) (847,625 + 66,792,329 + 14,563,362) / 8 = 10,275,414.5 cents,
    $102,754.145.
+6. Per-customer segregation at the firms with LSOC at the CCPs (``firms.segregation:
+   per_customer``, ``cme.lsoc``/``ficc.lsoc`` true; issue 13; tests/tiny.py pins pooled and
+   netted for the old log). Each of bd_fcm01's CCP customer accounts holds one customer
+   (``customer_xm`` eu00001, ``customer`` eu00003), so LSOC's sum of per-customer deficits is
+   the account's net call and no CCP call changes; three rows change through the firm's
+   sub-accounts, each by eu00003's 2,165,697-cent CME payout of Monday 09:30 (its Friday-close
+   gain, item 5). Pooled, it sat in the one segregated account: at 13:30 Monday the firm paid
+   eu00001 an excess of 2,165,697 from it, and FICC's noon call C000009 (49,987,984) was paid
+   from the pool's 10,206,021 first, pre-funding 39,781,963. Per customer it sits in eu00003's
+   4d sub-account: C000009 is paid from eu00001's own sub-account, 49,987,984 - 41,947,660 =
+   8,040,324 (its call C000010 is what it lacks), so pre-funding is 41,947,660 =
+   39,781,963 + 2,165,697; CME's intraday call C000011 on eu00003 (69,059,936) takes its
+   2,165,697 and pre-funds 69,059,936 - 2,165,697 = 66,894,239 (its call C000013); and
+   eu00001's own sub-account is empty at 13:30, so it gets no excess back and its CME equity
+   keeps the 2,165,697: its Monday-close call C000019 is 50,060,119 - 2,165,697 = 47,894,422.
+   CME's payouts and the liquidity gap of item 5 are unchanged (the excess returns move).
 """
 
 from __future__ import annotations
@@ -83,11 +99,11 @@ EXPECTED = [
     ('C000008', 'C000007', 'customer', 'cme', 'eod', 'eu00001', 'bd_fcm01', 'customer_xm',
      0, 4304372, 'Fri 01 19:00', 'Mon 04 11:00', 'Mon 04 07:00', 'Mon 04 07:30', 'on_time', 0),
     ('C000009', '', 'ccp', 'ficc', 'noon', 'bd_fcm01', 'ficc', 'customer_xm',
-     0, 49987984, 'Mon 04 12:00', 'Mon 04 13:00', '', 'Mon 04 12:30', 'on_time', 39781963),
+     0, 49987984, 'Mon 04 12:00', 'Mon 04 13:00', '', 'Mon 04 12:30', 'on_time', 41947660),
     ('C000010', 'C000009', 'customer', 'ficc', 'noon', 'eu00001', 'bd_fcm01', 'customer_xm',
      0, 41947660, 'Mon 04 12:00', 'Tue 05 11:00', 'Mon 04 12:00', 'Mon 04 12:30', 'on_time', 0),
     ('C000011', '', 'ccp', 'cme', 'intraday', 'bd_fcm01', 'cme', 'customer',
-     0, 69059936, 'Mon 04 13:30', 'Mon 04 14:30', '', 'Mon 04 14:00', 'on_time', 69059936),
+     0, 69059936, 'Mon 04 13:30', 'Mon 04 14:30', '', 'Mon 04 14:00', 'on_time', 66894239),
     ('C000012', '', 'ccp', 'cme', 'intraday', 'fcm01', 'cme', 'customer',
      0, 6568697, 'Mon 04 13:30', 'Mon 04 14:30', '', 'Mon 04 14:00', 'on_time', 6206421),
     ('C000013', 'C000011', 'customer', 'cme', 'intraday', 'eu00003', 'bd_fcm01', 'customer',
@@ -103,7 +119,7 @@ EXPECTED = [
     ('C000018', 'C000015', 'customer', 'cme', 'eod', 'eu00003', 'bd_fcm01', 'customer',
      0, 43935020, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
     ('C000019', 'C000016', 'customer', 'cme', 'eod', 'eu00001', 'bd_fcm01', 'customer_xm',
-     0, 50060119, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
+     0, 47894422, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
     ('C000020', 'C000017', 'customer', 'cme', 'eod', 'eu00002', 'fcm01', 'customer',
      0, 4187446, 'Mon 04 19:00', 'Tue 05 11:00', 'Tue 05 07:00', 'Tue 05 07:30', 'on_time', 0),
     ('C000021', '', 'ccp', 'ficc', 'sod', 'bd_fcm01', 'ficc', 'customer_xm',

@@ -40,7 +40,17 @@ OPENED = [("u1", "cme", 1_000_000), ("u1", "ficc", 2_000_000)]
 def evening(mode: str, cme_im: int = 1_000_000) -> tuple[FakeRun, list[int]]:
     """The hand case under ``mode``: the calls issued and the excess paid back by Sunday."""
     fake = FakeRun(
-        {"firms": {"house_multiplier": 1.5, "min_transfer_usd": 1000, "xm_customer_equity": mode}}
+        {
+            "firms": {
+                "house_multiplier": 1.5,
+                "min_transfer_usd": 1000,
+                "xm_customer_equity": mode,
+                # FICC's VM is put straight into the segregated account below, unattributed:
+                # the one pool of before issue 13 (per customer it would reach u1's sub-account
+                # through CollateralReleased)
+                "segregation": "pooled",
+            }
+        }
     )
     firm = make_firm(fake, ACCOUNTS, OPENED)
     fake.ledger.open("ccp:ficc:vm", 9_500_000)

@@ -34,6 +34,7 @@ TINY = {
         # CME pays out at its 08:30 collection, as before issue 13 (default: 09:30)
         "cycles": {"eod": {"payout_clock": "08:30"}},
         "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
+        "lsoc": False,  # customer accounts netted as a whole, as before issue 13
     },
     "ficc": {
         "lookback_days": 250,
@@ -44,6 +45,7 @@ TINY = {
         "floor_bp": 0.0,
         "adhoc": {"enabled": False},
         "liquidity": {"finite": False},
+        "lsoc": False,
     },
     "firms": {
         "n_bd_fcm": 1,
@@ -107,7 +109,7 @@ TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
 # the same with unlimited liquidity)
 TINY_MODEL.update(
     {
-        c: {k: v for k, v in TINY[c].items() if k not in ("cycles", "liquidity")}
+        c: {k: v for k, v in TINY[c].items() if k not in ("cycles", "liquidity", "lsoc")}
         for c in ("cme", "ficc")
     }
 )

@@ -32,8 +32,11 @@ from sim.config.sources import (
     FICC_RISK,
     FIRMS,
     FORM_PF,
+    LSOC,
     MANDATE,
     PUBLIC,
+    RESIDUAL_DEADLINE,
+    SEGREGATION,
     SIZING,
     SPAN2,
     SPONSORED,
@@ -245,14 +248,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " maintenance; an FCM must collect at least 110% of maintenance from speculative"
                f" customers, hedgers and house accounts at maintenance ({DESIGN}); ccp: the"
                " setting before issue 12"),
-    Assumption("firms.segregation", "per_customer: an FCM may not use one customer's funds to"
-               " margin another's positions (CFTC Regulation 1.22(a); SEC Rule 15c3-3 for FICC"
-               " customers outside XM); a deficit is covered by that customer or by the firm's"
-               f" own money, residual interest ({DESIGN}); pooled: the setting before issue 13"),
-    Assumption("firms.residual_interest_deadline", "cftc_1_22c: CFTC Regulation 1.22(c), the"
-               " FCM's residual interest must cover its customers' margin deficits computed as"
-               " of each business day's close by 6:00 p.m. ET the next business day; immediate:"
-               " the stricter reading (at once), an assumption"),
+    Assumption("firms.segregation", SEGREGATION),
+    *(Assumption(f"{c}.lsoc", LSOC) for c in ("cme", "ficc")),
+    Assumption("firms.residual_interest_deadline", RESIDUAL_DEADLINE),
     Assumption("firms.xm_customer_equity", "joint: under customer cross-margining both legs of"
                " a cross-margined customer sit in one customer XM account at the BD-FCM (a CEA"
                " section 4d cross-margin account; CME-FICC cross-margining agreement for"

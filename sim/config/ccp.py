@@ -139,7 +139,13 @@ class CcpConfig(Frozen):
     CME SPAN 2's liquidity and concentration components or FICC's Margin Liquidity Adjustment
     (``sim.margin.var.liquidity_addon``); off (cost 0) by default.
 
-    ``liquidity``: the CCP's finite liquidity resources (``LiquidityConfig``)."""
+    ``liquidity``: the CCP's finite liquidity resources (``LiquidityConfig``).
+
+    ``lsoc``: true (default; CFTC Part 22, LSOC: legally segregated, operationally commingled)
+    the CCP attributes a member's customer account customer by customer (``agents.ccp_lsoc``):
+    its call is the sum of the customers' deficits, its payout the sum of their excesses, one
+    customer's excess never meeting another's call; false (before issue 13): the account is
+    netted as a whole."""
 
     confidence: float = Field(0.99, gt=0.5, lt=1.0)
     mpor_days: int = Field(ge=1, le=20)
@@ -154,6 +160,7 @@ class CcpConfig(Frozen):
     adhoc: AdhocConfig = Field(default_factory=AdhocConfig)
     haircut: float = Field(0.02, ge=0.0, lt=1.0)
     late_tolerance_minutes: float = Field(60.0, ge=0.0)
+    lsoc: bool = True
     factor_publish_delay_minutes: float = Field(0.0, ge=0.0)
     sees_basis: bool = False
     noon_rule: Literal["max_start_of_day", "previous_close"] = "previous_close"

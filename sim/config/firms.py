@@ -42,11 +42,9 @@ class FirmsConfig(Frozen):
     and customer XM accounts) or an SEC 15c3-3 reserve pool (FICC customer accounts outside
     XM); a customer's share of a CCP call is paid from its own sub-account, the rest advanced
     by the firm from its residual interest (its own money in segregation) and own cash, never
-    from another customer's (``agents.segregation``); ``pooled`` (default until the CCPs attribute
-    customer accounts per customer, LSOC: with a CCP netting the account, one customer's
-    excess stays at the CCP covering another's call while the firm can pay the first back only
-    from its own sub-account): one segregated account for all customers, a CCP call paid
-    from it first.
+    from another customer's (``agents.segregation``); the default, with the CCPs attributing
+    customer accounts per customer (``CcpConfig.lsoc``); ``pooled`` (before issue 13): one
+    segregated account for all customers, a CCP call paid from it first.
     ``residual_interest_deadline`` (``per_customer`` only): by when the firm must hold residual
     interest covering its customers' margin deficits (their open calls): ``immediate``
     (default) as soon as it calls the customer; ``cftc_1_22c`` (CFTC Regulation 1.22(c)):
@@ -71,7 +69,7 @@ class FirmsConfig(Frozen):
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
     xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
     capital_usd: float = Field(3e9, gt=0)
-    segregation: Literal["per_customer", "pooled"] = "pooled"
+    segregation: Literal["per_customer", "pooled"] = "per_customer"
     residual_interest_deadline: Literal["immediate", "cftc_1_22c"] = "immediate"
 
     _substitution = field_validator("substitution_clock")(

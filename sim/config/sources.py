@@ -36,3 +36,21 @@ FIRMS = (
     f"{SIZING}: 55 BD-FCMs, 36 FCMs and 36 BDs at population scale 1 (127 of about 218 FICC"
     f" netting members, {DESIGN}) in the default's 6:4:4 proportion"
 )
+LSOC = (
+    "true: CFTC Regulation 39.13(g)(8)(i) has a DCO collect customer initial margin gross,"
+    " customer by customer, not net across customers, and CFTC Part 22 (LSOC) attributes cleared"
+    " swaps customer collateral per customer; applying the per-customer attribution of"
+    " collateral and variation margin to FICC's and to futures accounts is an assumption;"
+    " false: the setting before issue 13"
+)
+SEGREGATION = (
+    "per_customer: an FCM may not use one customer's funds to margin another's positions (CFTC"
+    " Regulation 1.22(a); SEC Rule 15c3-3 for FICC customers outside XM); a deficit is covered"
+    f" by that customer or by the firm's own money, residual interest ({DESIGN}); pooled: the"
+    " setting before issue 13"
+)
+RESIDUAL_DEADLINE = (
+    "cftc_1_22c: CFTC Regulation 1.22(c), the FCM's residual interest must cover its customers'"
+    " margin deficits computed as of each business day's close by 6:00 p.m. ET the next"
+    " business day; immediate: the stricter reading (at once), an assumption"
+)
