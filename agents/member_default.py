@@ -38,6 +38,7 @@ import numpy as np
 
 from agents.default_funds import member_rows, members, open_resources
 from agents.deleveraging import pricing_day
+from sim.config.defaults import resolve_firm
 from sim.margin.ccp_closeout import impact_cost_usd, mark_loss_usd
 from sim.margin.waterfall import LAYERS, inter_ccp_transfer, pro_rata_cents, share_joint_loss
 from sim.margin.waterfall import waterfall as allocate
@@ -54,6 +55,11 @@ class MemberDefaults:
     def __init__(self, run: Run, ccps: dict) -> None:
         self.run, self.ccps, self.cfg = run, ccps, run.config.default_management
         self.funds: dict[str, dict[str, int]] = {}
+        firms = run.population.firms
+        self.scheduled_defaults = [
+            (resolve_firm(d.firm, firms, f"defaults[{i}].firm"), d.time)
+            for i, d in enumerate(run.config.defaults)
+        ]  # firm ids, ``largest_xm_bd_fcm`` resolved at world build
         self.frozen: dict[tuple[str, str], dict] = {}  # (ccp, firm) -> what the CCP took over
         if self.cfg.endogenous:
             run.calls.on_default.append(self.on_call_default)
@@ -61,10 +67,10 @@ class MemberDefaults:
     def start(self) -> None:
         """Open the default resources (after the opening margin) and schedule the defaults."""
         self.funds = {c: open_resources(ccp, self.run) for c, ccp in self.ccps.items()}
-        for d in self.run.config.defaults:
+        for firm, time in self.scheduled_defaults:
             origin = dt.datetime.combine(self.run.calendar.start, dt.time())
-            at = (d.time.replace(tzinfo=None) - origin).total_seconds() / 60.0
-            self.run.env.process(self.scheduled(d.firm, at))
+            at = (time.replace(tzinfo=None) - origin).total_seconds() / 60.0
+            self.run.env.process(self.scheduled(firm, at))
 
     def scheduled(self, firm: str, at: float):
         yield self.run.env.timeout(max(at - self.run.env.now, 0.0))

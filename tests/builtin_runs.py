@@ -5,7 +5,9 @@ one's ``summary.csv`` with the saved copy in ``tests/golden/<name>/`` (``make go
 those). The reduction: two replications, a dozen end users, three business days (an adoption
 study: 70 business days across the live date), short look-backs; scenario sizes (capacity)
 scaled down too; outages (custodian_outage) moved onto the reduced days, the same clock time on
-the second business day (Mon 4 May 2026), so the reduced study still has its outage. A sweep
+the second business day (Mon 4 May 2026), so the reduced study still has its outage; a study
+whose scheduled default lies later (member_default) starts its three days the business day
+before it (``REDUCED_DAYS``). A sweep
 (xm_policy) keeps the first two values of its first path and the first value of every other
 path; a one-at-a-time study (basis_sensitivity) keeps its reference and its first parameter's
 low and high scenarios: enough to exercise the grid, the paired differences and the tornado.
@@ -59,6 +61,15 @@ LEGACY = {
 LEGACY_SPEC = {
     "march2020": {"calendar": {"start": "2020-02-03"}, "market": {"replay_from": "2020-02-03"}},
 }
+# per study, the reduced days when the study's event lies outside the first three: member_default
+# runs Fri 13 to Tue 17 Mar 2020 (the replay moved with it), so its scheduled default on Mon 16
+# Mar falls on the second reduced day
+REDUCED_DAYS = {
+    "member_default": {
+        "calendar": {"start": "2020-03-13"},
+        "market": {"replay_from": "2020-03-13"},
+    },
+}
 SMALL = {
     "population": {"n_end_users": 12},
     "market": {"lookback_days": 300},
@@ -93,6 +104,7 @@ def shrink(raw: dict, legacy: bool = False) -> dict:
     adoption = is_adoption_study(raw)
     days = {"start": "2026-04-01", "business_days": 70} if adoption else {"business_days": 3}
     base = deep_merge(raw["base"], {**SMALL, "calendar": days})
+    base = deep_merge(base, REDUCED_DAYS.get(raw.get("name"), {}))
     if legacy:
         base = deep_merge(base, deep_merge(LEGACY, LEGACY_SPEC.get(raw.get("name"), {})))
     scenarios = {}

@@ -1,13 +1,14 @@
 """The report's themes and the figures each shows: margin, latency and deadlines, liquidity,
-risk, the market (basis and deleveraging), adoption, and throughput and capacity. Metric names
-and entity types are those of ``sim.metrics``; a theme or figure whose metrics have no data is
-left out of the report."""
+default management (``experiments.report.default_figures``), risk, the market (basis and
+deleveraging), adoption, and throughput and capacity. Metric names and entity types are those
+of ``sim.metrics``; a theme or figure whose metrics have no data is left out of the report."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from experiments.report.curves import CurveSpec
+from experiments.report.default_figures import DEFAULT_FIGURES
 from experiments.report.figures import IM_BY_USER_TYPE, FigureSpec, Panel
 from experiments.report.spread import SpreadSpec
 from sim.market.basis import FAMILIES
@@ -334,6 +335,13 @@ THEMES: tuple[Theme, ...] = (
         "Cash that firms advance and end users borrow and pay, what happens when it runs short, "
         "and the liquidity firms bridge intraday and the CCPs hold.",
         (LIQUIDITY_USD, FIRM_CCP_LIQUIDITY, STRESS_OUTCOMES),
+    ),
+    Theme(
+        "Default management",
+        "A clearing member in default: each CCP's close-out loss against the defaulter's margin, "
+        "how far down the waterfall it reaches, what is left uncovered, what CME and FICC pass "
+        "between them to share joint XM close-outs, and the member and call defaults.",
+        DEFAULT_FIGURES,
     ),
     Theme(
         "Risk",

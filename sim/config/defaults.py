@@ -16,10 +16,17 @@ from pydantic import Field
 
 from sim.calendar import business_days
 from sim.config.base import Frozen
+from sim.errors import ConfigError
+
+LARGEST_XM_BD_FCM = "largest_xm_bd_fcm"
 
 
 class ScheduledDefault(Frozen):
-    """Clearing firm ``firm`` (e.g. ``bd_fcm01``) defaults at ``time`` (ET wall clock)."""
+    """Clearing firm ``firm`` (e.g. ``bd_fcm01``) defaults at ``time`` (ET wall clock).
+    ``firm: largest_xm_bd_fcm`` names the largest BD-FCM (by size weight) that offers customer
+    XM, resolved against the run's population when the world is built (``resolve_firm``): firm
+    ids are size-ranked within a kind, but which BD-FCMs offer XM depends on the population
+    model (drawn per seed in the legacy model, by bank-weighted size in ``public_data``)."""
 
     firm: str
     time: dt.datetime
@@ -60,9 +67,10 @@ def check_defaults(defaults: list[ScheduledDefault], firms: set[str], start, n_d
     first = dt.datetime.combine(days[0], dt.time())
     end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
     for i, d in enumerate(defaults):
-        if d.firm not in firms:
+        if d.firm not in firms | {LARGEST_XM_BD_FCM}:
             raise ValueError(
                 f"defaults[{i}].firm: unknown firm {d.firm!r}; allowed: {sorted(firms)}"
+                f" or {LARGEST_XM_BD_FCM!r}"
             )
         at = d.time.replace(tzinfo=None)
         if not first <= at < end:
@@ -70,3 +78,19 @@ def check_defaults(defaults: list[ScheduledDefault], firms: set[str], start, n_d
                 f"defaults[{i}].time: {at} lies outside the simulated days; allowed: a time"
                 f" from {first} to before {end}"
             )
+
+
+def resolve_firm(name: str, firms, field: str) -> str:
+    """The firm id ``name`` stands for among ``firms`` (objects with ``firm_id``, ``kind``,
+    ``offers_xm``, ``size_weight``): itself, or for ``largest_xm_bd_fcm`` the XM-offering
+    BD-FCM of the largest size weight (ties to the first id); ``ConfigError`` naming ``field``
+    when no BD-FCM offers XM."""
+    if name != LARGEST_XM_BD_FCM:
+        return name
+    offering = [f for f in firms if f.kind == "bd_fcm" and f.offers_xm]
+    if not offering:
+        raise ConfigError(
+            f"{field}: {LARGEST_XM_BD_FCM}: no BD-FCM of the population offers customer XM"
+            " (firms.share_bd_fcm_offering_xm); allowed: a firm id"
+        )
+    return min(offering, key=lambda f: (-f.size_weight, f.firm_id)).firm_id

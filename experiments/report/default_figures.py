@@ -1,0 +1,61 @@
+"""The figures of the report's "Default management" theme (``experiments.report.themes``): the
+metrics of ``sim.metrics.default_management``, rows only in runs with a member default, so the
+theme is left out of every other report. Entity types: the CCP (``cme``, ``ficc``), ``all`` for
+the inter-CCP transfer."""
+
+from __future__ import annotations
+
+from experiments.report.figures import FigureSpec, Panel
+from sim.margin.waterfall import LAYERS
+
+MILLIONS = 1e6
+CCPS: tuple[str, ...] = ("cme", "ficc")
+ALL: tuple[str, ...] = ("all",)
+LAYER_TITLES = {
+    "defaulter_margin": "defaulter's margin",
+    "defaulter_fund": "defaulter's fund contribution",
+    "ccp_capital": "CCP capital",
+    "survivor_fund": "survivors' fund contributions",
+    "assessments": "assessments",
+}
+
+CLOSEOUT_VS_MARGIN = FigureSpec(
+    name="default_closeout",
+    title="Close-out loss against the defaulter's margin, by CCP",
+    caption="Each CCP's loss closing out the defaulter's house and customer positions over its "
+    "margin period of risk (horizon loss, price impact and unpaid variation margin; after the "
+    "inter-CCP transfer of joint XM close-outs), the defaulter's margin at that CCP, the loss "
+    "left uncovered by the whole waterfall, and the net amount CME and FICC moved between them "
+    "to share joint XM close-outs, in $ millions per run",
+    panels=(
+        Panel("default_closeout_loss_usd", "close-out loss", "$ millions", MILLIONS, CCPS),
+        Panel("default_margin_usd", "defaulter's margin", "$ millions", MILLIONS, CCPS),
+        Panel("default_uncovered_usd", "uncovered loss", "$ millions", MILLIONS, CCPS),
+        Panel("inter_ccp_transfer_usd", "inter-CCP transfer", "$ millions", MILLIONS, ALL),
+    ),
+)
+
+WATERFALL = FigureSpec(
+    name="default_waterfall",
+    title="Waterfall layers used, by CCP",
+    caption="What each layer of each CCP's default waterfall paid towards the close-out loss, "
+    "in order: the defaulter's margin, its default-fund contribution, the CCP's own capital, "
+    "the survivors' contributions and assessments on the survivors, in $ millions per run",
+    panels=tuple(
+        Panel(f"waterfall_{layer}_usd", LAYER_TITLES[layer], "$ millions", MILLIONS, CCPS)
+        for layer in LAYERS
+    ),
+)
+
+DEFAULT_COUNTS = FigureSpec(
+    name="default_counts",
+    title="Member defaults and defaulted CCP calls",
+    caption="Clearing members each CCP declared in default (scheduled, missed call or "
+    "cross-default) and the CCP calls that ended defaulted, per run",
+    panels=(
+        Panel("member_defaults", "member defaults", "per run", order=CCPS, xlabel="CCP"),
+        Panel("ccp_call_defaults", "CCP calls defaulted", "per run", order=CCPS, xlabel="CCP"),
+    ),
+)
+
+DEFAULT_FIGURES = (CLOSEOUT_VS_MARGIN, WATERFALL, DEFAULT_COUNTS)
