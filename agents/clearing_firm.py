@@ -24,6 +24,7 @@ from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity, Key
 from agents.firm_treasury import FirmTreasury
 from agents.segregation import POOLS, pool_of
+from agents.xm_cycle import CycleCalls, grown
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
 from sim.market.instruments import CATALOG
@@ -74,6 +75,7 @@ class ClearingFirm(Agent):
         self.treasury = FirmTreasury(run, self, self.customers, cfg, lead, haircut)
         self.issued: dict[str, MarginCall] = {}
         self.received: dict[str, int] = {}
+        self.cycles = CycleCalls(run, cfg.xm_one_call_per_cycle, self.received)
         self.mta = max(to_cents(cfg.min_transfer_usd), 1)
         self.desk = simpy.Resource(self.env, capacity=cfg.desk_staff)
         self.books: dict[str, dict[str, float]] = {}  # customer: its legs cleared here
@@ -136,20 +138,41 @@ class ClearingFirm(Agent):
         self.treasury.attribute(st.ccp, st.account, rows, st.call, st.payout_cents, st.deficits)
         for user, im, vm in rows:
             self.treasury.know(user, st.ccp, st.account)
-            if user in self.defaulted:
-                continue  # closed out: the firm carries its positions and calls it no more
-            key = self.customers.key(user, st.ccp, st.account)
-            position = self.customers.position(key, st.ccp, vm, im)
-            self.customers.book_vm(key, vm)
-            if position.amount >= self.mta:
-                self.customers.call(key, position.amount)
-                self.env.process(self.call_customer(user, st, position))
-            elif (
-                position.excess >= self.mta
-                and not self.customers.has_calls(key)
-                and user not in self.closing
-            ):
-                self.treasury.return_excess(user, key, position.excess, st.cycle_id)
+            if user not in self.defaulted:  # closed out: the firm calls it no more
+                self.settle_customer(st, user, im, vm)
+
+    def settle_customer(self, st: CycleStatement, user: str, im: int, vm: int) -> None:
+        """Book ``user``'s VM of ``st`` and, against its requirement with IM ``im``, call it
+        (``call_or_fold``) or return its excess."""
+        key = self.customers.key(user, st.ccp, st.account)
+        position = self.customers.position(key, st.ccp, vm, im)
+        self.customers.book_vm(key, vm)
+        if position.amount >= self.mta:
+            self.call_or_fold(user, key, st, position)
+        elif (
+            position.excess >= self.mta
+            and not self.customers.has_calls(key)
+            and user not in self.closing
+        ):
+            self.treasury.return_excess(user, key, position.excess, st.cycle_id)
+
+    def call_or_fold(self, user: str, key: Key, st: CycleStatement, position: Shortfall) -> None:
+        """Call ``user`` for ``position``, or (``firms.xm_one_call_per_cycle``, a joint key)
+        add it to the call of the cycle, or absorb it (``agents.xm_cycle``)."""
+        how, call_id = self.cycles.fold(key, st, position)
+        if how != "absorbed":
+            self.customers.call(key, position.amount)
+        if how == "call":
+            self.env.process(self.call_customer(user, st, position))
+            return
+        if how == "added" and call_id:
+            amended = grown(self.issued[call_id], position)
+            self.issued[call_id] = amended
+            self.run.calls.amend(amended)
+            self.treasury.rebalance(call_id)
+        ref = call_id or st.cycle_id
+        self.run.log(f"customer_call_{how}", self.agent_id, ref, counterparty=user,
+                     amount_cents=position.amount)  # fmt: skip
 
     def on_released(self, msg: CollateralReleased) -> None:
         """A CCP released collateral of a customer account: per customer, to the customers it
@@ -163,6 +186,9 @@ class ClearingFirm(Agent):
         final deadline."""
         yield from self.desk_turn()
         call = self.customer_call(user, st, position)
+        more = self.cycles.issued(self.customers.key(user, st.ccp, st.account), st, call.call_id)
+        if more.amount:
+            call = grown(call, more)
         paid = self.run.calls.issue(call)
         self.issued[call.call_id] = call
         self.treasury.rebalance(call.call_id)

@@ -90,6 +90,10 @@ class CallBook:
         if entry is not None and entry.instructed_min != entry.instructed_min:  # still NaN
             entry.instructed_min = t
 
+    def instructed_at(self, call_id: str) -> float:
+        """When the payer of the open call ``call_id`` first instructed payment (NaN: not yet)."""
+        return self._open[call_id].instructed_min
+
     def call(self, call_id: str) -> MarginCall:
         """The open call ``call_id`` as it stands (amended or not)."""
         return self._open[call_id].call

@@ -186,6 +186,10 @@ EVENT_KINDS: dict[str, str] = {
     "liquidity_shortfall": "an end user cannot pay a call (ref call; amount_cents)",
     "deleverage_sale": "an end user sold cash against futures (ref call; face_usd sold; scale:"
     " the fraction of its book, raise_cash only)",
+    "customer_call_added": "a firm added a shortfall to an XM customer's call of the cycle (ref"
+    " call, or cycle statement while at the desk; counterparty customer; amount_cents)",
+    "customer_call_absorbed": "a firm carried an XM customer's shortfall to the next cycle, its"
+    " call of the cycle being paid (ref call; counterparty customer; amount_cents)",
     "call_recomputed": "a firm cut a call after the customer deleveraged (ref call; amount_cents"
     " cut)",
     "closeout": "a firm's close-out of a defaulted customer ended (ref user; amount_cents"

@@ -55,6 +55,7 @@ LEGACY = {
         "speculative_multiplier_at": "ccp",
         "xm_customer_equity": "per_ccp",
         "segregation": "pooled",
+        "xm_one_call_per_cycle": False,
     },
 }
 # per study, the spec settings of before issue 12 item 7 (march2020 then started on 3 Feb 2020)

@@ -66,6 +66,12 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    eu00001's own sub-account is empty at 13:30, so it gets no excess back and its CME equity
    keeps the 2,165,697: its Monday-close call C000019 is 50,060,119 - 2,165,697 = 47,894,422.
    CME's payouts and the liquidity gap of item 5 are unchanged (the excess returns move).
+7. One customer call per cycle on an XM customer's 4d statement (``firms.xm_one_call_per_cycle``,
+   default true; tests/tiny.py pins false for the old log). No row changes, by hand: the switch
+   acts only on a joint XM equity key, and this world keeps eu00001's equity per CCP
+   (``firms.xm_customer_equity: per_ccp``, inherited from tests/tiny.py), so each CCP statement
+   still calls on its own key. tests/test_xm_cycle.py runs this world under joint equity, where
+   the switch changes eu00001's Friday calls (derived there by hand).
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ TINY = {
         "speculative_multiplier_at": "ccp",  # CME's 110% at the CCP, as before issue 12
         "xm_customer_equity": "per_ccp",  # equity per CCP, as before the joint XM account
         "segregation": "pooled",  # one segregated pool, as before issue 13
+        "xm_one_call_per_cycle": False,  # each CCP statement may call, as before issue 13
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample
@@ -113,7 +114,9 @@ TINY_MODEL.update(
         for c in ("cme", "ficc")
     }
 )
-TINY_MODEL["firms"] = {k: v for k, v in TINY["firms"].items() if k != "segregation"}
+TINY_MODEL["firms"] = {
+    k: v for k, v in TINY["firms"].items() if k not in ("segregation", "xm_one_call_per_cycle")
+}
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

@@ -43,6 +43,7 @@ from sim.config.sources import (
     SQRT_LAW,
     TFF,
     TIMELINES,
+    XM_ONE_CALL,
 )
 
 ASSUMPTION = "assumption"
@@ -251,6 +252,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("firms.segregation", SEGREGATION),
     *(Assumption(f"{c}.lsoc", LSOC) for c in ("cme", "ficc")),
     Assumption("firms.residual_interest_deadline", RESIDUAL_DEADLINE),
+    Assumption("firms.xm_one_call_per_cycle", XM_ONE_CALL),
     Assumption("firms.xm_customer_equity", "joint: under customer cross-margining both legs of"
                " a cross-margined customer sit in one customer XM account at the BD-FCM (a CEA"
                " section 4d cross-margin account; CME-FICC cross-margining agreement for"

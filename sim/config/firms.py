@@ -30,6 +30,11 @@ class FirmsConfig(Frozen):
     requirement are netted across both legs in its one XM account at the BD-FCM (a CEA section
     4d cross-margin account), so a CME loss is met by the FICC gain; ``per_ccp`` (before): kept
     per CCP, the loss called in cash while the gain comes back later as excess.
+    ``xm_one_call_per_cycle`` (``joint`` only): true (default), the firm calls such a customer
+    at most once per margin cycle (a business day and mark: CME's end of day and FICC's start
+    of day on the same close, or FICC's noon and CME's intraday), a second CCP statement's
+    shortfall added to the cycle's call or carried to the next cycle (``agents.xm_cycle``);
+    false (before): each CCP statement may call it.
 
     ``capital_usd``: an average firm's adjusted net capital (dollars), each firm's in proportion
     to its size weight (``size_weight / mean size weight``); only reported against its minimum
@@ -68,6 +73,7 @@ class FirmsConfig(Frozen):
     substitution_clock: Clock | None = "11:30"
     speculative_multiplier_at: Literal["fcm", "ccp"] = "fcm"
     xm_customer_equity: Literal["joint", "per_ccp"] = "joint"
+    xm_one_call_per_cycle: bool = True
     capital_usd: float = Field(3e9, gt=0)
     segregation: Literal["per_customer", "pooled"] = "per_customer"
     residual_interest_deadline: Literal["immediate", "cftc_1_22c"] = "immediate"

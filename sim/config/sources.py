@@ -54,3 +54,10 @@ RESIDUAL_DEADLINE = (
     " margin deficits computed as of each business day's close by 6:00 p.m. ET the next"
     " business day; immediate: the stricter reading (at once), an assumption"
 )
+XM_ONE_CALL = (
+    "true: under customer cross-margining both legs sit in one CEA section 4d account, for which"
+    " the FCM issues one margin statement and call per cycle (CFTC Regulation 1.22, FCM"
+    " practice of one daily call on the account's total requirement); cycles paired by"
+    " business day and mark, and carrying a later shortfall to the next cycle, are"
+    " assumptions; false: the setting before issue 13"
+)
