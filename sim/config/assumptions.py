@@ -32,6 +32,7 @@ from sim.config.sources import (
     FICC_RISK,
     FIRMS,
     FORM_PF,
+    HF_SALES,
     LSOC,
     MANDATE,
     PUBLIC,
@@ -143,7 +144,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
     Assumption("liquidation.buffer_floor", "fund risk policy: deleverage when free liquidity falls"
                " below this multiple of current margin (assumption; 0 switches it off)"),
     Assumption("liquidation.buffer_target", "fund risk policy: the multiple of current margin a"
-               " deleveraging fund restores (assumption)"),
+               " deleveraging fund restores; 1.25 calibrated to hedge funds' net Treasury sales"
+               f" in March 2020 (about 16% of holdings, {HF_SALES})"),
     Assumption("liquidation.closeout_days", "2 business days: CME's margin period of risk for"
                " futures is 1-2 days (client accounts 2), FICC's 3 for sponsored members; a"
                " firm closing out a customer is taken to be as quick as CME"),

@@ -54,3 +54,8 @@ RESIDUAL_DEADLINE = (
     " margin deficits computed as of each business day's close by 6:00 p.m. ET the next"
     " business day; immediate: the stricter reading (at once), an assumption"
 )
+HF_SALES = (
+    "Banegas, Monin and Petrasek, 'Sizing hedge funds' Treasury market activities and holdings',"
+    " FEDS Notes, 6 Oct 2021: large hedge funds sold $173bn of Treasury securities on net in"
+    " March 2020, of about $1.1tn held"
+)
