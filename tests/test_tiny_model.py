@@ -15,28 +15,30 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    on them equals eu00001's call of the cycle (C000001 = C000002, C000003 = C000005, C000007 =
    C000008); eu00001's amounts at FICC are those of its repo (the same DV01 as the notes).
 3. Tuesday, after the Monday link outage made CME margin the XM account standalone (C000016,
-   C000019: the standalone requirement), eu00001's buffer policy sells 30.3% of its book at 07:00
+   C000019: the standalone requirement), eu00001's buffer policy sells 45.8% of its book at 07:00
    when it pays C000019 (``liquidation.buffer_floor``). The sale is sized counting the margin it
-   releases, ``f = (t R - free) / ((1 + t) R)``; before, it was ``1 - free / (t R)``, 70.7%. Free
-   liquidity and requirements at 07:00 are what they were, so the new fraction is
-   ``t / (1 + t)`` = 3/7 of the old one (t = ``buffer_target`` 0.75): 3/7 x 0.707032 = 0.303014.
-   At 08:30 it cannot meet FICC's start-of-day call C000022, sells 14.6% more (``raise_cash``)
-   and the firm recomputes the call, then its buffer policy sells 42.5% of what is left (was
-   99.7%, the old rule emptying the book). Its Tuesday noon FICC call (old C000030) is still not
-   needed; CME's Tuesday close calls the account on the larger book left (C000023: 5,913,148 /
-   13,313,130 cents; 18,430 / 26,170 under the old rule, with the book nearly gone).
+   releases, ``f = (t R - free) / ((1 + t) R)`` with t = ``buffer_target`` 1.25 (calibrated,
+   issue 13); the first rule, ``1 - free / (t R)`` at t = 0.75, sold 0.707032, so free / R =
+   0.75 x (1 - 0.707032) = 0.219726 (free liquidity and requirements at 07:00 do not depend on
+   the rule) and f = (1.25 - 0.219726) / 2.25 = 0.457900 (0.303014 at t = 0.75).
+   At 08:30 it cannot meet FICC's start-of-day call C000022, sells 14.0% more (``raise_cash``)
+   and the firm recomputes the call, then its buffer policy sells 55.4% of what is left (99.7%
+   under the first rule, which emptied the book). Its Tuesday noon FICC call (old C000030) is
+   not needed; CME's Tuesday close calls the account on the book left (C000023: 4,478,618 /
+   8,103,045 cents; 5,913,148 / 13,313,130 at t = 0.75; 18,430 / 26,170 under the first rule).
 4. eu00001's overnight repo rolls at 08:30 each day and settles the term's net carry, coupon
    less repo interest on the full face (haircut 0, ``population.repo``): +$122.01 on Friday,
    +$413.18 on Monday (3 days: 99,164,000 x (4.10% - 4.05%) x 3/360) and, on Tuesday before
-   FICC's 08:30 call, +$77.09 on the 69,116,000 face left after the 07:00 sale (Tuesday's rates:
-   the same $1.1154 per $1m of face as the old rule's +$32.41 on the 29,051,800 it left). FICC's
-   call C000022 is cut by 8,583,037 cents (58,764,904 - 50,181,867) by the 08:30 ``raise_cash``
-   sale.
+   FICC's 08:30 call, +$59.96 on the 53,757,000 face left after the 07:00 sale (Tuesday's rates:
+   $1.1154 per $1m of face, as the +$32.41 on the 29,051,800 the first rule left). FICC's call
+   C000022 is cut by 8,198,415 cents (58,764,904 - 50,566,489) by the 08:30 ``raise_cash`` sale.
 5. CME pays out its end-of-day excess at 09:30, an hour after the 08:30 collection
    (``cme.cycles.eod.payout_clock``, issue 13; tests/tiny.py pins 08:30 for the old log). No row
    changes, by hand: the four payouts that move (Monday 09:30: 2,165,697 cents to bd_fcm01's
    ``customer`` account, eu00003's gain, and 362,276 to fcm01; Wednesday 09:30: 14,563,362 and
-   5,803,195) are each firm's only payments between 08:30 and 09:30 but for FICC's start of day,
+   6,223,187 to fcm01, eu00002's Tuesday gain: 5,803,195 at t = 0.75, eu00001's larger Tuesday
+   sales of item 3 moving the basis by their impact, and with it eu00002's futures) are each
+   firm's only payments between 08:30 and 09:30 but for FICC's start of day,
    which on Monday and Wednesday pays out (no call) and on Tuesday calls C000021 when CME's Monday
    close paid nobody out (C000015-C000017 are all calls); so no firm pays from a segregated account
    that the payout would have filled, and the calls, pre-funding and customers' payments are
@@ -46,10 +48,10 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    intraday payout) = 847,625; Monday 08:00-09:30 min(4,304,372 on C000007, 2,165,697) = 2,165,697
    (until 08:30 with the old pay-out), and 14:00-14:30 min(69,059,936 on C000011, 66,792,329 to its
    XM account) = 66,792,329; Tuesday none (no settlement both calls and pays it); Wednesday
-   08:00-09:30 min(19,226,278 on C000023, 14,563,362) = 14,563,362. fcm01's one account is either
+   08:00-09:30 min(12,581,663 on C000023, 14,563,362) = 12,581,663. fcm01's one account is either
    called or paid out per settlement: no gap. Peak $667,923.29; mean over 2 firms x 4 days (3 run
-   days and Wednesday morning) (847,625 + 66,792,329 + 14,563,362) / 8 = 10,275,414.5 cents,
-   $102,754.145.
+   days and Wednesday morning) (847,625 + 66,792,329 + 12,581,663) / 8 = 10,027,702.125
+   cents, $100,277.02125.
 6. Per-customer segregation at the firms with LSOC at the CCPs (``firms.segregation:
    per_customer``, ``cme.lsoc``/``ficc.lsoc`` true; issue 13; tests/tiny.py pins pooled and
    netted for the old log). Each of bd_fcm01's CCP customer accounts holds one customer
@@ -131,9 +133,9 @@ EXPECTED = [
     ('C000021', '', 'ccp', 'ficc', 'sod', 'bd_fcm01', 'ficc', 'customer_xm',
      4094241, 58764904, 'Tue 05 08:30', 'Tue 05 09:30', '', 'Tue 05 09:00', 'on_time', 62859145),
     ('C000022', 'C000021', 'customer', 'ficc', 'sod', 'eu00001', 'bd_fcm01', 'customer_xm',
-     4094241, 50181867, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
+     4094241, 50566489, 'Tue 05 08:30', 'Tue 05 11:00', 'Tue 05 08:30', 'Tue 05 12:00', 'late', 0),
     ('C000023', '', 'ccp', 'cme', 'eod', 'bd_fcm01', 'cme', 'customer_xm',
-     5913148, 13313130, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
+     4478618, 8103045, 'Tue 05 19:00', 'Wed 06 08:30', '', 'Wed 06 08:00', 'on_time', 0),
 ]
 # fmt: on
 
@@ -150,15 +152,15 @@ def test_call_log_under_the_new_model_is_exact(tiny_model):
 def test_the_tuesday_sales_and_the_recomputed_call(tiny_model):
     """Item 3 of the docstring: three sales of eu00001 on Tuesday (07:00 buffer policy, 08:30
     raise_cash and buffer policy), the FICC call cut by what the second sale released
-    (58,764,904 - 50,181,867 = 8,583,037 cents), impact costs paid at the 15:00 close."""
+    (58,764,904 - 50,566,489 = 8,198,415 cents), impact costs paid at the 15:00 close."""
     events = tiny_model.tables["events"]
     sales = events[events["kind"] == "deleverage_sale"]
     assert list(sales["entity"]) == ["eu00001"] * 3
     assert list(sales["time_et"].dt.strftime("%a %H:%M")) == ["Tue 07:00", "Tue 08:30", "Tue 08:30"]
-    # the 07:00 sale counts the margin it releases: t / (1 + t) of the old rule's 0.707032
-    assert sales["scale"].iloc[0] == pytest.approx(0.75 / 1.75 * 0.707032, abs=1e-6)
+    # the 07:00 sale counts the margin it releases (item 3): free / R from the first rule's 0.707032
+    assert sales["scale"].iloc[0] == pytest.approx((1.25 - 0.75 * (1 - 0.707032)) / 2.25, abs=1e-6)
     [cut] = events.loc[events["kind"] == "call_recomputed", "amount_usd"]
-    assert round(cut * 100) == 58_764_904 - 50_181_867
+    assert round(cut * 100) == 58_764_904 - 50_566_489
     costs = events[events["kind"] == "impact_cost"]
     assert set(costs["time_et"].dt.strftime("%a %H:%M")) == {"Tue 15:00"}
 
@@ -172,10 +174,10 @@ def test_cme_pays_out_at_0930_and_the_gap_by_hand(tiny_model):
     when = eod["settled_et"].dt.strftime("%a %H:%M")
     assert sorted(zip(when, (eod["value_usd"] * 100).round().astype(int), strict=True)) == [
         ("Mon 09:30", 362_276), ("Mon 09:30", 2_165_697),
-        ("Wed 09:30", 5_803_195), ("Wed 09:30", 14_563_362),
+        ("Wed 09:30", 6_223_187), ("Wed 09:30", 14_563_362),
     ]  # fmt: skip
     metrics = tiny_model.metrics.set_index("metric")["value"]
     assert metrics["intraday_liquidity_gap_peak_usd"] == pytest.approx(667_923.29)
     assert metrics["intraday_liquidity_gap_mean_usd"] == pytest.approx(
-        (847_625 + 66_792_329 + 14_563_362) / 8 / 100
+        (847_625 + 66_792_329 + 12_581_663) / 8 / 100
     )

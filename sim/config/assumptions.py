@@ -26,6 +26,7 @@ from sim.config.ccp import CME_FACILITY, FICC_CCLF
 from sim.config.default_sources import DEFAULT_MANAGEMENT
 from sim.config.simulation import default_config_dict
 from sim.config.sources import (
+    BUFFER_TARGET,
     CME_LOOKBACK,
     DESIGN,
     FCM_DATA,
@@ -143,8 +144,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
                " margin (1: at once, the rule before issue 11)"),
     Assumption("liquidation.buffer_floor", "fund risk policy: deleverage when free liquidity falls"
                " below this multiple of current margin (assumption; 0 switches it off)"),
-    Assumption("liquidation.buffer_target", "fund risk policy: the multiple of current margin a"
-               " deleveraging fund restores (assumption)"),
+    Assumption("liquidation.buffer_target", BUFFER_TARGET),
     Assumption("liquidation.closeout_days", "2 business days: CME's margin period of risk for"
                " futures is 1-2 days (client accounts 2), FICC's 3 for sponsored members; a"
                " firm closing out a customer is taken to be as quick as CME"),

@@ -61,3 +61,13 @@ XM_ONE_CALL = (
     " business day and mark, and carrying a later shortfall to the next cycle, are"
     " assumptions; false: the setting before issue 13"
 )
+HF_SALES = (
+    "Banegas, Monin and Petrasek, 'Sizing hedge funds' Treasury market activities and holdings',"
+    " FEDS Notes, 6 Oct 2021: large hedge funds sold $173bn of Treasury securities on net in"
+    " March 2020, of about $1.1tn held"
+)
+BUFFER_TARGET = (
+    "fund risk policy: the multiple of current margin a deleveraging fund restores; 1.25"
+    " calibrated to hedge funds' net Treasury sales in March 2020 (about 16% of holdings,"
+    f" {HF_SALES})"
+)
