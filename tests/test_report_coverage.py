@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from report_rows import made_up_rows
 
 from experiments.report.figures import _panels_with_data, figure_to_png_bytes, metric_figure
 from experiments.report.themes import COVERAGE, THEMES
@@ -11,17 +12,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _rows() -> pd.DataFrame:
-    """Two scenarios x 2 replications of made-up run-level coverage rows per scope."""
-    rows = [
-        {"run_id": f"{scenario}-{rep}", "scenario": scenario, "replication": rep, "seed": rep,
-         "date": pd.NaT, "entity": "all", "entity_type": scope, "metric": metric,
-         "value": value * (1 + rep)}
-        for scenario in ("standalone", "cross_margin")
-        for rep in range(2)
-        for scope in ("joint", "cme", "ficc")
-        for metric, value in (("coverage_exception_share", 0.01), ("coverage_shortfall_usd", 2e6))
-    ]  # fmt: skip
-    return pd.DataFrame(rows)
+    """Made-up run-level coverage rows per scope."""
+    return made_up_rows((p.metric for p in COVERAGE.panels), ("joint", "cme", "ficc"), 2e6)
 
 
 def test_coverage_figure_is_in_the_risk_theme_and_renders_both_panels():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from report_rows import made_up_rows
 
 from experiments.report.default_figures import DEFAULT_FIGURES, WATERFALL
 from experiments.report.figures import _panels_with_data, figure_to_png_bytes, metric_figure
@@ -15,19 +16,10 @@ TITLE = "Default management"
 
 
 def _rows() -> pd.DataFrame:
-    """Two scenarios x 2 replications of made-up run-level rows of every panel's metric, per
-    CCP and for ``all`` (each panel keeps the entity types of its ``order``)."""
-    rows = [
-        {"run_id": f"{scenario}-{rep}", "scenario": scenario, "replication": rep, "seed": rep,
-         "date": pd.NaT, "entity": "all", "entity_type": kind, "metric": panel.metric,
-         "value": 5e6 * (1 + rep)}
-        for scenario in ("standalone", "cross_margin")
-        for rep in range(2)
-        for kind in ("cme", "ficc", "all")
-        for figure in DEFAULT_FIGURES
-        for panel in figure.panels
-    ]  # fmt: skip
-    return pd.DataFrame(rows)
+    """Made-up run-level rows of every panel's metric, per CCP and for ``all`` (each panel
+    keeps the entity types of its ``order``)."""
+    metrics = (p.metric for figure in DEFAULT_FIGURES for p in figure.panels)
+    return made_up_rows(metrics, ("cme", "ficc", "all"), 5e6)
 
 
 def test_the_theme_has_every_default_management_metric_and_each_waterfall_layer():

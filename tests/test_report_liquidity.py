@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from report_rows import made_up_rows
 
 from experiments.report.figures import _panels_with_data, figure_to_png_bytes, metric_figure
 from experiments.report.themes import FIRM_CCP_LIQUIDITY, LIQUIDITY_USD, THEMES
@@ -12,17 +13,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _rows(entity_types: tuple[str, ...]) -> pd.DataFrame:
-    """Two scenarios x 2 replications of made-up run-level rows of the figure's metrics."""
-    rows = [
-        {"run_id": f"{scenario}-{rep}", "scenario": scenario, "replication": rep, "seed": rep,
-         "date": pd.NaT, "entity": "all", "entity_type": kind, "metric": panel.metric,
-         "value": 1e6 * (1 + rep)}
-        for scenario in ("standalone", "cross_margin")
-        for rep in range(2)
-        for kind in entity_types
-        for panel in FIRM_CCP_LIQUIDITY.panels + LIQUIDITY_USD.panels
-    ]  # fmt: skip
-    return pd.DataFrame(rows)
+    """Made-up run-level rows of the figure's and the liquidity figure's metrics."""
+    panels = FIRM_CCP_LIQUIDITY.panels + LIQUIDITY_USD.panels
+    return made_up_rows((p.metric for p in panels), entity_types, 1e6)
 
 
 def test_the_figure_is_in_the_liquidity_theme_and_renders_every_panel():
