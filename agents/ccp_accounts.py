@@ -210,7 +210,8 @@ class MemberAccounts:
             if self.lsoc is not None:
                 self.lsoc.defaulted(call.call_id)
             self.run.calls.default(call.call_id, self.env.now)
-            self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
+            if call.call_id not in self.run.calls.declared:  # else ended at the declaration
+                self.run.log("ccp_call_default", self.ccp_id, call.call_id, counterparty=call.payer)
             self.ccp.liquidity.cover_default(call)
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float, plan):

@@ -46,6 +46,8 @@ def test_open_calls_end_defaulted_at_the_declaration(with_xm):
     assert (declared["time_min"] == DECLARED_MIN).all()
     late = events[events["kind"] == "payment_after_declaration"]
     assert late["ref"].tolist() == ["C000001"]  # the firm's 12:30 payment stays as margin
+    # it ended at the declaration: its final deadline logs no second default
+    assert "C000001" not in set(events.loc[events["kind"] == "ccp_call_default", "ref"])
 
 
 def test_every_loss_allocated_once_and_closeout_accounts_end_at_zero(with_xm):
