@@ -89,7 +89,7 @@ class Ccp(Agent):
         self._margin_cache: tuple = (None, None)
         self.break_watch, self.last_good = BreakWatch(run, ccp_id, breaks), LastGood()
         self.liquidity = CcpLiquidity(run, self, cfg.liquidity)
-        self.defaulted, self.call_vm = set(), {}  # agents.member_default: firms, open VM
+        self.defaulted, self.call_vm, self.split = set(), {}, set()  # member_default, porting
 
     @property
     def own_exp(self) -> np.ndarray:
@@ -250,7 +250,8 @@ class Ccp(Agent):
         the fallback (``applied``); under ``hold`` the XM accounts keep the previous cycle's IM,
         never above today's standalone (a fallback charges no more than margining without XM;
         the reduction recorded is the implied ``1 - IM / standalone``, which may exceed the cap);
-        customers in a position break are margined standalone."""
+        customers in a position break, or split by porting (``split``), are margined
+        standalone."""
         reduction, hold = self.applied(day, mark, legs)
         im = standalone * (1.0 - reduction)
         if hold:
@@ -260,7 +261,7 @@ class Ccp(Agent):
                 standalone[i] - im[i], standalone[i], out=np.zeros(len(i)), where=standalone[i] > 0
             )
         if len(self.xm_idx) and self.xm_cfg.rule != "none":
-            broken = self.break_watch.at_cycle(self.env.now, day)
+            broken = set(self.break_watch.at_cycle(self.env.now, day)) | self.split
             rows = [self.book.index[u] for u in sorted(broken)]
             im[rows], reduction[rows] = standalone[rows], 0.0
         return im, reduction

@@ -115,6 +115,12 @@ class MemberAccounts:
         if self.per_customer(account):
             self.lsoc.open(self.name(firm, account), users, posted)
 
+    def ensure(self, name: str) -> None:
+        """Open account ``name`` empty if a ported customer is the first in it."""
+        if name not in self.state:
+            self.run.ledger.open(name)
+            self.state[name] = AccountState()
+
     def per_customer(self, account: str) -> bool:
         """Whether ``account`` settles customer by customer (LSOC, a customer account)."""
         return self.lsoc is not None and not account.startswith("house")

@@ -101,6 +101,16 @@ class ClearingFirm(Agent):
         """The customer's positions (symbol: face USD or contracts) on the legs it clears here."""
         self.books[user] = dict(positions)
 
+    def adopt_customer(self, user: str, ccp: str, account: str, cash: int, face: int) -> None:
+        """A customer ported here (``agents.porting``) with ``cash`` and ``face`` of Treasuries
+        at ``ccp`` (cents): that collateral is its equity here from now on."""
+        key = self.customers.key(user, ccp, account)
+        self.customers.cash[key] += cash
+        self.customers.securities[key] += face
+        self.treasury.know(user, ccp, account)
+        if self.treasury.pools is not None:
+            self.treasury.pools.last_im[(user, ccp)] = cash + face
+
     def call_key(self, call: MarginCall) -> Key:
         """The equity key of the customer ``call`` is on."""
         return self.customers.key(call.payer, call.ccp, call.account)

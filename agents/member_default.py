@@ -8,10 +8,14 @@ CCP whose call it missed); the defaulter's open calls there end ``defaulted`` at
 declaration (``CallBook.declare_default``) and the CCP calls it no more (``Ccp.defaulted``). A
 payment already under way stays in its account as margin.
 
-Close-out. Porting of customers is out of scope (it needs per-customer attribution at the CCPs,
-LSOC): each CCP takes over every position in the defaulter's accounts, house and customer alike
-(its book rows drop to zero at the declaration), and sells them in equal slices over its margin
-period of risk (``mpor_days`` business days) after the last close, on the simulated path: the
+Porting. With ``default_management.porting`` the defaulter's customers are offered to surviving
+firms at the declaration (``agents.porting``); the legs a firm accepted move to it with their
+LSOC collateral after the porting latency and are not closed out.
+
+Close-out. Each CCP takes over every other position in the defaulter's accounts, house and
+customer alike (those book rows drop to zero at the declaration), and sells them in equal
+slices over its margin period of risk (``mpor_days`` business days) after the last close, on
+the simulated path: the
 loss is the book's horizon loss (``sim.margin.horizon``) plus the sale's price impact
 (``sim.margin.ccp_closeout``), plus the variation margin of the calls that ended unpaid (the CCP
 owes the winners). Approximations: the sale does not move the run's basis; an intraday call's
@@ -38,6 +42,7 @@ import numpy as np
 
 from agents.default_funds import member_rows, members, open_resources
 from agents.deleveraging import pricing_day
+from agents.porting import Porting
 from sim.config.defaults import resolve_firm
 from sim.margin.ccp_closeout import impact_cost_usd, mark_loss_usd
 from sim.margin.waterfall import LAYERS, inter_ccp_transfer, pro_rata_cents, share_joint_loss
@@ -61,6 +66,7 @@ class MemberDefaults:
             for i, d in enumerate(run.config.defaults)
         ]  # firm ids, ``largest_xm_bd_fcm`` resolved at world build
         self.frozen: dict[tuple[str, str], dict] = {}  # (ccp, firm) -> what the CCP took over
+        self.porting = Porting(run, ccps) if self.cfg.porting else None
         if self.cfg.endogenous:
             run.calls.on_default.append(self.on_call_default)
 
@@ -89,14 +95,20 @@ class MemberDefaults:
         if ccp is not None and not self.cfg.cross_default:
             where = [ccp]
         where = [c for c in where if firm not in self.ccps[c].defaulted]
+        plan = self.porting.plan(firm, where, pricing_day(self.run)) if self.porting else {}
         for c in where:
-            self.declare(c, firm, mode if c == ccp or ccp is None else "cross_default")
+            kept = {self.ccps[c].book.index[u] for u, legs in plan.items() if c in legs}
+            self.declare(c, firm, mode if c == ccp or ccp is None else "cross_default", kept)
             self.frozen[(c, firm)]["unpaid"] += (unpaid or {}).get(c, 0)
+        if plan:
+            self.run.env.process(self.porting.move_all(firm, plan))
         if where:
-            self.run.env.process(self.close_out(firm, where))
+            wait = self.cfg.porting_latency_minutes if plan else 0.0
+            self.run.env.process(self.close_out(firm, where, self.run.env.now + wait))
 
-    def declare(self, c: str, firm: str, mode: str) -> None:
-        """CCP ``c`` declares ``firm`` in default: end its open calls, take over its book."""
+    def declare(self, c: str, firm: str, mode: str, kept=frozenset()) -> None:
+        """CCP ``c`` declares ``firm`` in default: end its open calls, take over its book but
+        the rows ``kept`` (customers being ported)."""
         run, ccp = self.run, self.ccps[c]
         ccp.defaulted.add(firm)
         run.log("member_default", c, firm, mode=mode)
@@ -106,7 +118,7 @@ class MemberDefaults:
                 run.calls.declare_default(call.call_id, run.env.now)
                 unpaid -= ccp.call_vm.get(call.call_id, 0)
         start = pricing_day(run) - 1
-        rows = member_rows(ccp, firm)
+        rows = np.array([i for i in member_rows(ccp, firm) if i not in kept], dtype=np.int64)
         self.frozen[(c, firm)] = {
             "rows": rows,
             "start": start,
@@ -119,13 +131,14 @@ class MemberDefaults:
             for leg in ("futures", "cash"):
                 ccp.book.scale(ccp.book.users[i], leg, 0.0)
 
-    def close_out(self, firm: str, where: list[str]):
-        """Wait for the longer horizon, then settle every CCP's close-out of ``firm``."""
+    def close_out(self, firm: str, where: list[str], moved: float):
+        """Wait for the longer horizon (and the porting moves, at minute ``moved``), then
+        settle every CCP's close-out of ``firm``."""
         run, cal = self.run, self.run.calendar
         start = min(self.frozen[(c, firm)]["start"] for c in where)
         days = max(self.ccps[c].cfg.mpor_days for c in where)
         end = cal.at(min(start + days, cal.n_days - 1), SETTLEMENT_CLOCK)
-        yield run.env.timeout(max(end - run.env.now, 0.0))
+        yield run.env.timeout(max(end - run.env.now, moved - run.env.now, 0.0))
         own = {c: self.row_losses(c, firm) for c in where}
         _, transfer = self.shared(firm, own)
         for c in where:
@@ -168,7 +181,8 @@ class MemberDefaults:
         for j, r in enumerate(fc["rows"]):
             user = cme.book.users[r]
             k = ficc.book.index.get(user)
-            if cme.book.xm[r] and k is not None and int(k) in pos_f:
+            split = user in cme.split  # ported legs split: not liquidated jointly
+            if cme.book.xm[r] and not split and k is not None and int(k) in pos_f:
                 pairs.append((j, pos_f[int(k)]))
         if not pairs:
             return np.zeros((0, 2), dtype=np.int64), 0

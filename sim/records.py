@@ -171,6 +171,12 @@ EVENT_KINDS: dict[str, str] = {
     " amount_cents)",
     "default_uncovered": "the part of a defaulter's loss no waterfall layer met (ref firm;"
     " amount_cents)",
+    "customer_porting": "a defaulter's customer was offered for porting at the declaration"
+    " (ref defaulter; mode ported, partial: some legs, or not_ported)",
+    "customer_ported": "a ported customer's legs and collateral moved (ref defaulter;"
+    " counterparty the new firm, the first by id if its legs went to two)",
+    "porting_xm_split": "a ported XM customer became standalone legs (ref defaulter;"
+    " amount_cents the IM jump of its ported legs, standalone less XM IM)",
     "xm_loss_transfer": "a CCP paid the other its share of a joint XM close-out (ref firm;"
     " counterparty the payee CCP, amount_cents)",
     "ccp_call_default": "a firm missed a CCP call's final deadline (counterparty firm)",

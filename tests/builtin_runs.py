@@ -48,7 +48,10 @@ LEGACY = {
     },
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
-    "default_management": {"endogenous": False},  # no member default, as before issue 13
+    "default_management": {
+        "endogenous": False,
+        "porting": False,
+    },  # no member default, as before issue 13
     "market": {"impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "firms": {

@@ -21,7 +21,7 @@ TINY = {
     "liquidation": {"deleverage": "fixed_fraction", "closeout": "delete", "buffer_floor": 0.0},
     "calendar": {"business_days": 3},
     # a missed CCP call only ends defaulted, no member default, as before issue 13
-    "default_management": {"endogenous": False},
+    "default_management": {"endogenous": False, "porting": False},
     # DV01s at the fixed 4% reference yield, as before issue 12
     "market": {"lookback_days": 300, "impact": {"model": "per_bn"}, "dv01_yield": "fixed"},
     # the plain historical VaR keeps the call log's amounts independent of model refinements

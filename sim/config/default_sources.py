@@ -57,4 +57,25 @@ DEFAULT_MANAGEMENT: tuple[tuple[str, str], ...] = (
         "assumption: 1 x the member's required"
         " fund deposit, the loss-allocation cap a member can elect under FICC GSD Rule 4",
     ),
+    (
+        "default_management.porting",
+        "model choice: the CCP ports a defaulter's customers with their LSOC collateral to"
+        " surviving members (CFTC 39.16(d), Part 22 LSOC; CME Rule 802 / FICC GSD Rule 22A"
+        " transfer of customer positions); false: all closed out, before this change",
+    ),
+    (
+        "default_management.porting_per_firm_per_day",
+        "assumption: 5 customers a business day per receiving firm (onboarding, credit and"
+        " KYC capacity; no public figure)",
+    ),
+    (
+        "default_management.porting_acceptance",
+        "assumption: a receiving firm accepts an offered customer with probability 0.8 (no"
+        " public figure)",
+    ),
+    (
+        "default_management.porting_latency_minutes",
+        "assumption: 120 minutes from the declaration to the transfer of positions and"
+        " collateral (no public figure)",
+    ),
 )

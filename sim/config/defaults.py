@@ -40,7 +40,11 @@ class DefaultManagementConfig(Frozen):
     (``sim.margin.waterfall.share_joint_loss``); ``fund_scale``: multiplies both default funds
     (Cover-2 at CME, Cover-1 at FICC, ``cme_cover`` and ``ficc_cover`` members); ``*_capital_usd``
     each CCP's own capital in its waterfall at market scale; ``*_assessment_multiple``: what a
-    CCP may assess a surviving member, as a multiple of its default-fund contribution."""
+    CCP may assess a surviving member, as a multiple of its default-fund contribution.
+    ``porting``: the defaulter's customers are offered to surviving firms
+    (``agents.porting``), each firm taking at most ``porting_per_firm_per_day`` a business day,
+    accepting an offer with probability ``porting_acceptance``, the move taking effect
+    ``porting_latency_minutes`` after the declaration (false: all closed out, as before)."""
 
     endogenous: bool = True
     cross_default: bool = True
@@ -52,6 +56,10 @@ class DefaultManagementConfig(Frozen):
     ficc_capital_usd: float = Field(150e6, ge=0.0)
     cme_assessment_multiple: float = Field(2.75, ge=0.0, le=10.0)
     ficc_assessment_multiple: float = Field(1.0, ge=0.0, le=10.0)
+    porting: bool = True
+    porting_per_firm_per_day: int = Field(5, ge=0, le=10_000)
+    porting_acceptance: float = Field(0.8, ge=0.0, le=1.0)
+    porting_latency_minutes: float = Field(120.0, ge=0.0, le=1440.0)
 
 
 def firm_names(n_bd_fcm: int, n_fcm: int, n_bd: int) -> set[str]:

@@ -1,6 +1,7 @@
 """Default-management metrics of one run (``agents.member_default``): member defaults, each
 CCP's close-out loss against the defaulter's margin, the waterfall layers used, the uncovered
-loss, the inter-CCP transfer of joint XM close-outs and the CCP calls that ended defaulted.
+loss, the inter-CCP transfer of joint XM close-outs, the CCP calls that ended defaulted and
+the porting of the defaulters' customers (``agents.porting``).
 Rows only for a run with a member default (a run without one has none, so the metrics of runs
 before issue 13 are unchanged). Run-level rows ``(metric, entity_type, value)``, the CCP as
 entity type (``all`` for the transfer); dollars from the events' ``amount_usd``.
@@ -40,4 +41,21 @@ def default_rows(events: pd.DataFrame, calls: pd.DataFrame) -> list[Row]:
         ]
         rows += [(f"waterfall_{x}_usd", c, _sum(events, "default_layer", c, x)) for x in LAYERS]
     moved = events.loc[events["kind"] == "xm_loss_transfer", "amount_usd"].sum()
-    return [*rows, ("inter_ccp_transfer_usd", "all", float(moved))]
+    return [*rows, ("inter_ccp_transfer_usd", "all", float(moved)), *porting_rows(events)]
+
+
+def porting_rows(events: pd.DataFrame) -> list[Row]:
+    """Share of offered customers ported with every leg, mean minutes from the declaration of
+    their firm to their move, and the IM jump of XM customers split."""
+    offered = events[events["kind"] == "customer_porting"]
+    share = float((offered["mode"] == "ported").mean()) if len(offered) else 0.0
+    declared = events[events["kind"] == "member_default"].groupby("ref")["time_min"].min()
+    moved = events[events["kind"] == "customer_ported"]
+    at = [float(declared[r]) for r in moved["ref"]]
+    waits = moved["time_min"].astype(float) - at if len(moved) else moved["time_min"]
+    jump = events.loc[events["kind"] == "porting_xm_split", "amount_usd"].sum()
+    return [
+        ("ported_share", "all", share),
+        ("time_to_port_minutes", "all", float(waits.mean()) if len(waits) else 0.0),
+        ("porting_xm_im_jump_usd", "all", float(jump)),
+    ]

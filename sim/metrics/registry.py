@@ -344,6 +344,12 @@ METRICS: dict[str, Metric] = declare(
                                                           "assessments")),
     Metric("inter_ccp_transfer_usd", USD, PER_RUN, 0.0, INF, "What one CCP paid the other to"
            " share joint XM close-outs (sharing_rule; 0 with XM off)"),
+    Metric("ported_share", FRACTION, PER_RUN, 0.0, 1.0, "Share of the defaulters' customers"
+           " ported with every leg (agents.porting; 0 with porting off)"),
+    Metric("time_to_port_minutes", MINUTES, PER_RUN, 0.0, INF, "Mean minutes from the"
+           " declaration to a ported customer's move (0 if none moved)"),
+    Metric("porting_xm_im_jump_usd", USD, PER_RUN, -INF, INF, "IM jump of ported XM customers"
+           " split into standalone legs (standalone less XM IM at the last close)"),
     # adoption studies (sim.metrics.adoption)
     _adoption_shares(),
     Metric("time_to_adopt_days", BUSINESS_DAYS, PER_RUN, 0.0, INF,
