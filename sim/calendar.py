@@ -95,6 +95,14 @@ def business_days(start: dt.date, count: int) -> list[dt.date]:
     return out
 
 
+def simulated_window(start: dt.date, count: int) -> tuple[list[dt.date], dt.datetime, dt.datetime]:
+    """The ``count`` business days from ``start`` (``business_days``) and the ET wall-clock span
+    they cover: from 00:00 of the first to 00:00 after the last (naive datetimes)."""
+    days = business_days(start, count)
+    first = dt.datetime.combine(days[0], dt.time())
+    return days, first, dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+
+
 @lru_cache(maxsize=1024)
 def parse_clock(hhmm: str) -> int:
     """'08:30' -> 510 minutes after midnight."""

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sim.calendar import business_days
+from sim.calendar import simulated_window
 from sim.config.base import Frozen
 from sim.errors import ConfigError
 
@@ -71,9 +71,7 @@ def firm_names(n_bd_fcm: int, n_fcm: int, n_bd: int) -> set[str]:
 def check_defaults(defaults: list[ScheduledDefault], firms: set[str], start, n_days) -> None:
     """``ValueError`` naming the field for a scheduled default of an unknown firm or at a time
     outside the simulated business days."""
-    days = business_days(start, n_days)
-    first = dt.datetime.combine(days[0], dt.time())
-    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+    _, first, end = simulated_window(start, n_days)
     for i, d in enumerate(defaults):
         if d.firm not in firms | {LARGEST_XM_BD_FCM}:
             raise ValueError(

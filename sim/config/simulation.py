@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from sim.calendar import business_days
+from sim.calendar import simulated_window
 from sim.config.adoption import AdoptionConfig
 from sim.config.base import Frozen
 from sim.config.ccp import CcpConfig, cme_default, ficc_default
@@ -169,9 +169,7 @@ class SimConfig(Frozen):
     def _outages_inside(self) -> SimConfig:
         """Every outage (custodian or XM link) overlaps the simulated business days: one that
         does not would silently have no effect."""
-        days = business_days(self.calendar.start, self.calendar.business_days)
-        first = dt.datetime.combine(days[0], dt.time())
-        end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+        days, first, end = simulated_window(self.calendar.start, self.calendar.business_days)
         named = [(f"operations.outages[{i}]", o) for i, o in enumerate(self.operations.outages)]
         named += [(f"xm.link_outages[{i}]", o) for i, o in enumerate(self.xm.link_outages)]
         for field, outage in named:
@@ -187,9 +185,7 @@ class SimConfig(Frozen):
     @model_validator(mode="after")
     def _breaks_inside(self) -> SimConfig:
         """Every injected position break starts inside the simulated days."""
-        days = business_days(self.calendar.start, self.calendar.business_days)
-        first = dt.datetime.combine(days[0], dt.time())
-        end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+        _, first, end = simulated_window(self.calendar.start, self.calendar.business_days)
         for i, brk in enumerate(self.xm.position_breaks):
             start = brk.start.replace(tzinfo=None)  # ET wall clock, as the calendar
             if not first <= start < end:
