@@ -20,9 +20,9 @@ import math
 import numpy as np
 
 from sim.margin.horizon import horizon_pnl
-from sim.margin.waterfall import cover_n, pro_rata_cents, stressed_losses
+from sim.margin.waterfall import cover_n, stressed_losses
 from sim.population.public_data import sample_scale
-from sim.settlement.ledger import to_cents
+from sim.settlement.ledger import pro_rata_cents, to_cents
 
 
 def members(ccp) -> list[str]:

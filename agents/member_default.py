@@ -45,11 +45,11 @@ from agents.deleveraging import pricing_day
 from agents.porting import Porting
 from sim.config.defaults import resolve_firm
 from sim.margin.ccp_closeout import impact_cost_usd, mark_loss_usd
-from sim.margin.waterfall import LAYERS, inter_ccp_transfer, pro_rata_cents, share_joint_loss
+from sim.margin.waterfall import LAYERS, inter_ccp_transfer, share_joint_loss
 from sim.margin.waterfall import waterfall as allocate
 from sim.run import SETTLEMENT_CLOCK, Run
 from sim.settlement.collateral import face_for_value, value_cents
-from sim.settlement.ledger import SECURITIES, to_cents
+from sim.settlement.ledger import SECURITIES, pro_rata_cents, to_cents
 
 LEG = {"cme": "futures", "ficc": "cash"}
 

@@ -27,11 +27,13 @@ import math
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+import numpy as np
+
 from agents.base import Agent
 from sim.messages import MarginCall
 from sim.run import Run
 from sim.settlement.collateral import face_for_value, value_cents
-from sim.settlement.ledger import CASH, SECURITIES
+from sim.settlement.ledger import CASH, SECURITIES, pro_rata_cents
 from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
 FOURD, RESERVE = "4d", "15c3"
@@ -48,18 +50,15 @@ def pool_of(ccp: str, account: str) -> str:
 
 
 def split(total: int, weights: dict[str, float]) -> dict[str, int]:
-    """``total`` cents over the keys of ``weights`` in proportion (largest remainder, so the
-    parts sum to ``total`` exactly); all to the first key if every weight is zero."""
+    """``total`` cents over the keys of ``weights`` (sorted) in proportion, negative weights as
+    0 (``sim.settlement.ledger.pro_rata_cents``: the parts sum to ``total`` exactly), zero
+    parts left out; all to the first key if every weight is zero."""
     keys = sorted(weights)
-    mass = sum(max(weights[k], 0.0) for k in keys)
-    if mass <= 0:
+    w = np.array([max(weights[k], 0.0) for k in keys])
+    if w.sum() <= 0:
         return {keys[0]: total}
-    exact = {k: total * max(weights[k], 0.0) / mass for k in keys}
-    parts = {k: math.floor(v) for k, v in exact.items()}
-    order = sorted(keys, key=lambda k: parts[k] - exact[k])  # largest remainder first
-    for k in order[: total - sum(parts.values())]:
-        parts[k] += 1
-    return {k: v for k, v in parts.items() if v}
+    parts = pro_rata_cents(total, w).tolist()
+    return {k: v for k, v in zip(keys, parts, strict=True) if v}
 
 
 class Segregation:

@@ -25,6 +25,7 @@ firm's book of calls in flight (``CustomerEquity.called``) counts exactly what w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 from agents.customer_equity import JOINT, Key
@@ -87,7 +88,7 @@ class CycleCalls:
         calls = self.run.calls
         if not calls.is_open(call_id) or self.received.get(call_id, 0):
             return False
-        return calls.instructed_at(call_id) != calls.instructed_at(call_id)  # NaN: none
+        return math.isnan(calls.instructed_at(call_id))  # no payment instructed yet
 
     def issued(self, key: Key, st: CycleStatement, call_id: str) -> Shortfall:
         """The call of ``st``'s cycle on ``key`` left the desk as ``call_id``; returns the

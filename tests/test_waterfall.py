@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from sim.margin.waterfall import (
     cover_n,
     inter_ccp_transfer,
-    pro_rata_cents,
     share_joint_loss,
     stressed_losses,
     waterfall,
 )
+from sim.settlement.ledger import pro_rata_cents
 
 
 def test_waterfall_by_hand():

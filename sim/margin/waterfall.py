@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.settlement.ledger import pro_rata_cents
+
 LAYERS = ("defaulter_margin", "defaulter_fund", "ccp_capital", "survivor_fund", "assessments")
 SHARING_RULES = ("pro_rata_im", "pro_rata_standalone", "own_leg")
 
@@ -45,20 +47,6 @@ def waterfall(loss: np.ndarray, resources: np.ndarray) -> tuple[np.ndarray, np.n
     cum = np.cumsum(res, axis=1)
     used = np.clip(loss[:, None] - (cum - res), 0, res)
     return used, np.maximum(loss - cum[:, -1], 0)
-
-
-def pro_rata_cents(total: int, weights: np.ndarray) -> np.ndarray:
-    """``total`` cents split in proportion to ``weights`` (>= 0) in whole cents that sum to
-    ``total`` exactly (largest remainders; equal weights when all are 0)."""
-    w = np.asarray(weights, dtype=float)
-    if not len(w):
-        return np.zeros(0, dtype=np.int64)
-    w = np.ones_like(w) if w.sum() <= 0 else w
-    exact = total * w / w.sum()
-    out = np.floor(exact).astype(np.int64)
-    rest = int(total - out.sum())
-    out[np.argsort(-(exact - out), kind="stable")[:rest]] += 1
-    return out
 
 
 def stressed_losses(horizon_pnl_usd: np.ndarray, im_usd: np.ndarray) -> np.ndarray:

@@ -156,3 +156,17 @@ def to_cents(dollars: float | np.ndarray) -> int | np.ndarray:
     scaled = np.floor(np.abs(np.asarray(dollars, dtype=float)) * 100.0 + 0.5)
     cents = np.copysign(scaled, dollars)
     return int(cents) if cents.ndim == 0 else cents.astype(np.int64)
+
+
+def pro_rata_cents(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` cents split in proportion to ``weights`` (>= 0) in whole cents that sum to
+    ``total`` exactly (largest remainders; equal weights when all are 0)."""
+    w = np.asarray(weights, dtype=float)
+    if not len(w):
+        return np.zeros(0, dtype=np.int64)
+    w = np.ones_like(w) if w.sum() <= 0 else w
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(np.int64)
+    rest = int(total - out.sum())
+    out[np.argsort(-(exact - out), kind="stable")[:rest]] += 1
+    return out
