@@ -3,8 +3,9 @@
 
 Sizes (dollars, times the run's share of the market, ``sim.population.public_data.sample_scale``)
 and multiples are assumptions registered in ``sim.config.assumptions`` with what public figures
-they stand for. Porting of customers is out of scope (it needs per-customer attribution at the
-CCPs, LSOC): a defaulter's customer positions are closed out with its house positions.
+they stand for. With ``porting`` the defaulter's customers are offered to surviving firms
+(``agents.porting``; only at a CCP with per-customer attribution, ``CcpConfig.lsoc``); the
+customer legs no firm takes are closed out with its house positions.
 """
 
 from __future__ import annotations
