@@ -309,7 +309,9 @@ class Ccp(Agent):
         self.book.scale(msg.user, msg.leg, msg.scale)
 
     def on_substitution(self, msg: SubstitutionRequest) -> None:
-        self.accounts.substitute(msg.firm, msg.account, msg.face_cents, msg.user)
+        """Substitute collateral, except for a member in default (it is paid nothing)."""
+        if msg.firm not in self.defaulted:
+            self.accounts.substitute(msg.firm, msg.account, msg.face_cents, msg.user)
 
     def leg_exposure(self, day: int) -> np.ndarray:
         """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):

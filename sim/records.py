@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 
 class CallRecord(NamedTuple):
-    """A margin call when it ends (``sim.calls``): ``status`` on_time, late or defaulted;
-    ``settled_min`` NaN for a default, ``instructed_min`` NaN when no instruction was seen."""
+    """A margin call when it ends (``sim.calls``): ``status`` on_time, late, defaulted or
+    cancelled; ``settled_min`` NaN for a default or a cancellation, ``instructed_min`` NaN when
+    no instruction was seen."""
 
     call_id: str
     parent_id: str
@@ -158,7 +159,8 @@ class EventRecord(NamedTuple):
 
 EVENT_KINDS: dict[str, str] = {
     "firm_liquidity_shortfall": "a firm cannot pay a CCP call (ref call; amount_cents short)",
-    "payment_after_default": "a customer paid after its call defaulted (counterparty payer)",
+    "payment_after_default": "a customer paid after its call defaulted or was cancelled"
+    " (counterparty payer; the money stays with the firm as the customer's deposit)",
     "member_default": "a CCP declared a clearing firm in default (ref firm; mode scheduled,"
     " endogenous: it missed a CCP call's final deadline, or cross_default)",
     "payment_after_declaration": "a payment of a call ended at its payer's default declaration"

@@ -1,6 +1,8 @@
 """Member default in the tiny world (tests/tiny.py): ``bd_fcm01`` (a BD-FCM, member of both
 CCPs) is declared in default on Friday 1 May 12:15 ET, while FICC's noon call C000001 on it
-(issued 12:00, due 13:00; the firm pays at 12:30) is open."""
+(issued 12:00, due 13:00; the firm would pay at 12:30) and the firm's two customer calls of that
+cycle, C000002 on eu00002 and C000003 on eu00001 (issued 12:00, paid by the customers at 12:00
+through the custodian's 30 minutes, so arriving at 12:30), are open."""
 
 from __future__ import annotations
 
@@ -44,10 +46,32 @@ def test_open_calls_end_defaulted_at_the_declaration(with_xm):
     declared = events[events["kind"] == "member_default"]
     assert sorted(declared["entity"]) == ["cme", "ficc"]
     assert (declared["time_min"] == DECLARED_MIN).all()
-    late = events[events["kind"] == "payment_after_declaration"]
-    assert late["ref"].tolist() == ["C000001"]  # the firm's 12:30 payment stays as margin
+    # the firm no longer pays it at 12:30 (agents.firm_default), so nothing arrives late
+    assert not (events["kind"] == "payment_after_declaration").any()
     # it ended at the declaration: its final deadline logs no second default
     assert "C000001" not in set(events.loc[events["kind"] == "ccp_call_default", "ref"])
+
+
+def test_defaulter_stops_clearing_at_the_declaration(with_xm):
+    """From 12:15 bd_fcm01 makes no payment to a CCP and issues no customer call; its two open
+    customer calls end ``cancelled`` (once: the calls table has one row per id, and neither
+    defaults nor closes the customer out at its final deadline); the customers' payments,
+    instructed at 12:00 before the declaration, arrive at 12:30 and stay with the defaulter
+    as deposits (``payment_after_default``)."""
+    result, _ = with_xm
+    calls, events, pay = (result.tables[t] for t in ("calls", "events", "payments"))
+    out = pay[(pay["payer"] == "bd_fcm01") & (pay["settled_min"] >= DECLARED_MIN)]
+    assert not out["payee"].isin(["cme", "ficc"]).any()
+    mine = calls[(calls["level"] == "customer") & (calls["payee"] == "bd_fcm01")]
+    assert (mine["issued_min"] <= DECLARED_MIN).all()
+    assert calls["call_id"].is_unique
+    ended = dict(zip(mine["call_id"], mine["status"], strict=True))
+    assert ended == {"C000002": "cancelled", "C000003": "cancelled"}
+    assert not events["kind"].isin(["customer_default", "liquidation"]).any()
+    late = events[events["kind"] == "payment_after_default"]
+    assert sorted(late["ref"]) == ["C000002", "C000003"]
+    # instructed at 12:00 (plus the 1e-6-minute response), + the custodian's 30 minutes
+    assert late["time_min"].tolist() == pytest.approx([DECLARED_MIN + 15] * 2, abs=1e-3)
 
 
 def test_every_loss_allocated_once_and_closeout_accounts_end_at_zero(with_xm):
