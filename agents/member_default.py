@@ -8,7 +8,9 @@ CCP whose call it missed); the defaulter's open calls there end ``defaulted`` at
 declaration (``CallBook.declare_default``) and the CCP calls it no more (``Ccp.defaulted``). A
 payment already under way stays in its account as margin. The firm is told
 (``MemberDeclared``) and stops clearing there: no new customer calls, no payments, its open
-customer calls of that CCP end ``cancelled`` (``agents.firm_default``).
+customer calls of that CCP end ``cancelled`` (``agents.firm_default``); the CCP pays it
+nothing, so a payout falling after the declaration stays in its account as margin
+(``MemberAccounts.withheld``).
 
 Porting. With ``default_management.porting`` the defaulter's customers are offered to surviving
 firms at the declaration (``agents.porting``); the legs a firm accepted move to it with their

@@ -163,6 +163,9 @@ EVENT_KINDS: dict[str, str] = {
     " (counterparty payer; the money stays with the firm as the customer's deposit)",
     "member_default": "a CCP declared a clearing firm in default (ref firm; mode scheduled,"
     " endogenous: it missed a CCP call's final deadline, or cross_default)",
+    "payout_withheld": "a CCP payout falling after the member's default declaration stays in"
+    " its account as margin for the close-out (ref the CCP account; amount_cents the payout"
+    " value not paid)",
     "payment_after_declaration": "a payment of a call ended at its payer's default declaration"
     " reached the CCP; it stays in the account as margin (ref call)",
     "default_closeout": "a CCP's close-out of a defaulter ended (ref firm; amount_cents the"

@@ -108,3 +108,27 @@ def test_unknown_firm_or_time_outside_the_run_is_a_config_error():
     late = {"defaults": [{"firm": "bd_fcm01", "time": "2026-06-01T12:15:00"}]}
     with pytest.raises(ValueError, match=r"defaults\[0\]\.time"):
         build_config(deep_merge(TINY, late))
+
+
+def test_payout_falling_after_the_declaration_stays_at_the_ccp():
+    """FICC's start-of-day cycle of Monday 4 May settles at 08:30 ET (minute 4830) and pays
+    bd_fcm01's two customer accounts their excess at its 09:30 due time (4890). Declared at
+    09:00 (4860), bd_fcm01 is paid nothing: each payout is withheld for the same amount the
+    run without the default pays (common random numbers: the runs agree up to 09:00), and no
+    release reaches the defaulter after its declaration."""
+    monday = {"defaults": [{"firm": "bd_fcm01", "time": "2026-05-04T09:00:00"}]}
+    declared, pay_at = 3 * 1440 + 9 * 60, 3 * 1440 + 9 * 60 + 30
+    with_default = run(build_config(deep_merge(TINY, monday)), TINY_SEED, build_world)
+    without = run(build_config(TINY), TINY_SEED, build_world)
+    pay = without.tables["payments"]
+    paid = pay[(pay["purpose"] == "release") & (pay["settled_min"] == pay_at)]
+    paid = paid[paid["payee"] == "firm:bd_fcm01:seg"]
+    expected = dict(zip(paid["src_account"], paid["amount_usd"], strict=True))
+    assert sorted(expected) == ["ccp:ficc:bd_fcm01:customer", "ccp:ficc:bd_fcm01:customer_xm"]
+    ev = with_default.tables["events"]
+    held = ev[ev["kind"] == "payout_withheld"]
+    assert (held["time_min"] == pay_at).all()
+    assert dict(zip(held["ref"], held["amount_usd"], strict=True)) == expected
+    pay = with_default.tables["payments"]
+    after = pay[(pay["purpose"] == "release") & (pay["settled_min"] >= declared)]
+    assert not after["payee"].str.contains("bd_fcm01").any()
