@@ -298,9 +298,11 @@ class Ccp(Agent):
 
     def on_payment(self, msg: PaymentSettled) -> None:
         """Settle the call paid; a payment of a call ended at its payer's default declaration
-        stays in the member account as the defaulter's margin (``agents.member_default``)."""
+        stays in the member account as the defaulter's margin (``agents.member_default``), and
+        its cash is not drawn again from the facility (``CcpLiquidity.paid_late``)."""
         if msg.call_id in self.run.calls.declared:
             self.run.log("payment_after_declaration", self.agent_id, msg.call_id)
+            self.liquidity.paid_late(msg.call_id, msg.value_cents - sum(v for *_, v in msg.faces))
             return
         self.run.calls.settle(msg.call_id, msg.settled_min)
         self.accounts.paid(msg.call_id, msg.faces)

@@ -190,7 +190,8 @@ EVENT_KINDS: dict[str, str] = {
     " (ref account or call; amount_cents uncovered, mode the need: vm_advance, default_vm or"
     " late_vm, a late call's cash VM bridged)",
     "ccp_default_funding": "a CCP paid a defaulted call's cash VM from its liquidity resources"
-    " (ref call; counterparty the firm, amount_cents)",
+    " (ref call; counterparty the firm, amount_cents: the VM less cash paid after the"
+    " declaration)",
     "customer_default": "a customer missed its call's final deadline (counterparty customer)",
     "liquidation": "a firm closed a defaulted customer's leg (ref user; leg, scale)",
     "deleverage": "a firm scaled a customer's leg on its request (ref user; leg, scale)",
