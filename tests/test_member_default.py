@@ -132,3 +132,23 @@ def test_payout_falling_after_the_declaration_stays_at_the_ccp():
     pay = with_default.tables["payments"]
     after = pay[(pay["purpose"] == "release") & (pay["settled_min"] >= declared)]
     assert not after["payee"].str.contains("bd_fcm01").any()
+
+
+def test_calls_still_at_the_desk_at_the_declaration_are_not_issued():
+    """With 30 minutes of desk handling, bd_fcm01's two customer calls of FICC's noon cycle
+    (statement at 12:00) would leave the desk at 12:30 (C000002 on eu00002, C000003 on eu00001,
+    as the run without the default shows); declared at 12:15, the firm issues neither, and its
+    book of calls in flight (``CustomerEquity.called``) returns to zero for every customer."""
+    desk = {"firms": {"handling_minutes": 30}}
+    without = run(build_config(deep_merge(TINY, desk)), TINY_SEED, build_world)
+    calls = without.tables["calls"]
+    noon = calls[(calls["payee"] == "bd_fcm01") & (calls["issued_min"] < 13 * 60)]
+    assert sorted(noon["payer"]) == ["eu00001", "eu00002"]
+    assert (noon["issued_min"] == 12 * 60 + 30).all()
+    runs = []
+    spec = build_config(deep_merge(TINY, {**desk, **SCHEDULED}))
+    result = run(spec, TINY_SEED, lambda r: (build_world(r), runs.append(r)))
+    calls = result.tables["calls"]
+    assert not (calls["payee"] == "bd_fcm01").any()
+    called = runs[0].agents["bd_fcm01"].customers.called
+    assert len(called) and not any(called.values())
