@@ -298,9 +298,11 @@ class Ccp(Agent):
 
     def on_payment(self, msg: PaymentSettled) -> None:
         """Settle the call paid; a payment of a call ended at its payer's default declaration
-        stays in the member account as the defaulter's margin (``agents.member_default``)."""
+        stays in the member account as the defaulter's margin (``agents.member_default``), and
+        its cash is not drawn again from the facility (``CcpLiquidity.paid_late``)."""
         if msg.call_id in self.run.calls.declared:
             self.run.log("payment_after_declaration", self.agent_id, msg.call_id)
+            self.liquidity.paid_late(msg.call_id, msg.value_cents - sum(v for *_, v in msg.faces))
             return
         self.run.calls.settle(msg.call_id, msg.settled_min)
         self.accounts.paid(msg.call_id, msg.faces)
@@ -309,7 +311,9 @@ class Ccp(Agent):
         self.book.scale(msg.user, msg.leg, msg.scale)
 
     def on_substitution(self, msg: SubstitutionRequest) -> None:
-        self.accounts.substitute(msg.firm, msg.account, msg.face_cents, msg.user)
+        """Substitute collateral, except for a member in default (it is paid nothing)."""
+        if msg.firm not in self.defaulted:
+            self.accounts.substitute(msg.firm, msg.account, msg.face_cents, msg.user)
 
     def leg_exposure(self, day: int) -> np.ndarray:
         """The exposure of the leg this CCP clears, per account (dollars per bp, (n, 5 + F)):

@@ -4,11 +4,13 @@ Collateral at the CCP sits in ledger account ``ccp:<ccp>:<firm>:<account>`` as c
 (valued at the CCP's haircut). Per account and cycle the CCP settles one net amount
 (``sim.settlement.collateral.shortfall``): variation margin only in cash, the rest of the
 requirement in cash or Treasuries; a shortfall is called, an excess paid out at the cycle's
-pay-out time (``CycleConfig.payout_clock``; by default its due time). A payout's payments are
-recorded as instructed at the cycle's settlement (the minute its calls were issued), which ties
-them to their settlement cycle (``sim.metrics.liquidity_gap``). Under LSOC (``CcpConfig.lsoc``)
-a customer account settles customer by customer (``agents.ccp_lsoc``): a call for the sum of
-the customers' deficits and a payout of the sum of their excesses, both in one cycle if need be.
+pay-out time (``CycleConfig.payout_clock``; by default its due time), unless the member was
+declared in default by then (the payout stays in its account, ``withheld``). A payout's
+payments are recorded as instructed at the cycle's settlement (the minute its calls were
+issued), which ties them to their settlement cycle (``sim.metrics.liquidity_gap``). Under
+LSOC (``CcpConfig.lsoc``) a customer account settles customer by customer
+(``agents.ccp_lsoc``): a call for the sum of the customers' deficits and a payout of the sum of
+their excesses, both in one cycle if need be.
 """
 
 from __future__ import annotations
@@ -222,7 +224,8 @@ class MemberAccounts:
 
     def payout(self, name: str, firm: str, account: str, vm: int, excess: int, at: float, plan):
         """At minute ``at`` book ``vm`` and pay out ``excess``: cash first (under LSOC the
-        customers' planned cash, ``plan``), then Treasuries for the rest."""
+        customers' planned cash, ``plan``), then Treasuries for the rest; nothing is paid to a
+        member declared in default by the time the payment goes (``withheld``)."""
         settled_at = self.env.now
         yield self.env.timeout(max(at - settled_at, 0.0))
         state = self.state[name]
@@ -234,8 +237,12 @@ class MemberAccounts:
         dst = self.payout_account(firm, account)
         if cash > 0:
             yield from self.ccp.until_open(FEDWIRE_FUNDS)
+            if self.withheld(name, excess):
+                return
             self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS, instructed=settled_at)
         face = yield from self.pay_securities(name, dst, excess - cash, settled_at, plan)
+        if face < 0:  # withheld: nothing more is paid or attributed
+            return
         if account.startswith("house") or (plan is not None and not excess):
             return
         parts = () if plan is None else self.lsoc.released(name, plan, max(cash, 0), face)
@@ -244,7 +251,7 @@ class MemberAccounts:
 
     def pay_securities(self, name: str, dst: str, rest: int, settled_at: float, plan):
         """Pay ``rest`` cents of value in Treasuries (under LSOC the planned face, plus any
-        cash the account lacked); returns the face paid."""
+        cash the account lacked); returns the face paid (-1: withheld)."""
         held, price = self.run.ledger.balance(name, SECURITIES), self.run.collateral_price()
         if rest <= 0 or held <= 0:
             return 0
@@ -257,11 +264,23 @@ class MemberAccounts:
         if face <= 0:
             return 0
         yield from self.ccp.until_open(FEDWIRE_SECURITIES)
+        if self.withheld(name, rest):
+            return -1
         self.ccp.transfer(
             name, dst, face, "release", asset=SECURITIES, rail=FEDWIRE_SECURITIES,
             value=rest, instructed=settled_at,
         )  # fmt: skip
         return face
+
+    def withheld(self, name: str, cents: int) -> bool:
+        """Whether a payout of ``cents`` from member account ``name`` (``ccp:<ccp>:<firm>:
+        <account>``) is withheld: a CCP pays nothing to a member in default; the money stays in
+        its account as margin for the close-out (``agents.member_default``), logged
+        ``payout_withheld``."""
+        if name.split(":")[2] not in getattr(self.ccp, "defaulted", ()):
+            return False
+        self.run.log("payout_withheld", self.ccp_id, name, amount_cents=cents)
+        return True
 
     def substitute(self, firm: str, account: str, face_cents: int, user: str = "") -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not

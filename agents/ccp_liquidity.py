@@ -8,10 +8,12 @@ from ``ccp:<ccp>:liquidity_uncovered`` (unlimited: the run goes on, as if the CC
 outside the model) and recorded as a ``ccp_liquidity_shortfall`` event with the uncovered cents.
 Needs drawn: a variation-margin loss beyond a member account's cash (``MemberAccounts.book_vm``)
 and, with finite resources, the cash VM of a member call that defaulted (the CCP still pays the
-winners: ``cover_default``). Draws are not repaid within the run. With finite resources the CCP
-also bridges the cash VM of a call still unpaid at its due time, when it pays out the winners,
-until the member pays (``bridge``): no cash moves (the model's winners are paid by the market),
-but a bridge beyond what is left of the facility, other bridges counted, is a shortfall too.
+winners: ``cover_default``), less the cash of a payment that reached the CCP after the call
+ended at its payer's default declaration (``paid_late``: that cash is in the account). Draws
+are not repaid within the run. With finite resources the CCP also bridges the cash VM of a call
+still unpaid at its due time, when it pays out the winners, until the member pays (``bridge``):
+no cash moves (the model's winners are paid by the market), but a bridge beyond what is left of
+the facility, other bridges counted, is a shortfall too.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class CcpLiquidity:
         self.uncovered = f"ccp:{ccp_id}:liquidity_uncovered"
         self.limit = facility_cents(cfg, sample_scale(run.config.population))
         self.bridging = 0  # cents of late calls' cash VM bridged now
+        self.late_cash: dict[str, int] = {}  # call ended at the declaration: cash paid after
         run.ledger.open(self.account, 0, self.limit)
         if self.finite:
             run.ledger.open(self.uncovered, 0, math.inf)
@@ -64,15 +67,23 @@ class CcpLiquidity:
             )
         return short
 
+    def paid_late(self, call_id: str, cash: int) -> None:
+        """``cash`` cents of a payment of ``call_id`` reached the CCP after the call ended at its
+        payer's default declaration (it stays in the member account)."""
+        self.late_cash[call_id] = self.late_cash.get(call_id, 0) + cash
+
     def cover_default(self, call: MarginCall) -> None:
         """With finite resources, pay out the cash VM of defaulted ``call`` to the market from
-        the facility (the defaulter's loss is the winners' gain the CCP still owes); unlimited,
-        nothing moves, as before issue 13."""
-        if self.finite and call.cash_cents > 0:
-            self.draw("external", call.cash_cents, "default_vm", call.call_id)
+        the facility (the defaulter's loss is the winners' gain the CCP still owes), only the
+        part still unpaid: cash that reached the CCP after the declaration (``paid_late``) pays
+        the VM first; unlimited, nothing moves, as before issue 13."""
+        paid = min(self.late_cash.pop(call.call_id, 0), max(call.cash_cents, 0))
+        unpaid = call.cash_cents - paid
+        if self.finite and unpaid > 0:
+            self.draw("external", unpaid, "default_vm", call.call_id)
             self.run.log(
                 "ccp_default_funding", self.ccp.agent_id, call.call_id,
-                counterparty=call.payer, amount_cents=call.cash_cents,
+                counterparty=call.payer, amount_cents=unpaid,
             )  # fmt: skip
 
     def bridge(self, call: MarginCall, paid, pay_at: float):

@@ -7,7 +7,8 @@ the customer's type), calls the customer for a shortfall of at least the minimum
 amount, or returns cash excess. Each customer call passes the operations desk (``desk_staff``
 people, ``handling_minutes`` each), so desk queues delay calls. A customer call not paid by its
 final deadline defaults and the firm liquidates the customer's positions it clears. House
-accounts are paid from the firm's own cash.
+accounts are paid from the firm's own cash. A firm a CCP declares in default stops clearing
+there (``agents.firm_default``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import simpy
 from agents.base import Agent
 from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity, Key
+from agents.firm_default import cease_clearing, drop_unissued
 from agents.firm_treasury import FirmTreasury
 from agents.segregation import POOLS, pool_of
 from agents.xm_cycle import CycleCalls, grown
@@ -33,6 +35,7 @@ from sim.messages import (
     CycleStatement,
     Deleveraged,
     MarginCall,
+    MemberDeclared,
     PaymentSettled,
     PositionChange,
 )
@@ -53,6 +56,7 @@ class ClearingFirm(Agent):
         PositionChange: "on_position",
         Deleveraged: "on_deleveraged",
         CollateralReleased: "on_released",
+        MemberDeclared: "on_declared",
     }
 
     def __init__(
@@ -81,6 +85,7 @@ class ClearingFirm(Agent):
         self.books: dict[str, dict[str, float]] = {}  # customer: its legs cleared here
         self.closing: set[str] = set()  # customers whose close-out is running
         self.defaulted: set[str] = set()  # customers closed out (liquidation.closeout)
+        self.declared_at: set[str] = set()  # CCPs that declared the firm in default
 
     @property
     def ledger_accounts(self) -> tuple[str, ...]:
@@ -191,10 +196,16 @@ class ClearingFirm(Agent):
             pools = self.treasury.pools
             pools.released(msg.ccp, msg.account, msg.cash_cents, msg.face_cents, msg.parts)
 
+    def on_declared(self, msg: MemberDeclared) -> None:
+        cease_clearing(self, msg.ccp)
+
     def call_customer(self, user: str, st: CycleStatement, position: Shortfall):
         """The desk takes the call; it goes to the customer, and defaults if unpaid by its
-        final deadline."""
+        final deadline (unless cancelled meanwhile, ``agents.firm_default``)."""
         yield from self.desk_turn()
+        if st.ccp in self.declared_at:
+            drop_unissued(self, self.customers.key(user, st.ccp, st.account), st, position)
+            return
         call = self.customer_call(user, st, position)
         more = self.cycles.issued(self.customers.key(user, st.ccp, st.account), st, call.call_id)
         if more.amount:
@@ -204,7 +215,7 @@ class ClearingFirm(Agent):
         self.treasury.rebalance(call.call_id)
         self.run.send(user, call)
         yield paid | self.env.timeout(call.final_min - self.env.now)
-        if not paid.triggered:
+        if not paid.triggered and self.run.calls.is_open(call.call_id):
             self.default_customer(call)
 
     def desk_turn(self):

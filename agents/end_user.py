@@ -112,6 +112,8 @@ class EndUser(Agent):
 
     def respond(self, call: MarginCall, at: float):
         yield self.env.timeout(at - self.env.now)
+        if self.run.calls.ended.get(call.call_id) == "cancelled":
+            return  # its firm was declared in default (agents.firm_default)
         if self.run.calls.is_open(call.call_id):
             call = self.run.calls.call(call.call_id)  # as it stands (it may have grown)
         plan = self.plan(call)

@@ -113,10 +113,14 @@ class FirmTreasury:
 
     def pay_ccp(self, call: MarginCall):
         """Pay ``call`` shortly before its deadline (once Fedwire Funds is open) and confirm it
-        to the CCP; a firm that cannot cover its part leaves the call unpaid."""
+        to the CCP, unless it already ended (the firm was declared in default); a firm that
+        cannot cover its part leaves the call unpaid."""
         pay_at = max(call.due_min - self.pay_lead, self.env.now)
         yield self.env.timeout(pay_at - self.env.now)
         yield from self.firm.until_open(FEDWIRE_FUNDS)
+        if not self.run.calls.is_open(call.call_id):  # ended at the firm's declaration
+            self.parts.pop(call.call_id, None)
+            return
         if self.deliver(call):
             self.confirm(call)
 
@@ -227,6 +231,10 @@ class FirmTreasury:
         self.pay_excess(user, key, excess, ref)
 
     def pay_excess(self, user: str, key: Key, excess: int, ref: str) -> None:
+        """Pay back ``excess``, unless a CCP of ``key`` declared the firm in default meanwhile
+        (it then pays nothing for that CCP's legs, ``agents.firm_default``)."""
+        if getattr(self.firm, "declared_at", set()) & self.key_ccps(key):
+            return
         src = self.customer_account(key)
         free = self.customers.still_free(key, excess)
         amount = min(free, self.customers.cash[key], self.run.ledger.balance(src))
@@ -236,6 +244,14 @@ class FirmTreasury:
             self.firm.transfer(
                 src, dst, amount, "excess_return", ref, rail=FEDWIRE_FUNDS, beneficiary=user
             )
+
+    def key_ccps(self, key: Key) -> set[str]:
+        """The CCPs whose accounts ``key`` holds equity for."""
+        return {
+            c
+            for c, a in self.accounts_of.get(key[0], ())
+            if self.customers.key(key[0], c, a) == key
+        }
 
     def substitutions(self, clock: str, accounts: Iterable[tuple[str, str]]):
         """Every business day at ``clock``: offer each of the CCP customer ``accounts`` (CCP,

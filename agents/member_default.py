@@ -6,7 +6,11 @@ Declaration. A firm defaults at a scheduled time (``defaults:``) or, with
 ``cross_default`` a member of both CCPs, a BD-FCM, is declared at both; without it only at the
 CCP whose call it missed); the defaulter's open calls there end ``defaulted`` at the
 declaration (``CallBook.declare_default``) and the CCP calls it no more (``Ccp.defaulted``). A
-payment already under way stays in its account as margin.
+payment already under way stays in its account as margin. The firm is told
+(``MemberDeclared``) and stops clearing there: no new customer calls, no payments, its open
+customer calls of that CCP end ``cancelled`` (``agents.firm_default``); the CCP pays it
+nothing, so a payout falling after the declaration stays in its account as margin
+(``MemberAccounts.withheld``).
 
 Porting. With ``default_management.porting`` the defaulter's customers are offered to surviving
 firms at the declaration (``agents.porting``); the legs a firm accepted move to it with their
@@ -47,6 +51,7 @@ from sim.config.defaults import resolve_firm
 from sim.margin.ccp_closeout import impact_cost_usd, mark_loss_usd
 from sim.margin.waterfall import LAYERS, inter_ccp_transfer, share_joint_loss
 from sim.margin.waterfall import waterfall as allocate
+from sim.messages import MemberDeclared
 from sim.run import SETTLEMENT_CLOCK, Run
 from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import SECURITIES, pro_rata_cents, to_cents
@@ -112,6 +117,7 @@ class MemberDefaults:
         run, ccp = self.run, self.ccps[c]
         ccp.defaulted.add(firm)
         run.log("member_default", c, firm, mode=mode)
+        run.send(firm, MemberDeclared(c, firm))  # it stops clearing here (agents.firm_default)
         unpaid = 0
         for call in run.calls.open_calls():
             if call.level == "ccp" and call.ccp == c and call.payer == firm:

@@ -1,8 +1,11 @@
 """The call book: every margin call of a run has one id and ends exactly once.
 
 A call ends ``on_time`` (settled by its due time), ``late`` (settled after it, by the final
-deadline) or ``defaulted`` (not settled by the final deadline). The book writes one ``calls`` row
-when a call ends and raises ``CallStateError`` on any second ending.
+deadline), ``defaulted`` (not settled by the final deadline, or a CCP call open when its payer
+was declared in default) or ``cancelled`` (a customer call open when a CCP declared its payee,
+the clearing firm, in default: the firm no longer clears there, ``agents.firm_default``). The
+book writes one ``calls`` row when a call ends and raises ``CallStateError`` on any second
+ending.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class EndedCalls:
     """Status of every ended call in about one byte per call (run ids ``C<number>``), so that
     memory stays flat however long the run; other ids (tests) fall back to a dict."""
 
-    STATUSES = ("", "on_time", "late", "defaulted")
+    STATUSES = ("", "on_time", "late", "defaulted", "cancelled")
 
     def __init__(self) -> None:
         self._codes = bytearray()
@@ -133,6 +136,11 @@ class CallBook:
         """End open ``call_id`` ``defaulted`` now: its payer was declared in default."""
         self._end(self._take(call_id), float("nan"), "defaulted")
         self.declared.add(call_id)
+
+    def cancel(self, call_id: str) -> None:
+        """End open customer call ``call_id`` ``cancelled`` now: its payee firm was declared in
+        default at the call's CCP."""
+        self._end(self._take(call_id), float("nan"), "cancelled")
 
     def open_calls(self) -> list[MarginCall]:
         return [e.call for e in self._open.values()]

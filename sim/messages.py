@@ -150,6 +150,15 @@ class SubstitutionRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberDeclared:
+    """CCP ``ccp`` declared clearing firm ``firm`` in default (``agents.member_default``): sent
+    to the firm, which stops clearing there (``agents.firm_default``)."""
+
+    ccp: str
+    firm: str
+
+
+@dataclass(frozen=True, slots=True)
 class PositionChange:
     """Scales an end user's ``leg`` (``futures`` or ``cash``) by ``scale`` (0 closes it), for
     ``reason``: deleverage, liquidation, scale_up. Sent by the user to the firm that clears the

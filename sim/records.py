@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 
 class CallRecord(NamedTuple):
-    """A margin call when it ends (``sim.calls``): ``status`` on_time, late or defaulted;
-    ``settled_min`` NaN for a default, ``instructed_min`` NaN when no instruction was seen."""
+    """A margin call when it ends (``sim.calls``): ``status`` on_time, late, defaulted or
+    cancelled; ``settled_min`` NaN for a default or a cancellation, ``instructed_min`` NaN when
+    no instruction was seen."""
 
     call_id: str
     parent_id: str
@@ -158,9 +159,13 @@ class EventRecord(NamedTuple):
 
 EVENT_KINDS: dict[str, str] = {
     "firm_liquidity_shortfall": "a firm cannot pay a CCP call (ref call; amount_cents short)",
-    "payment_after_default": "a customer paid after its call defaulted (counterparty payer)",
+    "payment_after_default": "a customer paid after its call defaulted or was cancelled"
+    " (counterparty payer; the money stays with the firm as the customer's deposit)",
     "member_default": "a CCP declared a clearing firm in default (ref firm; mode scheduled,"
     " endogenous: it missed a CCP call's final deadline, or cross_default)",
+    "payout_withheld": "a CCP payout falling after the member's default declaration stays in"
+    " its account as margin for the close-out (ref the CCP account; amount_cents the payout"
+    " value not paid)",
     "payment_after_declaration": "a payment of a call ended at its payer's default declaration"
     " reached the CCP; it stays in the account as margin (ref call)",
     "default_closeout": "a CCP's close-out of a defaulter ended (ref firm; amount_cents the"
@@ -185,7 +190,8 @@ EVENT_KINDS: dict[str, str] = {
     " (ref account or call; amount_cents uncovered, mode the need: vm_advance, default_vm or"
     " late_vm, a late call's cash VM bridged)",
     "ccp_default_funding": "a CCP paid a defaulted call's cash VM from its liquidity resources"
-    " (ref call; counterparty the firm, amount_cents)",
+    " (ref call; counterparty the firm, amount_cents: the VM less cash paid after the"
+    " declaration)",
     "customer_default": "a customer missed its call's final deadline (counterparty customer)",
     "liquidation": "a firm closed a defaulted customer's leg (ref user; leg, scale)",
     "deleverage": "a firm scaled a customer's leg on its request (ref user; leg, scale)",

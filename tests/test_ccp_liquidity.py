@@ -18,10 +18,11 @@ from agents.base import Agent
 from agents.ccp_liquidity import CcpLiquidity
 from agents.worlds.clearing import build_world
 from sim.config import build_config, deep_merge
-from sim.messages import MarginCall
+from sim.messages import MarginCall, PaymentSettled
 from sim.metrics.capital import capital_rows, capital_table, firm_bases, minimum_capital
 from sim.metrics.ccp_liquidity import cover1_ratio, cover1_rows, largest_member_need
 from sim.run import Run
+from sim.settlement.ledger import CASH
 
 FACILITY_CENTS = 1_000_000_000  # $9bn x 3 / 2,700 = $10m
 
@@ -92,6 +93,27 @@ def test_a_defaulted_calls_cash_vm_is_drawn_and_beyond_the_facility_recorded():
     cme.liquidity.cover_default(defaulted_call(1_200_000_000))
     assert legacy.ledger.balance("ccp:cme:liquidity") == 0
     assert events(legacy, "ccp_default_funding").empty
+
+
+def test_only_the_unpaid_vm_of_a_call_ended_at_the_declaration_is_drawn():
+    """A call owing $12m of VM in cash ends at its payer's default declaration; $5m of cash
+    (no Treasuries) then reaches CME and stays in the account: at the final deadline the
+    facility pays out only the $7m still unpaid (12 - 5), inside the $10m facility; a full
+    payment ($12m VM + $50 IM) leaves nothing to draw."""
+    for paid, drawn in ((500_000_000, 700_000_000), (1_200_005_000, 0)):
+        the_run, cme = tiny_cme(finite=True)
+        call = defaulted_call(1_200_000_000)
+        the_run.calls.issue(call)
+        the_run.calls.declare_default(call.call_id, 0.0)
+        name = "ccp:cme:fcm01:customer"
+        before = the_run.ledger.balance(name)
+        the_run.ledger.transfer("external", name, paid)  # the late payment's cash
+        cme.on_payment(PaymentSettled("P1", "C1", "fcm01", "cme", CASH, paid, paid, 1.5))
+        cme.liquidity.cover_default(call)
+        assert the_run.ledger.balance("ccp:cme:liquidity") == -drawn
+        assert the_run.ledger.balance(name) == before + paid  # it stays as margin
+        funded = events(the_run, "ccp_default_funding")
+        assert funded["amount_usd"].tolist() == ([drawn / 100] if drawn else [])
 
 
 def call_table() -> pd.DataFrame:

@@ -49,12 +49,20 @@ WATERFALL = FigureSpec(
 
 DEFAULT_COUNTS = FigureSpec(
     name="default_counts",
-    title="Member defaults and defaulted CCP calls",
+    title="Member defaults, defaulted CCP calls and cancelled customer calls",
     caption="Clearing members each CCP declared in default (scheduled, missed call or "
-    "cross-default) and the CCP calls that ended defaulted, per run",
+    "cross-default), the CCP calls that ended defaulted, and the defaulters' customer calls "
+    "of that CCP cancelled at the declaration, per run",
     panels=(
         Panel("member_defaults", "member defaults", "per run", order=CCPS, xlabel="CCP"),
         Panel("ccp_call_defaults", "CCP calls defaulted", "per run", order=CCPS, xlabel="CCP"),
+        Panel(
+            "customer_calls_cancelled",
+            "customer calls cancelled",
+            "per run",
+            order=CCPS,
+            xlabel="CCP",
+        ),
     ),
 )
 

@@ -1,6 +1,7 @@
 """Default-management metrics of one run (``agents.member_default``): member defaults, each
 CCP's close-out loss against the defaulter's margin, the waterfall layers used, the uncovered
-loss, the inter-CCP transfer of joint XM close-outs, the CCP calls that ended defaulted and
+loss, the inter-CCP transfer of joint XM close-outs, the CCP calls that ended defaulted, the
+defaulters' customer calls cancelled at the declaration (``agents.firm_default``), and
 the porting of the defaulters' customers (``agents.porting``).
 Rows only for a run with a member default (a run without one has none, so the metrics of runs
 before issue 13 are unchanged). Run-level rows ``(metric, entity_type, value)``, the CCP as
@@ -29,12 +30,14 @@ def default_rows(events: pd.DataFrame, calls: pd.DataFrame) -> list[Row]:
     if not (events["kind"] == "member_default").any():
         return []
     ccp_calls = calls[(calls["level"] == "ccp") & (calls["status"] == "defaulted")]
+    cancelled = calls[(calls["level"] == "customer") & (calls["status"] == "cancelled")]
     rows: list[Row] = []
     for c in CCPS:
         declared = (events["kind"] == "member_default") & (events["entity"] == c)
         rows += [
             ("member_defaults", c, float(declared.sum())),
             ("ccp_call_defaults", c, float((ccp_calls["ccp"] == c).sum())),
+            ("customer_calls_cancelled", c, float((cancelled["ccp"] == c).sum())),
             ("default_closeout_loss_usd", c, _sum(events, "default_closeout", c)),
             ("default_margin_usd", c, _sum(events, "default_margin", c)),
             ("default_uncovered_usd", c, _sum(events, "default_uncovered", c)),

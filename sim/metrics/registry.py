@@ -332,6 +332,9 @@ METRICS: dict[str, Metric] = declare(
            " default (scheduled, endogenous or cross-default), per CCP"),
     Metric("ccp_call_defaults", COUNT, PER_RUN, 0.0, INF, "CCP calls that ended defaulted (at"
            " the final deadline or at the payer's default declaration), per CCP"),
+    Metric("customer_calls_cancelled", COUNT, PER_RUN, 0.0, INF, "Customer calls of a"
+           " defaulter's open at its declaration by the call's CCP, which end cancelled (the"
+           " firm stops clearing there), per CCP"),
     Metric("default_closeout_loss_usd", USD, PER_RUN, -INF, INF, "A CCP's close-out loss on"
            " defaulters after XM loss sharing (< 0 a gain), per CCP"),
     Metric("default_margin_usd", USD, PER_RUN, 0.0, INF, "The defaulters' margin at a CCP when"
