@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from experiments.spec import read_spec
@@ -54,4 +55,16 @@ def test_the_study_fails_bd_fcm01_in_its_public_data_population():
     for seed in (raw["seed"], 1, 2):
         firms = draw_population(config, Streams(seed)).firms
         assert resolve_firm(scheduled.firm, firms, FIELD) == "bd_fcm01"
-    assert set(raw["scenarios"]) == {"standalone", "cross_margin"}
+    assert set(raw["scenarios"]) == {"standalone", "cross_margin", "no_xm"}
+
+
+def test_no_cross_margining_has_no_inter_ccp_transfer(builtin_output):
+    """Issue 13 acceptance: with XM off (``no_xm``: no customer XM and ``xm.rule: none``, so no
+    house account is cross-margined either) no XM account is liquidated jointly, so no loss is
+    shared and the inter-CCP transfer is zero on every replication of the reduced study; with
+    customer XM on, the defaulter's XM accounts are shared and a transfer is paid."""
+    metrics = pd.read_parquet(builtin_output("member_default") / "metrics.parquet")
+    transfer = metrics[metrics["metric"] == "inter_ccp_transfer_usd"]
+    by_scenario = transfer.groupby("scenario")["value"]
+    assert (by_scenario.get_group("no_xm") == 0).all()
+    assert (by_scenario.get_group("cross_margin").abs() > 0).any()
