@@ -3,6 +3,9 @@ and every payment between them, the CCPs and the customers: paying CCP calls (pr
 own cash what the customers' money lacks), reimbursing itself from customers' payments,
 returning customers' excess, and offering the CCPs collateral substitutions.
 
+CME's collateral cutoffs, the firm's daylight-overdraft cap (a CCP payment beyond it queued for
+incoming funds) and its per-customer credit limits are in ``agents.firm_limits``.
+
 Under ``firms.segregation: pooled`` (before issue 13) the segregated account holds all
 customers' money and a CCP call is paid from it first; under ``per_customer`` (default) it only
 receives payments, attributed at once to customers' sub-accounts (``agents.segregation``)."""

@@ -12,13 +12,14 @@ estimated at the CCP's statement: ``attribute``).
 
 A CCP call on a customer account is split over the account's customers (``attribute``); each
 part is paid from that customer's sub-account (its Treasuries for the IM part while Fedwire
-Securities is open, then its cash) and the rest is advanced by the firm from residual interest,
-topped up from own cash: the advance is pre-funding (``prefund``), owed by that customer and
-taken back from its sub-account when it pays. Residual interest covers the customers' margin
-deficits (their open calls, less what the firm has already advanced for them) from the moment
-the firm calls them (``immediate``) or, under CFTC Regulation 1.22(c) (``cftc_1_22c``), the
-deficits open at one business day's 18:00 ET check by 18:00 ET the next business day; above
-that the firm withdraws it to own cash.
+Securities is open and before the CCP's collateral cutoff, ``agents.firm_limits``, then its
+cash) and the rest is advanced by the firm from residual interest, topped up from own cash
+(within its daylight-overdraft cap): the advance is pre-funding (``prefund``), owed by that
+customer and taken back from its sub-account when it pays. Residual interest covers the
+customers' margin deficits (their open calls, less what the firm has already advanced for
+them) from the moment the firm calls them (``immediate``) or, under CFTC Regulation 1.22(c)
+(``cftc_1_22c``), the deficits open at one business day's 18:00 ET check by 18:00 ET the next
+business day; above that the firm withdraws it to own cash.
 """
 
 from __future__ import annotations
