@@ -70,7 +70,7 @@ def settle_loss(firm, user: str, loss: int, ref: str) -> None:
             customers.withdraw(key, taken)
             firm.transfer(src, EXTERNAL, taken, "closeout_loss", ref, beneficiary=user)
             loss -= taken
-    own = min(loss, max(int(run.ledger.available(treasury.cash)), 0))
+    own = int(min(loss, max(treasury.cash_room(), 0)))  # within its overdraft cap
     if own > 0:
         firm.transfer(treasury.cash, EXTERNAL, own, "closeout_loss", ref)
         run.log("closeout_firm_loss", firm.agent_id, user, amount_cents=own)

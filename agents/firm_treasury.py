@@ -3,6 +3,9 @@ and every payment between them, the CCPs and the customers: paying CCP calls (pr
 own cash what the customers' money lacks), reimbursing itself from customers' payments,
 returning customers' excess, and offering the CCPs collateral substitutions.
 
+CME's collateral cutoffs, the firm's daylight-overdraft cap (a CCP payment beyond it queued for
+incoming funds) and its per-customer credit limits are in ``agents.firm_limits``.
+
 Under ``firms.segregation: pooled`` (before issue 13) the segregated account holds all
 customers' money and a CCP call is paid from it first; under ``per_customer`` (default) it only
 receives payments, attributed at once to customers' sub-accounts (``agents.segregation``)."""
@@ -13,11 +16,11 @@ from collections.abc import Iterable
 
 from agents.base import Agent
 from agents.customer_equity import CustomerEquity, Key
-from agents.segregation import Segregation, pool_of
+from agents.firm_limits import FundsWatch, firm_capital, treasuries_for
+from agents.segregation import POOLS, Segregation, pool_of
 from sim.config import FirmsConfig
 from sim.messages import MarginCall, PaymentSettled, SubstitutionRequest
 from sim.run import Run
-from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import CASH, SECURITIES, to_cents
 from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
@@ -59,10 +62,24 @@ class FirmTreasury:
         self.pools = None if cfg.segregation == "pooled" else Segregation(
             run, firm, self.cash, self.seg, haircuts
         )  # fmt: skip
+        self.cap, self.watch = None, None  # overdraft cap (cents), waking queued payments
+        if cfg.daylight_overdraft_cap:
+            self.overdraft_cap(
+                cfg.daylight_overdraft_cap_multiple * firm_capital(run, self.firm_id, cfg)
+            )
+        if self.pools is not None:
+            self.pools.cash_room = self.cash_room
         self.key_pool: dict[Key, str] = {}  # equity key: its segregation pool
         self.accounts_of: dict[str, set[tuple[str, str]]] = {}  # customer: (CCP, account)
         self.parts: dict[str, dict[str, int]] = {}  # CCP call: its customers' parts
         self.faces: dict[str, list[tuple[str, int, int]]] = {}  # call: pooled Treasuries sent
+
+    def overdraft_cap(self, cap_usd: float) -> None:
+        """Cap the firm's daylight overdraft at ``cap_usd``; watch its cash and residual
+        interest for funds that release a queued payment."""
+        self.cap = to_cents(cap_usd)
+        extra = () if self.pools is None else [self.pools.residual(p) for p in POOLS]
+        self.watch = FundsWatch(self.run, [self.cash, *extra])
 
     def open_segregated(self, rows: list[tuple[str, str, str, int, int]]) -> None:
         """Open the segregated account with the customers' add-ons (rows of customer, CCP,
@@ -111,8 +128,18 @@ class FirmTreasury:
         if self.pools is not None:
             self.pools.rebalance(ref)
 
+    def cash_room(self) -> float:
+        """Cash the firm can pay from its own account now (cents): balance plus unused credit
+        line, and no further below zero than its daylight-overdraft cap (``agents.firm_limits``;
+        may be ``inf``)."""
+        room = self.run.ledger.available(self.cash)
+        if self.cap is None:
+            return room
+        return min(room, self.run.ledger.balance(self.cash) + self.cap)
+
     def pay_ccp(self, call: MarginCall):
         """Pay ``call`` shortly before its deadline (once Fedwire Funds is open) and confirm it
+<<<<<<< HEAD
         to the CCP, unless it already ended (the firm was declared in default); a firm that
         cannot cover its part leaves the call unpaid."""
         pay_at = max(call.due_min - self.pay_lead, self.env.now)
@@ -123,30 +150,66 @@ class FirmTreasury:
             return
         if self.deliver(call):
             self.confirm(call)
+=======
+        to the CCP. A firm that cannot cover its part leaves the call unpaid: at once without a
+        daylight-overdraft cap, else after waiting for funds until the call's final deadline."""
+        pay_at = max(call.due_min - self.pay_lead, self.env.now)
+        yield self.env.timeout(pay_at - self.env.now)
+        yield from self.firm.until_open(FEDWIRE_FUNDS)
+        short = self.deliver(call)
+        if short and self.watch is not None:
+            short = yield from self.queue(call, short)
+        if short:
+            self.run.log("firm_liquidity_shortfall", self.firm_id, call.call_id,
+                         amount_cents=short)  # fmt: skip
+            return
+        self.confirm(call)
+>>>>>>> lim
 
-    def deliver(self, call: MarginCall) -> bool:
+    def queue(self, call: MarginCall, short: int):
+        """Hold ``call``'s payment, ``short`` cents beyond the cap, until funds arrive and it
+        fits, or the call's final deadline; returns what is still short (0: paid)."""
+        self.run.log("payment_queued", self.firm_id, call.call_id, amount_cents=short)
+        while short and self.env.now < call.final_min:
+            yield self.watch.next_credit() | self.env.timeout(call.final_min - self.env.now)
+            yield from self.firm.until_open(FEDWIRE_FUNDS)
+            if self.env.now < call.final_min:
+                short = self.deliver(call)
+        if not short:
+            self.run.log("payment_released", self.firm_id, call.call_id,
+                         amount_cents=call.amount_cents)  # fmt: skip
+        return short
+
+    def deliver(self, call: MarginCall) -> int:
         """Move ``call``'s amount to the CCP: customer accounts from the segregated account
-        (Treasuries for the IM part while Fedwire Securities is open, then cash), pre-funding the
-        rest from own cash; house accounts from own cash. False when own cash falls short."""
+        (Treasuries for the IM part while Fedwire Securities is open and before the CCP's
+        cutoff, then cash), pre-funding the rest from own cash; house accounts from own cash.
+        Returns 0, or the own cash it lacks (then nothing moved)."""
         house = call.account.startswith("house")
         dst = f"ccp:{call.ccp}:{self.firm_id}:{call.account}"
         if not house and self.pools is not None:
-            parts = self.parts.pop(call.call_id)
-            return self.pools.deliver(call, pool_of(call.ccp, call.account), parts, dst)
-        securities_value = 0 if house else self.post_securities(call, dst)
-        cash = call.amount_cents - securities_value
+            parts = self.parts[call.call_id]
+            short = self.pools.deliver(call, pool_of(call.ccp, call.account), parts, dst)
+            if not short:
+                del self.parts[call.call_id]
+            return short
+        face, value, refused = (
+            (0, 0, 0) if house else treasuries_for(self.run, self.seg, call, call.im_cents,
+                                                   self.haircuts[call.ccp])
+        )  # fmt: skip
+        cash = call.amount_cents - value
         from_seg = 0 if house else min(cash, max(self.run.ledger.balance(self.seg), 0))
         own = cash - from_seg
-        if own and not self.run.ledger.can_pay(self.cash, own):
-            self.run.log("firm_liquidity_shortfall", self.firm_id, call.call_id, amount_cents=own)
-            return False
+        if own > self.cash_room():
+            return own
+        self.post_securities(call, dst, face, value, refused)
         if from_seg:
             self.firm.transfer(
                 self.seg, dst, from_seg, "ccp_call", call.call_id, rail=FEDWIRE_FUNDS
             )
         if own:
             self.pay_own(call, dst, own, house)
-        return True
+        return 0
 
     def pay_own(self, call: MarginCall, dst: str, cents: int, house: bool) -> None:
         """Pay ``cents`` of ``call`` from own cash: a house call, or pre-funding customers."""
@@ -176,30 +239,17 @@ class FirmTreasury:
             ),
         )
 
-    def post_securities(self, call: MarginCall, dst: str) -> int:
-        """Post segregated Treasuries for the IM part if the securities rail is open now;
-        returns the value posted (cents, at the CCP's haircut)."""
-        held = self.run.ledger.balance(self.seg, SECURITIES)
-        rail_open = self.run.rails[FEDWIRE_SECURITIES].contains(self.run.calendar, self.env.now)
-        if not (call.im_cents and held and rail_open):
-            return 0
-        price, haircut = self.run.collateral_price(), self.haircuts[call.ccp]
-        face = min(face_for_value(call.im_cents, price, haircut), held)
-        value = min(value_cents(face, price, haircut), call.im_cents)
-        if value <= 0:
-            return 0
-        self.firm.transfer(
-            self.seg,
-            dst,
-            face,
-            "ccp_call",
-            call.call_id,
-            asset=SECURITIES,
-            rail=FEDWIRE_SECURITIES,
-            value=value,
-        )
+    def post_securities(self, call: MarginCall, dst: str, face: int, value: int, refused: int):
+        """Post ``face`` of pooled Treasuries worth ``value`` for ``call``; log the value the
+        CCP's cutoff ``refused`` (paid in cash instead)."""
+        if refused:
+            self.run.log("collateral_cutoff_cash", self.firm_id, call.call_id,
+                         amount_cents=refused)  # fmt: skip
+        if face <= 0:
+            return
+        self.firm.transfer(self.seg, dst, face, "ccp_call", call.call_id, asset=SECURITIES,
+                           rail=FEDWIRE_SECURITIES, value=value)  # fmt: skip
         self.faces[call.call_id] = [("", face, value)]
-        return value
 
     def receive(self, key: Key, asset: str, cents: int, ref: str) -> None:
         """A customer's payment arrived in the segregated account: per customer into its

@@ -12,13 +12,14 @@ estimated at the CCP's statement: ``attribute``).
 
 A CCP call on a customer account is split over the account's customers (``attribute``); each
 part is paid from that customer's sub-account (its Treasuries for the IM part while Fedwire
-Securities is open, then its cash) and the rest is advanced by the firm from residual interest,
-topped up from own cash: the advance is pre-funding (``prefund``), owed by that customer and
-taken back from its sub-account when it pays. Residual interest covers the customers' margin
-deficits (their open calls, less what the firm has already advanced for them) from the moment
-the firm calls them (``immediate``) or, under CFTC Regulation 1.22(c) (``cftc_1_22c``), the
-deficits open at one business day's 18:00 ET check by 18:00 ET the next business day; above
-that the firm withdraws it to own cash.
+Securities is open and before the CCP's collateral cutoff, ``agents.firm_limits``, then its
+cash) and the rest is advanced by the firm from residual interest, topped up from own cash
+(within its daylight-overdraft cap): the advance is pre-funding (``prefund``), owed by that
+customer and taken back from its sub-account when it pays. Residual interest covers the
+customers' margin deficits (their open calls, less what the firm has already advanced for
+them) from the moment the firm calls them (``immediate``) or, under CFTC Regulation 1.22(c)
+(``cftc_1_22c``), the deficits open at one business day's 18:00 ET check by 18:00 ET the next
+business day; above that the firm withdraws it to own cash.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from collections.abc import Callable
 import numpy as np
 
 from agents.base import Agent
+from agents.firm_limits import treasuries_for
 from sim.messages import MarginCall
 from sim.run import Run
-from sim.settlement.collateral import face_for_value, value_cents
 from sim.settlement.ledger import CASH, SECURITIES, pro_rata_cents
 from sim.settlement.rails import FEDWIRE_FUNDS, FEDWIRE_SECURITIES
 
@@ -72,6 +73,8 @@ class Segregation:
         self.run, self.env, self.firm, self.ledger = run, run.env, firm, run.ledger
         self.cash, self.transit, self.haircuts = cash, transit, haircuts
         self.deficits: Deficits = lambda pool, by: {}
+        self.cash_room: Callable[[], float] = lambda: self.ledger.available(cash)  # the firm's
+        self.on_advance: Callable[[str], None] = lambda user: None  # a customer's debt changed
         self.owed: dict[tuple[str, str], int] = defaultdict(int)  # (pool, user): advanced
         self.releases: dict[tuple[str, str], deque] = defaultdict(deque)  # (CCP, account)
         self.last_im: dict[tuple[str, str], int] = {}  # (user, CCP): IM at the last statement
@@ -153,28 +156,35 @@ class Segregation:
         if back > 0:
             self.owed[(pool, user)] = owed - back
             self.firm.transfer(sub, self.residual(pool), back, "reimburse", ref, beneficiary=user)
+            self.on_advance(user)
 
-    def deliver(self, call: MarginCall, pool: str, parts: dict[str, int], dst: str) -> bool:
-        """Pay each customer's part of ``call``: its Treasuries (IM part) and cash, the rest
-        advanced by the firm. False (nothing more paid) when the firm cannot advance the rest."""
-        plan = {}
-        for user, part in sorted(parts.items()):
-            im_part = part * call.im_cents // max(call.amount_cents, 1)
-            rest = part - self.post_securities(user, pool, call, dst, im_part)
-            plan[user] = (rest, min(rest, max(self.ledger.balance(self.sub(pool, user)), 0)))
-        advance = sum(rest - own for rest, own in plan.values())
-        room = max(self.ledger.balance(self.residual(pool)), 0) + self.ledger.available(self.cash)
+    def deliver(self, call: MarginCall, pool: str, parts: dict[str, int], dst: str) -> int:
+        """Pay each customer's part of ``call``: its Treasuries (IM part, before the CCP's
+        cutoff: ``agents.firm_limits``) and cash, the rest advanced by the firm. Returns 0, or
+        the advance the firm has no room for (then nothing moved)."""
+        plan = {user: self.plan(user, pool, call, part) for user, part in sorted(parts.items())}
+        advance = sum(rest - own for _, _, _, rest, own in plan.values())
+        room = max(self.ledger.balance(self.residual(pool)), 0) + self.cash_room()
         if advance > room:
-            self.run.log("firm_liquidity_shortfall", self.firm.agent_id, call.call_id,
-                         amount_cents=advance)  # fmt: skip
-            return False
-        for user, (rest, own) in plan.items():
+            return advance
+        for user, (face, value, refused, _, _) in plan.items():
+            self.post_securities(user, pool, call, dst, (face, value, refused))
+        for user, (_, _, _, rest, own) in plan.items():
             if own:
                 self.firm.transfer(self.sub(pool, user), dst, own, "ccp_call", call.call_id,
                                    rail=FEDWIRE_FUNDS, beneficiary=user)  # fmt: skip
             if rest - own:
                 self.advance(user, pool, dst, rest - own, call.call_id)
-        return True
+        return 0
+
+    def plan(self, user: str, pool: str, call: MarginCall, part: int) -> tuple[int, ...]:
+        """How the customer's ``part`` of ``call`` is paid: (face, value and cutoff-refused
+        value of its Treasuries, the rest in cash, of which from its own cash), cents."""
+        sub = self.sub(pool, user)
+        im_part = part * call.im_cents // max(call.amount_cents, 1)
+        face, value, refused = treasuries_for(self.run, sub, call, im_part, self.haircuts[call.ccp])
+        rest = part - value
+        return face, value, refused, rest, min(rest, max(self.ledger.balance(sub), 0))
 
     def advance(self, user: str, pool: str, dst: str, cents: int, call_id: str) -> None:
         """The firm's own money for ``user``'s part: residual interest, topped up from cash."""
@@ -186,24 +196,21 @@ class Segregation:
                            beneficiary=user)  # fmt: skip
         self.owed[(pool, user)] += cents
         self.run.calls.add_prefund(call_id, cents)
+        self.on_advance(user)
 
-    def post_securities(self, user: str, pool: str, call: MarginCall, dst: str, im: int) -> int:
-        """Post the customer's Treasuries for up to ``im`` cents while Fedwire Securities is
-        open; returns the value posted (cents, at the CCP's haircut)."""
-        sub = self.sub(pool, user)
-        held = self.ledger.balance(sub, SECURITIES)
-        rail_open = self.run.rails[FEDWIRE_SECURITIES].contains(self.run.calendar, self.env.now)
-        if not (im > 0 and held and rail_open):
-            return 0
-        price, haircut = self.run.collateral_price(), self.haircuts[call.ccp]
-        face = min(face_for_value(im, price, haircut), held)
-        value = min(value_cents(face, price, haircut), im)
-        if value <= 0:
-            return 0
-        self.firm.transfer(sub, dst, face, "ccp_call", call.call_id, asset=SECURITIES,
-                           rail=FEDWIRE_SECURITIES, value=value, beneficiary=user)  # fmt: skip
+    def post_securities(self, user: str, pool: str, call: MarginCall, dst: str, planned):
+        """Post the customer's Treasuries as ``planned`` (face, value, value the CCP's cutoff
+        refused: logged, paid in cash instead)."""
+        face, value, refused = planned
+        if refused:
+            self.run.log("collateral_cutoff_cash", self.firm.agent_id, call.call_id,
+                         counterparty=user, amount_cents=refused)  # fmt: skip
+        if face <= 0:
+            return
+        self.firm.transfer(self.sub(pool, user), dst, face, "ccp_call", call.call_id,
+                           asset=SECURITIES, rail=FEDWIRE_SECURITIES, value=value,
+                           beneficiary=user)  # fmt: skip
         self.faces[call.call_id].append((user, face, value))
-        return value
 
     def target(self, pool: str) -> int:
         """Residual interest the pool must hold now: each customer's deficit due for cover less
@@ -219,7 +226,7 @@ class Segregation:
             held = self.ledger.balance(account)
             if held > target:
                 self.firm.transfer(account, self.cash, held - target, "residual_withdrawal", ref)
-            top = int(min(target - held, max(self.ledger.available(self.cash), 0)))
+            top = int(min(target - held, max(self.cash_room(), 0)))
             if top > 0:
                 self.firm.transfer(self.cash, account, top, "residual_interest", ref)
 

@@ -161,6 +161,16 @@ EVENT_KINDS: dict[str, str] = {
     "firm_liquidity_shortfall": "a firm cannot pay a CCP call (ref call; amount_cents short)",
     "payment_after_default": "a customer paid after its call defaulted or was cancelled"
     " (counterparty payer; the money stays with the firm as the customer's deposit)",
+    "collateral_cutoff_cash": "Treasuries a firm would have delivered for a CCP call after the"
+    " cycle's collateral cutoff, paid in cash instead (ref call; counterparty the customer,"
+    " none pooled; amount_cents their value)",
+    "payment_queued": "a firm's CCP payment beyond its daylight-overdraft cap waits for funds"
+    " (ref call; amount_cents short)",
+    "payment_released": "a queued CCP payment was made (ref call; amount_cents the call)",
+    "customer_credit_breach": "a firm's advance for a customer went beyond its credit limit (ref"
+    " and counterparty customer; amount_cents over the limit)",
+    "customer_limit_closeout": "a customer beyond its credit limit missed its call's due time:"
+    " closed out without grace (ref call; counterparty customer)",
     "member_default": "a CCP declared a clearing firm in default (ref firm; mode scheduled,"
     " endogenous: it missed a CCP call's final deadline, or cross_default)",
     "payout_withheld": "a CCP payout falling after the member's default declaration stays in"

@@ -38,6 +38,7 @@ LEGACY = {
         "cycles": {"eod": {"payout_clock": "08:30"}},  # pay-out at collection, before issue 13
         "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
         "lsoc": False,  # customer accounts netted as a whole, as before issue 13
+        "collateral_cutoffs": False,  # Treasuries count whenever delivered, as before issue 13
     },
     "ficc": {
         "sees_basis": False,
@@ -45,6 +46,7 @@ LEGACY = {
         "ewma_lambda": 1.0,
         "liquidity": {"finite": False},
         "lsoc": False,
+        "collateral_cutoffs": False,
     },
     "population": {"model": "legacy", "ficc_leg": "outright"},
     "funding": {"buffer_basis": "standalone"},
@@ -59,6 +61,7 @@ LEGACY = {
         "xm_customer_equity": "per_ccp",
         "segregation": "pooled",
         "xm_one_call_per_cycle": False,
+        "daylight_overdraft_cap": False,  # no overdraft cap, no payment queue: before issue 13
     },
 }
 # per study, the spec settings of before issue 12 item 7 (march2020 then started on 3 Feb 2020)

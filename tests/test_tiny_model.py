@@ -74,6 +74,14 @@ Tuesday 08:00-12:00 outage). Amounts (cents) are regression values of seed 11. W
    (``firms.xm_customer_equity: per_ccp``, inherited from tests/tiny.py), so each CCP statement
    still calls on its own key. tests/test_xm_cycle.py runs this world under joint equity, where
    the switch changes eu00001's Friday calls (derived there by hand).
+8. CME's collateral cutoffs (``cme.collateral_cutoffs``: Treasuries for an intraday call count
+   only by 12:00 ET, for an end-of-day call by 15:00 ET) and the firms' daylight-overdraft cap
+   with its payment queue (``firms.daylight_overdraft_cap``: 0.4 x capital); issue 13,
+   tests/tiny.py pins both off for the old log. No row changes, by hand: nobody in this world
+   holds Treasuries (``securities_multiple`` 0, all pay in cash), so no call is met in
+   Treasuries for a cutoff to refuse; and neither firm's own cash goes below zero (each starts
+   with $3bn and the run's pre-funding is a few $m: the daily audits find it within $1m of
+   $3bn), so the cap ($1.2bn for a firm of mean size) holds no payment.
 """
 
 from __future__ import annotations

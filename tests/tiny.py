@@ -35,6 +35,7 @@ TINY = {
         "cycles": {"eod": {"payout_clock": "08:30"}},
         "liquidity": {"finite": False},  # unlimited CCP liquidity, as before issue 13
         "lsoc": False,  # customer accounts netted as a whole, as before issue 13
+        "collateral_cutoffs": False,  # Treasuries count whenever delivered, as before issue 13
     },
     "ficc": {
         "lookback_days": 250,
@@ -46,6 +47,7 @@ TINY = {
         "adhoc": {"enabled": False},
         "liquidity": {"finite": False},
         "lsoc": False,
+        "collateral_cutoffs": False,
     },
     "firms": {
         "n_bd_fcm": 1,
@@ -59,6 +61,7 @@ TINY = {
         "xm_customer_equity": "per_ccp",  # equity per CCP, as before the joint XM account
         "segregation": "pooled",  # one segregated pool, as before issue 13
         "xm_one_call_per_cycle": False,  # each CCP statement may call, as before issue 13
+        "daylight_overdraft_cap": False,  # no overdraft cap or payment queue, before issue 13
     },
     "population": {
         "model": "legacy",  # its own firm counts and three users, not the public-data sample
@@ -110,13 +113,16 @@ TINY_MODEL["market"] = {"lookback_days": 300, "dv01_yield": "fixed"}
 # the same with unlimited liquidity)
 TINY_MODEL.update(
     {
-        c: {k: v for k, v in TINY[c].items() if k not in ("cycles", "liquidity", "lsoc")}
+        c: {
+            k: v
+            for k, v in TINY[c].items()
+            if k not in ("cycles", "liquidity", "lsoc", "collateral_cutoffs")
+        }
         for c in ("cme", "ficc")
     }
 )
-TINY_MODEL["firms"] = {
-    k: v for k, v in TINY["firms"].items() if k not in ("segregation", "xm_one_call_per_cycle")
-}
+NEW_FIRM_RULES = ("segregation", "xm_one_call_per_cycle", "daylight_overdraft_cap")
+TINY_MODEL["firms"] = {k: v for k, v in TINY["firms"].items() if k not in NEW_FIRM_RULES}
 TINY_MODEL["population"] = {k: v for k, v in TINY["population"].items() if k != "ficc_leg"}
 
 

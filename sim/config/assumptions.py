@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config.ccp import CME_FACILITY, FICC_CCLF
-from sim.config.default_sources import DEFAULT_MANAGEMENT
+from sim.config.default_sources import DEFAULT_MANAGEMENT, LIMITS
 from sim.config.simulation import default_config_dict
 from sim.config.sources import (
     BUFFER_TARGET,
@@ -354,7 +354,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = register(
          " fixed_cost_median_usd fixed_cost_sigma consolidation_cost_median_usd"
          " consolidation_cost_sigma lead_time_median_days lead_time_sigma payback_years"
          " onboarding_per_firm_per_month"),
-    *(Assumption(pattern, source) for pattern, source in DEFAULT_MANAGEMENT),
+    *(Assumption(pattern, source) for pattern, source in (*DEFAULT_MANAGEMENT, *LIMITS)),
 )  # fmt: skip
 
 

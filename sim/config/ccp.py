@@ -9,6 +9,17 @@ as the collection). Defaults follow DESIGN.md section 2: CME intraday at 13:30 (
 within the hour) and end of day in the evening (collected by 08:30 ET, paid out at 09:30 ET);
 FICC start of day (the evening run, called at 08:30 and due an hour later) and about noon, with
 hourly surveillance and ad hoc calls.
+
+``collateral_cutoff`` (unset: none): the CCP's deadline for non-cash collateral, a clock time
+on the business day a cycle's call is issued, applied while ``CcpConfig.collateral_cutoffs``
+is true (default; false: none, before issue 13); Treasuries a firm
+delivers for one of the cycle's calls after it do not count toward the call, which the firm
+meets in cash instead (``agents.firm_limits``; ad hoc calls have none). CME's defaults
+(``CME_CUTOFFS``): intraday 12:00 ET, its 11:00 CT deadline for collateral deposit requests
+before intraday processing; end of day 15:00 ET, its 14:00 CT deadline for all non-cash
+collateral deposits. Both fall before the cycle's call, so CME's calls are met in cash, as its
+settlement banks collect them; Treasuries count when lodged before the cutoff (a firm's
+collateral substitution, ``firms.substitution_clock``).
 """
 
 from __future__ import annotations
@@ -31,10 +42,11 @@ class CycleConfig(Frozen):
     due_clock: Clock
     due_next_day: bool = False
     payout_clock: Clock | None = None
+    collateral_cutoff: Clock | None = None
 
     _clocks = field_validator("run_clock", "call_clock", "due_clock")(check_clock)
 
-    @field_validator("payout_clock")
+    @field_validator("payout_clock", "collateral_cutoff")
     @classmethod
     def _payout_clock(cls, v: str | None) -> str | None:
         return None if v is None else check_clock(v)
@@ -77,6 +89,14 @@ class AdhocConfig(Frozen):
         return [check_clock(c) for c in v]
 
 
+# Source of CME's collateral cutoffs (sim.config.assumptions cites it too)
+CME_CUTOFFS = (
+    "CME Clearing transaction timelines (cmegroup.com/clearing/operations-and-deliveries/"
+    "transaction-timelines.html): 11:00 a.m. CT, clearing member deadline to enter all"
+    " collateral deposit and withdrawal requests prior to intraday processing (later entries"
+    " may wait until intraday completes); 2:00 p.m. CT, deadline for all non-cash collateral"
+    " deposit and withdrawal requests (USD cash 2:30 p.m. CT); ET = CT + 1h"
+)
 # Sources of the liquidity resources' sizes (sim.config.assumptions cites them too)
 CME_FACILITY = (
     "CME's 364-day multi-currency secured credit facility, $7bn (upsizable to $10bn) for"
@@ -141,6 +161,9 @@ class CcpConfig(Frozen):
 
     ``liquidity``: the CCP's finite liquidity resources (``LiquidityConfig``).
 
+    ``collateral_cutoffs``: whether the cycles' ``collateral_cutoff`` apply (see the module
+    docstring); false: Treasuries count whenever delivered (before issue 13).
+
     ``lsoc``: true (default; CFTC Part 22, LSOC: legally segregated, operationally commingled)
     the CCP attributes a member's customer account customer by customer (``agents.ccp_lsoc``):
     its call is the sum of the customers' deficits, its payout the sum of their excesses, one
@@ -167,6 +190,7 @@ class CcpConfig(Frozen):
     liquidity_threshold_dv01: float = Field(0.0, ge=0.0)
     liquidity_cost_bp: float = Field(0.0, ge=0.0, le=100.0)
     liquidity: LiquidityConfig = Field(default_factory=LiquidityConfig)
+    collateral_cutoffs: bool = True
 
     def var_model(self, maintenance: bool = False) -> VarModel:
         """The pure margin model of these parameters; with ``maintenance`` without the
@@ -192,6 +216,29 @@ class CcpConfig(Frozen):
         return clocks | (set(self.adhoc.clocks) if self.adhoc.enabled else set())
 
 
+def cme_cycles() -> dict[str, CycleConfig]:
+    """CME's intraday and end-of-day cycles (DESIGN.md section 2), with its collateral
+    cutoffs (``CME_CUTOFFS``: 11:00 CT before intraday processing, 14:00 CT for non-cash)."""
+    return {
+        "intraday": CycleConfig(
+            mark="intraday",
+            run_clock="13:30",
+            call_clock="13:30",
+            due_clock="14:30",
+            collateral_cutoff="12:00",
+        ),
+        "eod": CycleConfig(
+            mark="close",
+            run_clock="19:00",
+            call_clock="19:00",
+            due_clock="08:30",
+            due_next_day=True,
+            payout_clock="09:30",
+            collateral_cutoff="15:00",
+        ),
+    }
+
+
 # CME's SPAN 2-style model: total margin = x historical risk + (1 - x) stress risk (CME, SPAN 2
 # methodology), x not published. The stress weight 1 - x = 0.9 on the most volatile 120
 # business days (a short-term stressed look-back) is set to match CME's quoted levels, 2024:
@@ -214,19 +261,7 @@ def cme_default() -> CcpConfig:
         stress_window_days=120,
         sees_basis=True,
         liquidity=LiquidityConfig(facility_usd=7e9),  # CME_FACILITY
-        cycles={
-            "intraday": CycleConfig(
-                mark="intraday", run_clock="13:30", call_clock="13:30", due_clock="14:30"
-            ),
-            "eod": CycleConfig(
-                mark="close",
-                run_clock="19:00",
-                call_clock="19:00",
-                due_clock="08:30",
-                due_next_day=True,
-                payout_clock="09:30",
-            ),
-        },
+        cycles=cme_cycles(),
     )
 
 

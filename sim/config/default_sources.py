@@ -1,7 +1,58 @@
-"""Sources of the default-management parameters (``sim.config.defaults``), as (pattern, source)
-pairs the assumptions registry (``sim.config.assumptions``) turns into entries."""
+"""Sources of the default-management parameters (``sim.config.defaults``) and of the timing
+limits and day-end limits of issue 13 item 2 (``LIMITS``: CME's collateral cutoffs, firms'
+daylight-overdraft caps and per-customer credit limits), as (pattern, source) pairs the
+assumptions registry (``sim.config.assumptions``) turns into entries."""
 
 from __future__ import annotations
+
+from sim.config.ccp import CME_CUTOFFS
+
+PSR = (
+    "Federal Reserve Policy on Payment System Risk, net debit caps as multiples of capital:"
+    " zero 0, exempt-from-filing 0.20 (or $10m), de minimis 0.40, self-assessed average 1.125,"
+    " above average 1.875, high 2.25 (single day; Federal Reserve Bank of Cleveland, 'Net Debit"
+    " Cap'; de minimis raised from 0.20 to 0.40 in 1994, Docket R-0806); uncollateralized"
+    " daylight overdrafts charged 50 bp a year since 2011"
+)
+LIMITS: tuple[tuple[str, str], ...] = (
+    ("cme.cycles.intraday.collateral_cutoff", f"12:00 ET (11:00 CT): {CME_CUTOFFS}"),
+    ("cme.cycles.eod.collateral_cutoff", f"15:00 ET (2:00 p.m. CT, non-cash): {CME_CUTOFFS}"),
+    *(
+        (
+            f"ficc.cycles.{c}.collateral_cutoff",
+            "assumption: unset, FICC's deadlines for"
+            " non-cash collateral are not modelled (Treasuries count whenever delivered)",
+        )
+        for c in ("noon", "sod")
+    ),
+    (
+        "firms.daylight_overdraft_cap_multiple",
+        f"assumption: 0.4 x the firm's capital, the de minimis net debit cap ({PSR}), standing"
+        " for a settlement bank's limit on a clearing firm's intraday overdraft (banks' limits"
+        " on FCMs are not public)",
+    ),
+    (
+        "firms.daylight_overdraft_cap",
+        "model choice: true, a firm's intraday overdraft is capped and a payment beyond it"
+        " waits for incoming funds until the call's final deadline (banks queue payments"
+        " against intraday limits); false: no cap, a short payment fails at once (before issue"
+        " 13)",
+    ),
+    *(
+        (
+            f"{c}.collateral_cutoffs",
+            "model choice: true, the cycles' collateral cutoffs apply;"
+            " false: Treasuries count whenever delivered (before issue 13)",
+        )
+        for c in ("cme", "ficc")
+    ),
+    (
+        "firms.customer_credit_limit_multiple",
+        "CFTC Regulation 1.73(a): a clearing FCM establishes risk-based limits for each"
+        " customer account (position, order size, margin or similar); no public figure, so"
+        " null (unlimited, an assumption); a multiple of the customer's house requirement",
+    ),
+)
 
 DEFAULT_MANAGEMENT: tuple[tuple[str, str], ...] = (
     ("defaults", "scenario choice: clearing firms that default, and when (ET)"),

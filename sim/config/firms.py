@@ -53,7 +53,24 @@ class FirmsConfig(Frozen):
     ``residual_interest_deadline`` (``per_customer`` only): by when the firm must hold residual
     interest covering its customers' margin deficits (their open calls): ``immediate``
     (default) as soon as it calls the customer; ``cftc_1_22c`` (CFTC Regulation 1.22(c)):
-    the deficits of each business day by 18:00 ET the next business day."""
+    the deficits of each business day by 18:00 ET the next business day.
+
+    ``daylight_overdraft_cap`` (``agents.firm_limits``): true (default), the firm's settlement
+    bank lets its cash account run negative (a daylight overdraft) down to
+    ``daylight_overdraft_cap_multiple`` times the firm's capital (``capital_usd`` scaled as
+    above), within its ``credit_line_usd``; a CCP payment that would go beyond waits for
+    incoming funds (customers' payments, CCP payouts, reimbursed pre-funding) until the call's
+    final deadline, then fails as before. The multiple 0.4 is the Federal Reserve's de minimis
+    net debit cap (Payment System Risk policy: 40% of capital) standing for the bank's limit on
+    the firm (an assumption: banks' intraday limits on FCMs are not public). False: no cap, a
+    payment the firm cannot make at once fails then (before issue 13).
+
+    ``customer_credit_limit_multiple`` (``per_customer`` only; CFTC Regulation 1.73: a
+    clearing FCM sets risk-based limits per customer): the most the firm advances for one
+    customer (its pre-funding outstanding) as a multiple of the customer's house requirement.
+    The firm still pays the CCP in full (its obligation), but a customer beyond its limit is
+    in breach: its open and later calls lose their grace period, so one unpaid at its due time
+    starts the customer's close-out then. Default ``null``: unlimited (no public figure)."""
 
     n_bd_fcm: int = Field(6, ge=1)
     n_fcm: int = Field(4, ge=0)
@@ -77,6 +94,9 @@ class FirmsConfig(Frozen):
     capital_usd: float = Field(3e9, gt=0)
     segregation: Literal["per_customer", "pooled"] = "per_customer"
     residual_interest_deadline: Literal["immediate", "cftc_1_22c"] = "immediate"
+    daylight_overdraft_cap: bool = True
+    daylight_overdraft_cap_multiple: float = Field(0.4, ge=0.0)
+    customer_credit_limit_multiple: float | None = Field(None, ge=0.0)
 
     _substitution = field_validator("substitution_clock")(
         lambda v: v if v is None else check_clock(v)

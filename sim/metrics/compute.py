@@ -47,6 +47,7 @@ from sim.metrics.ccp_liquidity import cover1_rows, usage_rows
 from sim.metrics.checking import check_metrics
 from sim.metrics.coverage import coverage_metrics
 from sim.metrics.default_management import default_rows
+from sim.metrics.firm_limits import limit_rows
 from sim.metrics.liquidity_gap import gap_rows
 from sim.metrics.market import basis_rows, deleveraged_share_rows
 from sim.metrics.operations import (
@@ -217,9 +218,9 @@ def coverage_rows(daily: pd.DataFrame, run) -> list[dict]:
 
 
 def liquidity_capital_rows(tables: dict[str, pd.DataFrame], daily: pd.DataFrame, run) -> list:
-    """CCP liquidity (Cover-1 and the use of the facilities, ``sim.metrics.ccp_liquidity``) of
-    a run with calls, and firms' capital against their minimum (``sim.metrics.capital``) of a
-    run that margined."""
+    """CCP liquidity (Cover-1 and the use of the facilities, ``sim.metrics.ccp_liquidity``) and
+    firms' limits (``sim.metrics.firm_limits``) of a run with calls, and firms' capital against
+    their minimum (``sim.metrics.capital``) of a run that margined."""
     cfg, rows = run.config, []
     if len(tables["calls"]):
         scale = sample_scale(cfg.population)
@@ -227,6 +228,7 @@ def liquidity_capital_rows(tables: dict[str, pd.DataFrame], daily: pd.DataFrame,
         families = dict(zip(tables["firms"]["firm"], tables["firms"]["family"], strict=True))
         rows += cover1_rows(tables["calls"], families, held) + usage_rows(tables["events"])
         rows += default_rows(tables["events"], tables["calls"])
+        rows += limit_rows(tables, run.calendar)
     if len(daily):
         bases = firm_bases(daily, tables["relationships"])
         rows += capital_rows(capital_table(bases, tables["firms"], cfg.firms.capital_usd))

@@ -327,6 +327,25 @@ METRICS: dict[str, Metric] = declare(
     Metric("xm_breaks", COUNT, PER_RUN, 0.0, INF,
            "Position breaks started: XM customers margined standalone at a CCP because the"
            " CCPs' position views differ (per customer and CCP; only with XM on)"),
+    # firms' timing and day-end limits (sim.metrics.firm_limits)
+    Metric("collateral_cutoff_cash_usd", USD, PER_RUN, 0.0, INF, "Treasuries' value firms"
+           " paid in cash because a CCP call came after the cycle's collateral cutoff"),
+    Metric("collateral_cutoff_payments", COUNT, PER_RUN, 0.0, INF, "Treasury deliveries for"
+           " CCP calls refused by a collateral cutoff (paid in cash instead)"),
+    Metric("overdraft_queued_payments", COUNT, PER_RUN, 0.0, INF, "CCP payments that waited"
+           " for funds beyond a firm's daylight-overdraft cap"),
+    Metric("overdraft_queue_delay_minutes", MINUTES, PER_RUN, 0.0, INF, "Mean minutes a queued"
+           " CCP payment waited before it was made (0 if none)", basis=STATISTIC),
+    Metric("overdraft_queue_unpaid", COUNT, PER_RUN, 0.0, INF, "Queued CCP payments never"
+           " made (the call's final deadline passed)"),
+    Metric("daylight_overdraft_peak_usd", USD, PER_RUN, 0.0, INF, "Largest negative balance"
+           " of any firm's own cash account at any minute", basis=STATISTIC),
+    Metric("firm_liquidity_shortfalls", COUNT, PER_RUN, 0.0, INF, "CCP calls a firm could not"
+           " pay from its own cash and credit"),
+    Metric("customer_credit_breaches", COUNT, PER_RUN, 0.0, INF, "Times a firm's advance for a"
+           " customer went beyond its per-customer credit limit"),
+    Metric("customer_limit_closeouts", COUNT, PER_RUN, 0.0, INF, "Customers beyond their"
+           " credit limit closed out at a call's due time, without grace"),
     # member defaults (sim.metrics.default_management; only runs with one)
     Metric("member_defaults", COUNT, PER_RUN, 0.0, INF, "Clearing firms a CCP declared in"
            " default (scheduled, endogenous or cross-default), per CCP"),

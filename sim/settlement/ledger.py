@@ -15,6 +15,8 @@ beneficiary is not the owner (another customer's deficit, or none named) raises 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.errors import LedgerError
@@ -31,6 +33,7 @@ class Ledger:
         self._limit: dict[str, float] = {}
         self._endowed = dict.fromkeys(ASSETS, 0)
         self._owner: dict[str, str] = {}  # customer sub-account: the customer it belongs to
+        self._watch: dict[str, Callable[[], None]] = {}  # account: called after a credit
 
     def open(
         self,
@@ -89,6 +92,11 @@ class Ledger:
             )
         self._limit[name] = credit_limit_cents
 
+    def watch(self, name: str, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every transfer into ``name`` (one watcher per account):
+        a payer waiting for incoming funds (``agents.firm_limits``)."""
+        self._watch[name] = callback
+
     def can_pay(self, name: str, amount_cents: int) -> bool:
         return self.available(name) >= amount_cents
 
@@ -119,6 +127,8 @@ class Ledger:
             )
         book[src] -= amount_cents
         book[dst] += amount_cents
+        if self._watch and dst in self._watch:
+            self._watch[dst]()
 
     def check_segregation(self, src: str, beneficiary: str | None) -> None:
         """Raise ``LedgerError`` if money out of ``src``, a customer's sub-account, would fund
