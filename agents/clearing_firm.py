@@ -23,11 +23,8 @@ import simpy
 from agents.base import Agent
 from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity, Key
-<<<<<<< HEAD
 from agents.firm_default import cease_clearing, drop_unissued
-=======
 from agents.firm_limits import CreditLimits
->>>>>>> lim
 from agents.firm_treasury import FirmTreasury
 from agents.segregation import POOLS, pool_of
 from agents.xm_cycle import CycleCalls, grown
@@ -89,9 +86,7 @@ class ClearingFirm(Agent):
         self.books: dict[str, dict[str, float]] = {}  # customer: its legs cleared here
         self.closing: set[str] = set()  # customers whose close-out is running
         self.defaulted: set[str] = set()  # customers closed out (liquidation.closeout)
-<<<<<<< HEAD
         self.declared_at: set[str] = set()  # CCPs that declared the firm in default
-=======
         self.limits = self.credit_limits(cfg.customer_credit_limit_multiple)
 
     def credit_limits(self, multiple: float | None) -> CreditLimits | None:
@@ -102,7 +97,6 @@ class ClearingFirm(Agent):
             return None
         pools.on_advance = self.check_limit
         return CreditLimits(self.run, self.agent_id, multiple)
->>>>>>> lim
 
     @property
     def ledger_accounts(self) -> tuple[str, ...]:
@@ -231,15 +225,12 @@ class ClearingFirm(Agent):
         self.issued[call.call_id] = call
         self.treasury.rebalance(call.call_id)
         self.run.send(user, call)
-<<<<<<< HEAD
-        yield paid | self.env.timeout(call.final_min - self.env.now)
-        if not paid.triggered and self.run.calls.is_open(call.call_id):
-=======
         yield from self.await_customer(call, paid)
 
     def await_customer(self, call: MarginCall, paid):
         """Wait for ``call`` until its final deadline, or, once the customer is beyond its
-        credit limit (``agents.firm_limits``), only until its due time; unpaid, it defaults."""
+        credit limit (``agents.firm_limits``), only until its due time; unpaid, it defaults
+        (unless cancelled meanwhile, ``agents.firm_default``)."""
         final = self.env.timeout(call.final_min - self.env.now)
         if self.limits is None:
             yield paid | final
@@ -247,11 +238,10 @@ class ClearingFirm(Agent):
             yield paid | final | self.limits.breach(call.payer)
             if not paid.triggered and self.env.now < call.final_min:
                 yield paid | self.env.timeout(max(call.due_min - self.env.now, 0.0))
-                if not paid.triggered:
+                if not paid.triggered and self.run.calls.is_open(call.call_id):
                     self.run.log("customer_limit_closeout", self.agent_id, call.call_id,
                                  counterparty=call.payer)  # fmt: skip
-        if not paid.triggered:
->>>>>>> lim
+        if not paid.triggered and self.run.calls.is_open(call.call_id):
             self.default_customer(call)
 
     def check_limit(self, user: str) -> None:

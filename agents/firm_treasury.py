@@ -139,40 +139,37 @@ class FirmTreasury:
 
     def pay_ccp(self, call: MarginCall):
         """Pay ``call`` shortly before its deadline (once Fedwire Funds is open) and confirm it
-<<<<<<< HEAD
-        to the CCP, unless it already ended (the firm was declared in default); a firm that
-        cannot cover its part leaves the call unpaid."""
+        to the CCP, unless it already ended (the firm was declared in default). A firm that
+        cannot cover its part leaves the call unpaid: at once without a daylight-overdraft cap,
+        else after waiting for funds until the call's final deadline."""
         pay_at = max(call.due_min - self.pay_lead, self.env.now)
         yield self.env.timeout(pay_at - self.env.now)
         yield from self.firm.until_open(FEDWIRE_FUNDS)
         if not self.run.calls.is_open(call.call_id):  # ended at the firm's declaration
             self.parts.pop(call.call_id, None)
             return
-        if self.deliver(call):
-            self.confirm(call)
-=======
-        to the CCP. A firm that cannot cover its part leaves the call unpaid: at once without a
-        daylight-overdraft cap, else after waiting for funds until the call's final deadline."""
-        pay_at = max(call.due_min - self.pay_lead, self.env.now)
-        yield self.env.timeout(pay_at - self.env.now)
-        yield from self.firm.until_open(FEDWIRE_FUNDS)
         short = self.deliver(call)
         if short and self.watch is not None:
             short = yield from self.queue(call, short)
+        if short is None:  # ended at the firm's declaration while it waited
+            return
         if short:
             self.run.log("firm_liquidity_shortfall", self.firm_id, call.call_id,
                          amount_cents=short)  # fmt: skip
             return
         self.confirm(call)
->>>>>>> lim
 
     def queue(self, call: MarginCall, short: int):
         """Hold ``call``'s payment, ``short`` cents beyond the cap, until funds arrive and it
-        fits, or the call's final deadline; returns what is still short (0: paid)."""
+        fits, or the call's final deadline; returns what is still short (0: paid; None: the
+        call ended meanwhile at the firm's default declaration)."""
         self.run.log("payment_queued", self.firm_id, call.call_id, amount_cents=short)
         while short and self.env.now < call.final_min:
             yield self.watch.next_credit() | self.env.timeout(call.final_min - self.env.now)
             yield from self.firm.until_open(FEDWIRE_FUNDS)
+            if not self.run.calls.is_open(call.call_id):
+                self.parts.pop(call.call_id, None)
+                return None
             if self.env.now < call.final_min:
                 short = self.deliver(call)
         if not short:

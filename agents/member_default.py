@@ -220,12 +220,13 @@ class MemberDefaults:
 
     def assessable(self, c: str, firm: str) -> dict[str, int]:
         """Per surviving member: what CCP ``c`` can assess it (cents): its contribution times
-        the assessment multiple, at most its own cash available now."""
+        the assessment multiple, at most the cash it can pay now (its balance and credit line,
+        within its daylight-overdraft cap, ``FirmTreasury.cash_room``)."""
         multiple = getattr(self.cfg, f"{c}_assessment_multiple")
         out = {}
         for s, cents in self.funds[c].items():
             if s != firm and s not in self.ccps[c].defaulted:
-                cash = max(int(self.run.ledger.available(f"firm:{s}:cash")), 0)
+                cash = max(int(self.run.agents[s].treasury.cash_room()), 0)
                 out[s] = min(int(multiple * cents), cash)
         return out
 
