@@ -123,6 +123,8 @@ class MemberDefaults:
             if call.level == "ccp" and call.ccp == c and call.payer == firm:
                 run.calls.declare_default(call.call_id, run.env.now)
                 unpaid -= ccp.call_vm.get(call.call_id, 0)
+                if ccp.accounts.lsoc is not None:  # its customers' parts are never booked
+                    ccp.accounts.lsoc.defaulted(call.call_id)
         start = pricing_day(run) - 1
         rows = np.array([i for i in member_rows(ccp, firm) if i not in kept], dtype=np.int64)
         self.frozen[(c, firm)] = {

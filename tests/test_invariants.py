@@ -7,23 +7,13 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from world_strategies import user_type
 
 from agents.worlds.clearing import build_world
 from sim.config import build_config
 from sim.run import Run, run
 from sim.settlement.rails import settles_in_window
 
-policies = st.sampled_from(["cash_first", "securities_first"])
-user_type = st.fixed_dictionaries(
-    {
-        "payment_policy": policies,
-        "securities_multiple": st.sampled_from([0.0, 0.5, 2.0]),
-        "cash_buffer_multiple": st.sampled_from([0.1, 1.0, 3.0]),
-        "credit_line_multiple": st.sampled_from([0.0, 0.5]),
-        "deleverage_fraction": st.sampled_from([0.0, 0.5]),
-        "leverage_appetite": st.sampled_from([0.0, 0.5]),
-    }
-)
 worlds = st.fixed_dictionaries(
     {
         "calendar": st.fixed_dictionaries({"business_days": st.integers(1, 5)}),
