@@ -303,6 +303,8 @@ class Ccp(Agent):
         if msg.call_id in self.run.calls.declared:
             self.run.log("payment_after_declaration", self.agent_id, msg.call_id)
             self.liquidity.paid_late(msg.call_id, msg.value_cents - sum(v for *_, v in msg.faces))
+            if self.accounts.lsoc is not None:  # the customers' collateral (agents.ccp_lsoc)
+                self.accounts.lsoc.paid_late(msg.call_id, msg.faces)
             return
         self.run.calls.settle(msg.call_id, msg.settled_min)
         self.accounts.paid(msg.call_id, msg.faces)

@@ -238,10 +238,12 @@ class MemberAccounts:
         if cash > 0:
             yield from self.ccp.until_open(FEDWIRE_FUNDS)
             if self.withheld(name, excess):
+                self.unreleased(name, plan, 0)
                 return
             self.ccp.transfer(name, dst, cash, "release", rail=FEDWIRE_FUNDS, instructed=settled_at)
         face = yield from self.pay_securities(name, dst, excess - cash, settled_at, plan)
-        if face < 0:  # withheld: nothing more is paid or attributed
+        if face < 0:  # withheld: nothing more is paid
+            self.unreleased(name, plan, max(cash, 0))
             return
         if account.startswith("house") or (plan is not None and not excess):
             return
@@ -281,6 +283,12 @@ class MemberAccounts:
             return False
         self.run.log("payout_withheld", self.ccp_id, name, amount_cents=cents)
         return True
+
+    def unreleased(self, name: str, plan, cash: int) -> None:
+        """A payout under LSOC was withheld after ``cash`` of it was paid: what was planned for
+        each customer and not paid is attributed back to it (it stays in the account)."""
+        if plan is not None and self.lsoc is not None:
+            self.lsoc.released(name, plan, cash, 0)
 
     def substitute(self, firm: str, account: str, face_cents: int, user: str = "") -> None:
         """Take Treasuries for cash in a member account, as far as the account holds cash not

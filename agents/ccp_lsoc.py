@@ -11,7 +11,10 @@ of their excesses, so one customer's excess never reduces another's call. A cust
 is planned from its own cash first, then its Treasuries. A defaulted call undoes its customers'
 parts and their unbooked variation margin; Treasuries delivered for a call or substituted for
 cash are attributed to the customer the firm names (or, unnamed, in proportion to the call's
-IM parts or the customers' cash).
+IM parts or the customers' cash). At a member default (``agents.member_default``) a payout
+withheld is attributed back to the customers it was planned for, and a call's payment arriving
+after the declaration to the customers of its parts: the attribution is what the CCP holds for
+each customer when it closes the defaulter out (``agents.default_margin``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Lsoc:
         self.run, self.haircut = run, haircut
         self.held: dict[str, dict[str, list[int]]] = defaultdict(dict)  # account: user: [c, f]
         self.parts: dict[str, tuple[str, dict[str, tuple[int, int, int]]]] = {}  # call_id
+        self.undone: dict[str, tuple[str, dict[str, tuple[int, int, int]]]] = {}  # defaulted
 
     def open(self, name: str, users: list[str], cents: list[int]) -> None:
         """Each customer has posted ``cents`` in cash (its IM of the day before)."""
@@ -113,10 +117,25 @@ class Lsoc:
                 slot[0], slot[1] = slot[0] - value, slot[1] + face
 
     def defaulted(self, call_id: str) -> None:
-        """The call defaulted: its customers' parts and variation margin were never booked."""
+        """The call defaulted: its customers' parts and variation margin were never booked (kept
+        in ``undone``: each customer's unpaid variation margin is its own close-out loss)."""
         name, parts = self.parts.pop(call_id, ("", {}))
+        if name:
+            self.undone[call_id] = (name, parts)
         for user, (amount, _, vm) in parts.items():
             self.slot(name, user)[0] -= amount + vm
+
+    def paid_late(self, call_id: str, faces: tuple[tuple[str, int, int], ...]) -> None:
+        """A payment of call ``call_id``, ended at its payer's default declaration, reached the
+        account: each customer's part is its collateral there (its variation margin stays
+        unbooked), Treasuries delivered attributed as for a call paid in time."""
+        name, parts = self.undone.pop(call_id, ("", {}))
+        if not name:
+            return
+        for user, (amount, _, _) in parts.items():
+            self.slot(name, user)[0] += amount
+        self.parts[call_id] = (name, parts)
+        self.paid(call_id, faces)
 
     def released(self, name: str, plan: dict[str, tuple[int, int]], cash: int, face: int):
         """The account paid out ``cash`` and ``face``; per customer as planned, or if the

@@ -45,6 +45,7 @@ import datetime as dt
 import numpy as np
 
 from agents.default_funds import member_rows, members, open_resources
+from agents.default_margin import DefaultMargin
 from agents.deleveraging import pricing_day
 from agents.porting import Porting
 from sim.config.defaults import resolve_firm
@@ -53,8 +54,7 @@ from sim.margin.waterfall import LAYERS, inter_ccp_transfer, share_joint_loss
 from sim.margin.waterfall import waterfall as allocate
 from sim.messages import MemberDeclared
 from sim.run import SETTLEMENT_CLOCK, Run
-from sim.settlement.collateral import face_for_value, value_cents
-from sim.settlement.ledger import SECURITIES, pro_rata_cents, to_cents
+from sim.settlement.ledger import pro_rata_cents, to_cents
 
 LEG = {"cme": "futures", "ficc": "cash"}
 
@@ -72,6 +72,7 @@ class MemberDefaults:
         ]  # firm ids, ``largest_xm_bd_fcm`` resolved at world build
         self.frozen: dict[tuple[str, str], dict] = {}  # (ccp, firm) -> what the CCP took over
         self.porting = Porting(run, ccps) if self.cfg.porting else None
+        self.margin = DefaultMargin(run, ccps)
         if self.cfg.endogenous:
             run.calls.on_default.append(self.on_call_default)
 
@@ -90,7 +91,7 @@ class MemberDefaults:
     def on_call_default(self, call, t: float) -> None:
         """A CCP call missed its final deadline: its payer defaults (endogenous)."""
         if call.level == "ccp" and call.payer not in self.ccps[call.ccp].defaulted:
-            unpaid = {call.ccp: -self.ccps[call.ccp].call_vm.get(call.call_id, 0)}
+            unpaid = {call.ccp: unpaid_parts(self.ccps[call.ccp], call)}
             self.declare_member(call.payer, call.ccp, "endogenous", unpaid)
 
     def declare_member(self, firm: str, ccp: str | None, mode: str, unpaid=None) -> None:
@@ -104,7 +105,7 @@ class MemberDefaults:
         for c in where:
             kept = {self.ccps[c].book.index[u] for u, legs in plan.items() if c in legs}
             self.declare(c, firm, mode if c == ccp or ccp is None else "cross_default", kept)
-            self.frozen[(c, firm)]["unpaid"] += (unpaid or {}).get(c, 0)
+            add_parts(self.frozen[(c, firm)]["unpaid"], (unpaid or {}).get(c, {}))
         if plan:
             self.run.env.process(self.porting.move_all(firm, plan))
         if where:
@@ -118,13 +119,13 @@ class MemberDefaults:
         ccp.defaulted.add(firm)
         run.log("member_default", c, firm, mode=mode)
         run.send(firm, MemberDeclared(c, firm))  # it stops clearing here (agents.firm_default)
-        unpaid = 0
+        unpaid: dict[tuple[str, str], int] = {}
         for call in run.calls.open_calls():
             if call.level == "ccp" and call.ccp == c and call.payer == firm:
                 run.calls.declare_default(call.call_id, run.env.now)
-                unpaid -= ccp.call_vm.get(call.call_id, 0)
                 if ccp.accounts.lsoc is not None:  # its customers' parts are never booked
                     ccp.accounts.lsoc.defaulted(call.call_id)
+                add_parts(unpaid, unpaid_parts(ccp, call))
         start = pricing_day(run) - 1
         rows = np.array([i for i in member_rows(ccp, firm) if i not in kept], dtype=np.int64)
         self.frozen[(c, firm)] = {
@@ -148,11 +149,10 @@ class MemberDefaults:
         end = cal.at(min(start + days, cal.n_days - 1), SETTLEMENT_CLOCK)
         yield run.env.timeout(max(end - run.env.now, moved - run.env.now, 0.0))
         own = {c: self.row_losses(c, firm) for c in where}
-        _, transfer = self.shared(firm, own)
+        after, transfer = self.shared(firm, own)
         for c in where:
-            realised = int(own[c].sum()) + self.frozen[(c, firm)]["unpaid"]
-            loss = realised + (transfer if c == "cme" else -transfer)
-            self.settle(c, firm, loss, realised)
+            realised = int(own[c].sum()) + sum(self.frozen[(c, firm)]["unpaid"].values())
+            self.settle(c, firm, after[c], realised)
         if transfer:
             payer, payee = ("cme", "ficc") if transfer > 0 else ("ficc", "cme")
             amount = abs(transfer)
@@ -177,11 +177,13 @@ class MemberDefaults:
         weight = np.abs(exposure).sum(axis=1)
         return to_cents(mark) + pro_rata_cents(int(to_cents(impact)), weight)
 
-    def shared(self, firm: str, own: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
-        """Per XM account of ``firm`` liquidated at both CCPs: the shares of the joint loss
-        (cents, (n, 2)) and what CME pays FICC in all (cents, < 0 FICC pays CME)."""
+    def shared(self, firm: str, own: dict[str, np.ndarray]) -> tuple[dict, int]:
+        """Each CCP's per-row losses (cents) after sharing the joint loss of every XM account of
+        ``firm`` liquidated at both CCPs, and what CME pays FICC in all (cents, < 0 FICC pays
+        CME)."""
+        after = {c: loss.copy() for c, loss in own.items()}
         if set(own) != {"cme", "ficc"}:
-            return np.zeros((0, 2), dtype=np.int64), 0
+            return after, 0
         cme, ficc = self.ccps["cme"], self.ccps["ficc"]
         fc, ff = self.frozen[("cme", firm)], self.frozen[("ficc", firm)]
         pos_f = {int(r): j for j, r in enumerate(ff["rows"])}
@@ -193,32 +195,24 @@ class MemberDefaults:
             if cme.book.xm[r] and not split and k is not None and int(k) in pos_f:
                 pairs.append((j, pos_f[int(k)]))
         if not pairs:
-            return np.zeros((0, 2), dtype=np.int64), 0
+            return after, 0
         a, b = (np.array(x) for x in zip(*pairs, strict=True))
         loss = np.column_stack([own["cme"][a], own["ficc"][b]])
         im = np.column_stack([fc["im"][a], ff["im"][b]])
         sa = np.column_stack([fc["standalone"][a], ff["standalone"][b]])
         share = share_joint_loss(self.cfg.sharing_rule, loss, im, sa)
-        return share, int(inter_ccp_transfer(share, loss).sum())
+        after["cme"][a], after["ficc"][b] = share[:, 0], share[:, 1]
+        return after, int(inter_ccp_transfer(share, loss).sum())
 
-    def resources(self, c: str, firm: str) -> np.ndarray:
-        """The waterfall's layers at CCP ``c`` for defaulter ``firm`` (cents, (1, 5))."""
-        ledger, ccp = self.run.ledger, self.ccps[c]
-        margin = sum(self.margin_value(c, firm, account) for f, account in ccp.groups if f == firm)
-        funds = self.funds[c]
+    def resources(self, c: str, firm: str, margin: int) -> np.ndarray:
+        """The waterfall's layers at CCP ``c`` for defaulter ``firm`` (cents, (1, 5)), the
+        margin layer ``margin`` as used (``agents.default_margin``)."""
+        ledger, funds = self.run.ledger, self.funds[c]
         survivors = sum(ledger.balance(f"ccp:{c}:df:{s}") for s in funds if s != firm)
         assess = sum(self.assessable(c, firm).values())
         own_fund = ledger.balance(f"ccp:{c}:df:{firm}") if firm in funds else 0
         layers = [margin, own_fund, ledger.balance(f"ccp:{c}:capital"), survivors, assess]
         return np.array([[max(int(x), 0) for x in layers]], dtype=np.int64)
-
-    def margin_value(self, c: str, firm: str, account: str) -> int:
-        """Collateral value (cents) in ``firm``'s ``account`` at ``c``: cash and Treasuries at
-        the CCP's haircut."""
-        name, ledger = f"ccp:{c}:{firm}:{account}", self.run.ledger
-        price, haircut = self.run.collateral_price(), self.ccps[c].cfg.haircut
-        sec = value_cents(ledger.balance(name, SECURITIES), price, haircut)
-        return max(ledger.balance(name), 0) + sec
 
     def assessable(self, c: str, firm: str) -> dict[str, int]:
         """Per surviving member: what CCP ``c`` can assess it (cents): its contribution times
@@ -232,14 +226,18 @@ class MemberDefaults:
                 out[s] = min(int(multiple * cents), cash)
         return out
 
-    def settle(self, c: str, firm: str, loss: int, realised: int) -> None:
-        """Meet CCP ``c``'s ``loss`` (after sharing) through its waterfall and pay the market
-        the loss its own sale ``realised`` (module docstring)."""
+    def settle(self, c: str, firm: str, row_loss: np.ndarray, realised: int) -> None:
+        """Meet CCP ``c``'s loss (per row, after sharing, ``row_loss``) with the defaulter's
+        margin by owner (``agents.default_margin``), then down its waterfall; pay the market the
+        loss its own sale ``realised`` (module docstring)."""
         run, ccp, closeout = self.run, self.ccps[c], f"ccp:{c}:closeout"
-        used, uncovered = allocate(np.array([loss]), self.resources(c, firm))
-        run.log("default_closeout", c, firm, amount_cents=loss)
-        run.log("default_margin", c, firm, amount_cents=int(self.resources(c, firm)[0, 0]))
-        self.take_margin(c, firm, int(used[0, 0]))
+        if self.porting is not None:
+            self.porting.follow(c, firm)
+        m = self.margin.settle(c, firm, self.frozen[(c, firm)], row_loss)
+        used, uncovered = allocate(np.array([m.used + m.rest]), self.resources(c, firm, m.used))
+        run.log("default_closeout", c, firm, amount_cents=m.loss)
+        run.log("default_margin", c, firm, amount_cents=m.usable)
+        run.log("default_returned", c, firm, amount_cents=m.returned)
         self.take_funds(c, firm, used[0])
         if uncovered[0]:
             ccp.transfer(f"ccp:{c}:uncovered_loss", closeout, int(uncovered[0]), "default_loss")
@@ -250,30 +248,6 @@ class MemberDefaults:
             ccp.transfer(closeout, "external", realised, "default_closeout")
         elif realised < 0:
             ccp.transfer("external", closeout, -realised, "default_closeout")
-        if loss < 0:  # a gain goes back to the defaulter's account
-            account = next(a for f, a in ccp.groups if f == firm)
-            ccp.transfer(closeout, f"ccp:{c}:{firm}:{account}", -loss, "default_gain")
-
-    def take_margin(self, c: str, firm: str, cents: int) -> None:
-        """Move ``cents`` of the defaulter's margin to the close-out: cash first, then
-        Treasuries sold to the market at the CCP's haircut value."""
-        ccp, ledger, dst = self.ccps[c], self.run.ledger, f"ccp:{c}:closeout"
-        price, haircut = self.run.collateral_price(), ccp.cfg.haircut
-        for f, account in ccp.groups:
-            if f != firm or cents <= 0:
-                continue
-            name = f"ccp:{c}:{firm}:{account}"
-            cash = min(cents, max(ledger.balance(name), 0))
-            if cash:
-                ccp.transfer(name, dst, cash, "default_margin")
-                cents -= cash
-            held = ledger.balance(name, SECURITIES)
-            value = min(cents, value_cents(held, price, haircut))
-            if value > 0:
-                face = min(face_for_value(value, price, haircut), held)
-                ccp.transfer(name, "external", face, "default_margin", asset=SECURITIES)
-                ccp.transfer("external", dst, value, "default_margin")
-                cents -= value
 
     def take_funds(self, c: str, firm: str, used: np.ndarray) -> None:
         """Move the default-fund, capital and assessment layers ``used`` to the close-out."""
@@ -293,3 +267,19 @@ class MemberDefaults:
         for s, cents in zip(caps, split, strict=True):
             if cents:
                 ccp.transfer(f"firm:{s}:cash", dst, int(cents), "assessment")
+
+
+def unpaid_parts(ccp, call) -> dict[tuple[str, str], int]:
+    """The variation margin of ``call`` (ended unpaid) the CCP still owes the market, per
+    (account, customer) (cents, > 0 a loss): under LSOC each short customer's own part
+    (``Lsoc.undone``), else the account's ("" for the customer)."""
+    lsoc = ccp.accounts.lsoc
+    if lsoc is not None and call.call_id in lsoc.undone:
+        _, parts = lsoc.undone[call.call_id]
+        return {(call.account, u): -vm for u, (_, _, vm) in parts.items() if vm}
+    return {(call.account, ""): -ccp.call_vm.get(call.call_id, 0)}
+
+
+def add_parts(into: dict[tuple[str, str], int], parts: dict[tuple[str, str], int]) -> None:
+    for key, cents in parts.items():
+        into[key] = into.get(key, 0) + cents

@@ -20,7 +20,11 @@ settles. An XM customer whose legs do not all move to one firm offering XM becom
 standalone legs (``customer`` accounts; the CCPs keep its rows in their XM figures but
 margin them standalone, ``Ccp.split``): the IM jump, standalone less XM IM of its ported legs
 at the last close, is logged (``porting_xm_split``). What the customer had at the defaulter
-above its CCP collateral (the house add-on) stays with the defaulter. Money in cents.
+above its CCP collateral (the house add-on) stays with the defaulter. What the move could not
+take because the account did not hold it yet (a pay-out counted in the attribution as booked,
+booked later and withheld from the defaulter) stays attributed to the customer there and
+follows it to the new account at the defaulter's close-out (``Porting.follow``). Money in
+cents.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Porting:
         self.rng = run.streams.get("default_management.porting")
         self.firms = {f.firm_id: f for f in run.population.firms}
         self.taken: dict[tuple[str, int], int] = defaultdict(int)  # (firm, day): customers
+        self.moved: dict[tuple[str, str, str], tuple[str, str]] = {}  # (c, src, user): new
 
     def customers(self, firm: str, where: list[str]) -> dict[str, dict[str, int]]:
         """Customer: {CCP: row} of ``firm``'s customer rows at the LSOC CCPs of ``where``."""
@@ -152,23 +157,56 @@ class Porting:
         src, dst = ccp.accounts.name(old, book.accounts[row]), ccp.accounts.name(new, account)
         cash, face = self.collateral(c, src, user)
         ccp.accounts.ensure(dst)
+        self.carry(c, (src, dst), user, (cash, face))
+        self.moved[(c, src, user)] = (new, account)
+        rebook(ccp, row, new, account)
+        self.run.agents[new].adopt_customer(user, c, account, cash, face)
+
+    def carry(self, c: str, route: tuple[str, str], user: str, amounts: tuple[int, int]):
+        """Move ``user``'s ``amounts`` (cash, face) from ``route[0]`` to ``route[1]`` at ``c``,
+        attributed to it there."""
+        ccp, (src, dst), (cash, face) = self.ccps[c], route, amounts
         if cash:
             ccp.transfer(src, dst, cash, "porting", user)
         if face:
             ccp.transfer(src, dst, face, "porting", user, asset=SECURITIES)
         slot = ccp.accounts.lsoc.slot(dst, user)
         slot[0], slot[1] = slot[0] + cash, slot[1] + face
-        rebook(ccp, row, new, account)
-        self.run.agents[new].adopt_customer(user, c, account, cash, face)
 
     def collateral(self, c: str, src: str, user: str) -> tuple[int, int]:
         """The customer's attributed cash and Treasuries (face) at ``src``, at least 0 and at
-        most what the account holds; its attribution there is dropped."""
-        ledger, lsoc = self.run.ledger, self.ccps[c].accounts.lsoc
-        held = lsoc.held[src].pop(user, [0, 0])
+        most what the account holds; what it moves leaves its attribution there (the rest, e.g.
+        a pay-out counted as booked but not yet in the account, stays attributed and follows
+        it at the close-out, ``follow``)."""
+        ledger, lsoc = self.run.ledger, self.lsoc(c)
+        held = lsoc.held[src].get(user, [0, 0])
         cash = min(max(held[0], 0), max(ledger.balance(src), 0))
         face = min(max(held[1], 0), max(ledger.balance(src, SECURITIES), 0))
+        if [held[0] - cash, held[1] - face] == [0, 0]:
+            lsoc.held[src].pop(user, None)
+        else:
+            lsoc.held[src][user] = [held[0] - cash, held[1] - face]
         return int(cash), int(face)
+
+    def lsoc(self, c: str):
+        return self.ccps[c].accounts.lsoc
+
+    def follow(self, c: str, firm: str) -> None:
+        """At ``firm``'s close-out at ``c``: what is still attributed to a customer ported from
+        it (a withheld pay-out booked after the move) moves to the customer's new account, as
+        far as the old account holds it (``customer_ported`` payments of purpose porting)."""
+        for (ccp, src, user), (new, account) in sorted(self.moved.items()):
+            if ccp != c or src.split(":")[2] != firm or user not in self.lsoc(c).held[src]:
+                continue
+            cash, face = self.collateral(c, src, user)
+            if cash or face:
+                self.carry(c, (src, ccp_name(c, new, account)), user, (cash, face))
+                self.run.agents[new].adopt_customer(user, c, account, cash, face)
+
+
+def ccp_name(c: str, firm: str, account: str) -> str:
+    """The ledger account of ``firm``'s ``account`` at CCP ``c``."""
+    return f"ccp:{c}:{firm}:{account}"
 
 
 def rebook(ccp, row: int, new: str, account: str) -> None:

@@ -180,8 +180,20 @@ EVENT_KINDS: dict[str, str] = {
     " reached the CCP; it stays in the account as margin (ref call)",
     "default_closeout": "a CCP's close-out of a defaulter ended (ref firm; amount_cents the"
     " loss after XM sharing, < 0 a gain)",
-    "default_margin": "the defaulter's margin at the CCP when its close-out ended (ref firm;"
-    " amount_cents, collateral at the CCP's haircut)",
+    "default_margin": "the defaulter's margin at the CCP usable for its close-out loss: house"
+    " collateral and each customer's up to its own loss (ref firm; amount_cents, collateral at"
+    " the CCP's haircut)",
+    "default_returned": "gains of a defaulter's close-out credited back: each customer's to"
+    " its own collateral, the house's net gain to its house account (ref firm; amount_cents)",
+    "default_group": "one owner's close-out loss at a CCP (ref firm; counterparty <firm>:<customer>"
+    " under LSOC, <firm>:<customer account> without, or <firm>:house; mode customer or house;"
+    " amount_cents after XM sharing, with its unpaid VM, < 0 a gain)",
+    "default_customer_shortfall": "a defaulter's customer's close-out loss beyond its own"
+    " collateral, met by the house's margin and the waterfall (ref firm; counterparty its"
+    " group, as in default_group; amount_cents)",
+    "customer_collateral_held": "what is left of a defaulter's unported customer's collateral"
+    " after its close-out, held for it in the defaulter's customer account (ref firm;"
+    " counterparty its group, as in default_group; amount_cents at the CCP's haircut)",
     "default_layer": "a waterfall layer used for a defaulter's loss (ref firm; mode the layer,"
     " amount_cents)",
     "default_uncovered": "the part of a defaulter's loss no waterfall layer met (ref firm;"

@@ -154,19 +154,51 @@ def _run(overrides: dict, seed: int):
     return the_run, the_run.recorder.finish(), opened, resources, moves
 
 
+def _one(ev: pd.DataFrame, kind: str) -> int:
+    (x,) = ev.loc[ev["kind"] == kind, "amount_usd"]
+    return _cents(x)
+
+
 def _check_one_closeout(ev: pd.DataFrame) -> None:
     """One (CCP, defaulter): one close-out; its five layers in order plus the uncovered loss
-    equal the loss's positive part; the margin layer within the defaulter's margin."""
+    equal the loss plus the gains returned (a customer's gain offsets no other loss: it goes
+    back to that customer, ``agents.default_margin``), which is the loss's positive part when
+    no owner gained while another lost; the loss is the sum of its owners' losses; the margin
+    layer within the defaulter's usable margin."""
     assert (ev["kind"] == "default_closeout").sum() == 1
-    loss = _cents(ev.loc[ev["kind"] == "default_closeout", "amount_usd"].iloc[0])
+    loss, returned = _one(ev, "default_closeout"), _one(ev, "default_returned")
     layers = ev[ev["kind"] == "default_layer"]
     assert tuple(layers["mode"]) == LAYERS
     used = [_cents(x) for x in layers["amount_usd"]]
-    (uncovered,) = [_cents(x) for x in ev.loc[ev["kind"] == "default_uncovered", "amount_usd"]]
-    (margin,) = [_cents(x) for x in ev.loc[ev["kind"] == "default_margin", "amount_usd"]]
-    assert min(used) >= 0 and uncovered >= 0
-    assert sum(used) + uncovered == max(loss, 0)
-    assert used[0] <= margin
+    uncovered = _one(ev, "default_uncovered")
+    assert min(used) >= 0 and uncovered >= 0 and returned >= max(-loss, 0)
+    assert sum(used) + uncovered == loss + returned
+    assert used[0] <= _one(ev, "default_margin")
+    groups = ev[ev["kind"] == "default_group"]
+    assert sum(_cents(x) for x in groups["amount_usd"]) == loss
+
+
+def _check_customer_money(c: str, ev: pd.DataFrame, pay: pd.DataFrame) -> None:
+    """No customer collateral at ``c`` met another's or the house's loss: every default_margin
+    payment out of a defaulter's customer account names a customer group (the customer under
+    LSOC, the account without) that had a loss there, and what reached the close-out for a
+    customer group is at most that group's own loss (its shortfall logged to the cent)."""
+    closeout, firms = f"ccp:{c}:closeout", set(ev.loc[ev["kind"] == "default_closeout", "ref"])
+    margin = pay[pay["purpose"] == "default_margin"]
+    for firm in firms:
+        mine = ev[(ev["ref"] == firm) & (ev["kind"] == "default_group")]
+        mine = mine[mine["mode"] == "customer"]
+        loss = dict(zip(mine["counterparty"], map(_cents, mine["amount_usd"]), strict=True))
+        out = margin[margin["src_account"].str.startswith(f"ccp:{c}:{firm}:customer")]
+        assert set(out["call_id"]) <= {g for g, x in loss.items() if x > 0}, (c, firm)
+        short = ev[(ev["ref"] == firm) & (ev["kind"] == "default_customer_shortfall")]
+        short = dict(zip(short["counterparty"], map(_cents, short["amount_usd"]), strict=True))
+        (at,) = ev.loc[(ev["ref"] == firm) & (ev["kind"] == "default_closeout"), "time_min"]
+        into = margin[(margin["dst_account"] == closeout) & (margin["settled_min"] == at)]
+        for g, x in loss.items():  # (a customer ported from one defaulter to another: twice)
+            got = into[into["call_id"] == g]
+            taken = sum(_cents(v) for v in got["amount_usd"])
+            assert taken + short.get(g, 0) == max(x, 0), (c, firm, g)
 
 
 def _check_resources(c: str, ev: pd.DataFrame, the_run: Run, opened: dict, pay) -> None:
@@ -201,6 +233,7 @@ def _check_waterfalls(the_run: Run, tables: dict, opened: dict) -> None:
         closeout = f"ccp:{c}:closeout"
         assert ledger.balance(closeout) == 0 == ledger.balance(closeout, SECURITIES)
         _check_resources(c, mine, the_run, opened, tables["payments"])
+        _check_customer_money(c, mine, tables["payments"])
 
 
 def _check_calls(calls: pd.DataFrame, events: pd.DataFrame) -> None:
@@ -218,21 +251,28 @@ def _check_calls(calls: pd.DataFrame, events: pd.DataFrame) -> None:
         assert (mine["issued_min"] <= t).all()
 
 
-def _check_porting(moves: list, tables: dict) -> None:
-    """Each moved leg carried at most what the CCP attributed to the customer (its cash and
+def _check_porting(moves: list, tables: dict, the_run: Run) -> None:
+    """Each move carried at most what the CCP attributed to the customer (its cash and
     Treasuries, a negative attribution as nothing), so never another customer's collateral, in
     porting payments out of the defaulter's account, and nothing else was paid for porting;
-    every customer moved was offered and accepted. (Not equality: a pay-out to the defaulter's
-    account still pending at the move is attributed as if paid but not yet in the account, and
-    the move is capped at what the account holds.)"""
+    every customer moved was offered and accepted. What the first move could not carry (a
+    pay-out counted in the attribution as booked but not yet in the account) stays attributed
+    and follows at the close-out (a second move), so by the end of the run nothing positive is
+    left attributed to a ported customer at its old firm: all it had there reached the new one."""
     pay, events = tables["payments"], tables["events"]
     porting = pay[pay["purpose"] == "porting"]
+    carried: dict = {}
     for c, src, user, held, (cash, face) in moves:
         assert 0 <= cash <= max(held[0], 0) and 0 <= face <= max(held[1], 0), (c, src, user)
+        was = carried.get((src, user), (0, 0))
+        carried[(src, user)] = (was[0] + cash, was[1] + face)
+    for (src, user), (cash, face) in carried.items():
         rows = porting[(porting["src_account"] == src) & (porting["call_id"] == user)]
         ust = rows["asset"] == SECURITIES
         assert sum(_cents(x) for x in rows.loc[~ust, "amount_usd"]) == cash
         assert sum(_cents(x) for x in rows.loc[ust, "amount_usd"]) == face
+        left = the_run.agents[src.split(":")[1]].accounts.lsoc.held[src].get(user, [0, 0])
+        assert max(left[0], 0) == 0 == max(left[1], 0), (src, user, left)
     assert len(porting) == sum((cash > 0) + (face > 0) for *_, (cash, face) in moves)
     offered = events[events["kind"] == "customer_porting"]
     accepted = set(offered.loc[offered["mode"] != "not_ported", "entity"])
@@ -252,7 +292,7 @@ def test_random_worlds_with_defaults_keep_the_invariants(overrides, seed):
     assert tables["balances_daily"]["date_index"].nunique() == the_run.calendar.n_days
     _check_waterfalls(the_run, tables, resources)
     _check_calls(tables["calls"], tables["events"])
-    _check_porting(moves, tables)
+    _check_porting(moves, tables, the_run)
     _label(tables["events"], moves)
 
 

@@ -70,7 +70,9 @@ def waterfall_run():
 
 
 def _used(events: pd.DataFrame, c: str) -> tuple[int, list[int], int, int]:
-    """CCP ``c``'s logged loss, layers used (in order), uncovered loss and defaulter's margin."""
+    """CCP ``c``'s logged loss plus the gains returned (to a customer or the house: a gain
+    offsets no other owner's loss), layers used (in order), uncovered loss and defaulter's
+    usable margin (``agents.default_margin``)."""
     mine = events[(events["entity"] == c) & (events["ref"] == DEFAULTER)]
     layers = mine[mine["kind"] == "default_layer"]
     assert tuple(layers["mode"]) == LAYERS
@@ -80,7 +82,8 @@ def _used(events: pd.DataFrame, c: str) -> tuple[int, list[int], int, int]:
         return _cents(x)
 
     used = [_cents(x) for x in layers["amount_usd"]]
-    return one("default_closeout"), used, one("default_uncovered"), one("default_margin")
+    covered = one("default_closeout") + one("default_returned")  # gains go back to their owners
+    return covered, used, one("default_uncovered"), one("default_margin")
 
 
 def _sizes(the_run: Run, c: str, opened: dict, cash: dict, margin: int) -> tuple[list, dict]:
@@ -97,9 +100,9 @@ def _sizes(the_run: Run, c: str, opened: dict, cash: dict, margin: int) -> tuple
 
 def test_each_layer_meets_what_the_layers_before_it_left(waterfall_run):
     """By hand, per CCP: with the loss L the run logged (``default_closeout``, after XM
-    sharing) and the layers' sizes from the run itself -- the defaulter's margin as logged
-    (``default_margin``), its fund contribution and the CCP's capital as opened, the survivors'
-    contributions as opened, their assessment caps from their cash just before the close-out --
+    sharing, plus ``default_returned``) and the layers' sizes from the run itself -- the
+    defaulter's usable margin as logged (``default_margin``), its fund contribution and the
+    CCP's capital as opened, the survivors' contributions as opened, their assessment caps from their cash just before the close-out --
     layer k uses min(what L less layers 1..k-1 left, its size), in the order margin, own fund,
     CCP capital, survivors' funds, assessments, and the rest is uncovered. This run: CME's loss
     stops in its survivors' funds, FICC's in its assessments, every earlier layer used up."""

@@ -24,6 +24,14 @@ CCPs liquidate an XM portfolio jointly and share the result; the sharing formula
 ``pro_rata_im`` (each CCP bears the joint loss in proportion to its XM initial margin on the
 account), ``pro_rata_standalone`` (in proportion to its standalone initial margin) and
 ``own_leg`` (each CCP bears its own leg's loss: no sharing).
+
+Segregated margin (CEA section 4d, CFTC Part 22 LSOC; ``segregated_margin``): a defaulting
+member's customer collateral meets only customer losses -- under LSOC each customer's only its
+own loss, without LSOC a customer account's only that account's loss -- while its house
+collateral meets any loss of the member, customers' deficits included. So each customer's loss is
+met from its own collateral first, its shortfall joins the house's loss, which the house
+collateral meets; the rest goes down the waterfall. A customer's gain is its own (it offsets no
+other loss).
 """
 
 from __future__ import annotations
@@ -86,3 +94,22 @@ def inter_ccp_transfer(share: np.ndarray, own_loss: np.ndarray) -> np.ndarray:
     """What CME pays FICC (cents, < 0: FICC pays CME) per account so that each bears its share:
     CME's share less the loss its own liquidation realised."""
     return np.asarray(share, dtype=np.int64)[:, 0] - np.asarray(own_loss, dtype=np.int64)[:, 0]
+
+
+def segregated_margin(
+    customer_loss: np.ndarray, customer_collateral: np.ndarray, house_loss: int, house: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The defaulter's margin layer split by owner (cents; module docstring). Per customer group
+    its loss ``customer_loss`` (n,) (< 0 a gain, which takes nothing) against its own collateral
+    ``customer_collateral`` (n,); the house's loss ``house_loss`` (< 0 a gain) plus the
+    customers' shortfalls against the house collateral ``house``. Returns (taken from each
+    customer (n,), each customer's shortfall (n,), taken from the house, left for the later
+    layers): ``taken + shortfall == max(customer_loss, 0)`` and ``house_taken + rest ==
+    max(house_loss + shortfall.sum(), 0)``."""
+    loss = np.maximum(np.asarray(customer_loss, dtype=np.int64), 0)
+    own = np.maximum(np.asarray(customer_collateral, dtype=np.int64), 0)
+    taken = np.minimum(loss, own)
+    short = loss - taken
+    need = max(int(house_loss) + int(short.sum()), 0)
+    house_taken = min(need, max(int(house), 0))
+    return taken, short, house_taken, need - house_taken

@@ -1,5 +1,7 @@
 """Default-management metrics of one run (``agents.member_default``): member defaults, each
-CCP's close-out loss against the defaulter's margin, the waterfall layers used, the uncovered
+CCP's close-out loss against the defaulter's margin, the customers' losses beyond their own
+collateral and what is left of it, held for them (``agents.default_margin``), the waterfall
+layers used, the uncovered
 loss, the inter-CCP transfer of joint XM close-outs, the CCP calls that ended defaulted, the
 defaulters' customer calls cancelled at the declaration (``agents.firm_default``), and
 the porting of the defaulters' customers (``agents.porting``).
@@ -40,6 +42,8 @@ def default_rows(events: pd.DataFrame, calls: pd.DataFrame) -> list[Row]:
             ("customer_calls_cancelled", c, float((cancelled["ccp"] == c).sum())),
             ("default_closeout_loss_usd", c, _sum(events, "default_closeout", c)),
             ("default_margin_usd", c, _sum(events, "default_margin", c)),
+            ("default_customer_shortfall_usd", c, _sum(events, "default_customer_shortfall", c)),
+            ("customer_collateral_held_usd", c, _sum(events, "customer_collateral_held", c)),
             ("default_uncovered_usd", c, _sum(events, "default_uncovered", c)),
         ]
         rows += [(f"waterfall_{x}_usd", c, _sum(events, "default_layer", c, x)) for x in LAYERS]

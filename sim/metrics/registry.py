@@ -356,8 +356,13 @@ METRICS: dict[str, Metric] = declare(
            " firm stops clearing there), per CCP"),
     Metric("default_closeout_loss_usd", USD, PER_RUN, -INF, INF, "A CCP's close-out loss on"
            " defaulters after XM loss sharing (< 0 a gain), per CCP"),
-    Metric("default_margin_usd", USD, PER_RUN, 0.0, INF, "The defaulters' margin at a CCP when"
-           " its close-outs ended (collateral at the CCP's haircut), per CCP"),
+    Metric("default_margin_usd", USD, PER_RUN, 0.0, INF, "The defaulters' margin at a CCP"
+           " usable for their close-out losses: house collateral and each customer's up to its"
+           " own loss (at the CCP's haircut), per CCP"),
+    Metric("default_customer_shortfall_usd", USD, PER_RUN, 0.0, INF, "Defaulters' customers'"
+           " losses beyond their own collateral (agents.default_margin), per CCP"),
+    Metric("customer_collateral_held_usd", USD, PER_RUN, 0.0, INF, "Unported customers'"
+           " collateral left after the close-out, held for them (trustee), per CCP"),
     Metric("default_uncovered_usd", USD, PER_RUN, 0.0, INF, "Close-out loss no layer of a"
            " CCP's waterfall met, per CCP"),
     *(Metric(f"waterfall_{x}_usd", USD, PER_RUN, 0.0, INF, f"Waterfall layer {x} a CCP used"
