@@ -29,11 +29,19 @@ liquidated jointly when both CCPs declared, and the joint result shared by
 not public); the CCP that realised more than its share is paid the difference by the other (the
 inter-CCP transfer, ``xm_loss_transfer``).
 
+Margin by owner (``agents.default_margin``; CEA 4d, CFTC Part 22 LSOC): the losses are kept per
+row through the sharing, so each customer's loss is known (plus its part of the unpaid calls'
+VM, ``unpaid_parts``); it is met from its own collateral only (per customer under LSOC, per
+customer account without), its shortfall joins the house's loss, met from the house collateral;
+a customer's gain is credited to its own collateral, what is left of it is held for it in the
+defaulter's customer account. A ported customer's collateral still attributed here follows it
+first (``Porting.follow``).
+
 Waterfall (``sim.margin.waterfall``), at the close of the longer horizon (or the last run day):
-the defaulter's margin (cash, then Treasuries at the CCP's haircut, sold to the market), its
-default-fund contribution, the CCP's capital, the survivors' contributions (pro rata), then
+the defaulter's margin so used (cash, then Treasuries at the CCP's haircut, sold to the market),
+its default-fund contribution, the CCP's capital, the survivors' contributions (pro rata), then
 assessments on the survivors (up to the multiple of their contribution that their own cash
-allows, pro rata); the rest is uncovered. A gain is returned to the defaulter's first account.
+allows, pro rata); the rest is uncovered. The house's net gain goes to its house account.
 Every cent moves through ``ccp:<c>:closeout``, which ends at zero (``agents.default_funds``).
 Money in cents.
 """

@@ -102,10 +102,11 @@ def test_each_layer_meets_what_the_layers_before_it_left(waterfall_run):
     """By hand, per CCP: with the loss L the run logged (``default_closeout``, after XM
     sharing, plus ``default_returned``) and the layers' sizes from the run itself -- the
     defaulter's usable margin as logged (``default_margin``), its fund contribution and the
-    CCP's capital as opened, the survivors' contributions as opened, their assessment caps from their cash just before the close-out --
-    layer k uses min(what L less layers 1..k-1 left, its size), in the order margin, own fund,
-    CCP capital, survivors' funds, assessments, and the rest is uncovered. This run: CME's loss
-    stops in its survivors' funds, FICC's in its assessments, every earlier layer used up."""
+    CCP's capital as opened, the survivors' contributions as opened, their assessment caps from
+    their cash just before the close-out -- layer k uses min(what L less layers 1..k-1 left,
+    its size), in the order margin, own fund, CCP capital, survivors' funds, assessments, and
+    the rest is uncovered. This run: CME's loss stops in its survivors' funds, FICC's in its
+    assessments, every earlier layer used up."""
     the_run, tables, opened, cash, _ = waterfall_run
     for c in ("cme", "ficc"):
         loss, used, uncovered, margin = _used(tables["events"], c)
