@@ -66,4 +66,23 @@ DEFAULT_COUNTS = FigureSpec(
     ),
 )
 
-DEFAULT_FIGURES = (CLOSEOUT_VS_MARGIN, WATERFALL, DEFAULT_COUNTS)
+CUSTOMERS_AND_SURVIVORS = FigureSpec(
+    name="default_customers",
+    title="Customers and surviving firms after a member default",
+    caption="The defaulters' customers' close-out losses beyond their own collateral at each "
+    "CCP (met by the defaulter's house margin and the waterfall, never by another customer's "
+    "collateral: LSOC), the unported customers' collateral left after the close-out and held "
+    "for them, the share of the defaulters' customers ported with every leg, and the peak "
+    "credit the surviving firms drew (summed) from the declaration on; $ millions per run",
+    panels=(
+        Panel("default_customer_shortfall_usd", "customers' loss beyond own collateral",
+              "$ millions", MILLIONS, CCPS),
+        Panel("customer_collateral_held_usd", "customer collateral held", "$ millions",
+              MILLIONS, CCPS),
+        Panel("ported_share", "customers ported", "share", order=ALL),
+        Panel("survivor_liquidity_drawn_usd", "survivors' credit drawn", "$ millions",
+              MILLIONS, ALL),
+    ),
+)  # fmt: skip
+
+DEFAULT_FIGURES = (CLOSEOUT_VS_MARGIN, WATERFALL, DEFAULT_COUNTS, CUSTOMERS_AND_SURVIVORS)

@@ -46,7 +46,7 @@ from sim.metrics.capital import capital_rows, capital_table, firm_bases
 from sim.metrics.ccp_liquidity import cover1_rows, usage_rows
 from sim.metrics.checking import check_metrics
 from sim.metrics.coverage import coverage_metrics
-from sim.metrics.default_management import default_rows
+from sim.metrics.default_management import default_rows, survivor_credit_rows
 from sim.metrics.firm_limits import limit_rows
 from sim.metrics.liquidity_gap import gap_rows
 from sim.metrics.market import basis_rows, deleveraged_share_rows
@@ -228,11 +228,20 @@ def liquidity_capital_rows(tables: dict[str, pd.DataFrame], daily: pd.DataFrame,
         families = dict(zip(tables["firms"]["firm"], tables["firms"]["family"], strict=True))
         rows += cover1_rows(tables["calls"], families, held) + usage_rows(tables["events"])
         rows += default_rows(tables["events"], tables["calls"])
+        balances, first = tables["balances_daily"], first_declared_day(tables, run)
+        rows += survivor_credit_rows(tables["events"], balances, first)
         rows += limit_rows(tables, run.calendar)
     if len(daily):
         bases = firm_bases(daily, tables["relationships"])
         rows += capital_rows(capital_table(bases, tables["firms"], cfg.firms.capital_usd))
     return [_one(m, v, e) for m, e, v in rows]
+
+
+def first_declared_day(tables: dict[str, pd.DataFrame], run) -> int:
+    """The business day of the run's first member-default declaration (0 without one)."""
+    events = tables["events"]
+    at = events.loc[events["kind"] == "member_default", "time_min"]
+    return run.calendar.day_index(float(at.min())) if len(at) else 0
 
 
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:

@@ -3,8 +3,9 @@ CCP's close-out loss against the defaulter's margin, the customers' losses beyon
 collateral and what is left of it, held for them (``agents.default_margin``), the waterfall
 layers used, the uncovered
 loss, the inter-CCP transfer of joint XM close-outs, the CCP calls that ended defaulted, the
-defaulters' customer calls cancelled at the declaration (``agents.firm_default``), and
-the porting of the defaulters' customers (``agents.porting``).
+defaulters' customer calls cancelled at the declaration (``agents.firm_default``), the
+porting of the defaulters' customers (``agents.porting``), and the credit surviving firms drew
+from the declaration on.
 Rows only for a run with a member default (a run without one has none, so the metrics of runs
 before issue 13 are unchanged). Run-level rows ``(metric, entity_type, value)``, the CCP as
 entity type (``all`` for the transfer); dollars from the events' ``amount_usd``.
@@ -49,6 +50,22 @@ def default_rows(events: pd.DataFrame, calls: pd.DataFrame) -> list[Row]:
         rows += [(f"waterfall_{x}_usd", c, _sum(events, "default_layer", c, x)) for x in LAYERS]
     moved = events.loc[events["kind"] == "xm_loss_transfer", "amount_usd"].sum()
     return [*rows, ("inter_ccp_transfer_usd", "all", float(moved)), *porting_rows(events)]
+
+
+def survivor_credit_rows(events: pd.DataFrame, daily: pd.DataFrame, first_day: int) -> list[Row]:
+    """``survivor_liquidity_drawn_usd``: over the daily audits from ``first_day`` (the business
+    day of the first declaration) on, the largest total of credit drawn (own cash account below
+    zero, ``firm:<id>:cash``) by the firms no CCP declared in default; none without a
+    ``member_default`` event."""
+    declared = events[events["kind"] == "member_default"]
+    if declared.empty:
+        return []
+    down = set(declared["ref"])
+    own = daily[daily["account"].str.match(r"^firm:[^:]+:cash$")]
+    firm = own["account"].str.split(":").str[1]
+    later = own[(own["date_index"] >= first_day) & ~firm.isin(down)]
+    drawn = (-later["cash_usd"].clip(upper=0)).groupby(later["date_index"]).sum()
+    return [("survivor_liquidity_drawn_usd", "all", float(drawn.max()) if len(drawn) else 0.0)]
 
 
 def porting_rows(events: pd.DataFrame) -> list[Row]:

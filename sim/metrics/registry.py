@@ -24,6 +24,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sim.margin.waterfall import LAYERS
+
 USD = "USD"
 COUNT = "count"
 FRACTION = "fraction"
@@ -136,9 +138,8 @@ METRICS: dict[str, Metric] = declare(
            "Margin end users post to their firms against both CCPs' IM (with the FCM's 110% for"
            " speculative customers), total of the type (entity type) or all, averaged over run"
            " days"),
-    Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF,
-           "Total initial margin the CCP holds for end users per account kind"
-           " (<ccp>:<account>), averaged over run days"),
+    Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF, "Total initial margin the CCP holds"
+           " for end users per account kind (<ccp>:<account>), averaged over run days"),
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
            "All end users' initial margin at both CCPs (as posted to their firms; run-level:"
            " mean over days; dated: the day's)"),
@@ -366,15 +367,15 @@ METRICS: dict[str, Metric] = declare(
     Metric("default_uncovered_usd", USD, PER_RUN, 0.0, INF, "Close-out loss no layer of a"
            " CCP's waterfall met, per CCP"),
     *(Metric(f"waterfall_{x}_usd", USD, PER_RUN, 0.0, INF, f"Waterfall layer {x} a CCP used"
-             " for defaulters' losses, per CCP") for x in ("defaulter_margin", "defaulter_fund",
-                                                          "ccp_capital", "survivor_fund",
-                                                          "assessments")),
+             " for defaulters' losses, per CCP") for x in LAYERS),
     Metric("inter_ccp_transfer_usd", USD, PER_RUN, 0.0, INF, "What one CCP paid the other to"
            " share joint XM close-outs (sharing_rule; 0 with XM off)"),
     Metric("ported_share", FRACTION, PER_RUN, 0.0, 1.0, "Share of the defaulters' customers"
            " ported with every leg (agents.porting; 0 with porting off)"),
     Metric("time_to_port_minutes", MINUTES, PER_RUN, 0.0, INF, "Mean minutes from the"
            " declaration to a ported customer's move (0 if none moved)"),
+    Metric("survivor_liquidity_drawn_usd", USD, PER_RUN, 0.0, INF, "Peak credit surviving"
+           " firms drew (own cash below 0 at a daily audit) from a declaration on, summed"),
     Metric("porting_xm_im_jump_usd", USD, PER_RUN, -INF, INF, "IM jump of ported XM customers"
            " split into standalone legs (standalone less XM IM at the last close)"),
     # adoption studies (sim.metrics.adoption)
