@@ -24,11 +24,14 @@ CLOSEOUT_VS_MARGIN = FigureSpec(
     title="Close-out loss against the defaulter's margin, by CCP",
     caption="Each CCP's loss closing out the defaulter's house and customer positions over its "
     "margin period of risk (horizon loss, price impact and unpaid variation margin; after the "
-    "inter-CCP transfer of joint XM close-outs), the defaulter's margin at that CCP, the loss "
-    "left uncovered by the whole waterfall, and the net amount CME and FICC moved between them "
-    "to share joint XM close-outs, in $ millions per run",
+    "inter-CCP transfer of joint XM close-outs; net of every owner's gains), the gains credited "
+    "back to their owners (a customer's gain is its own, not an offset to the house's or another "
+    "customer's loss, so the waterfall meets the loss plus these gains), the defaulter's margin "
+    "usable at that CCP, the loss left uncovered by the whole waterfall, and the net amount CME "
+    "and FICC moved between them to share joint XM close-outs, in $ millions per run",
     panels=(
         Panel("default_closeout_loss_usd", "close-out loss", "$ millions", MILLIONS, CCPS),
+        Panel("default_gains_returned_usd", "gains returned", "$ millions", MILLIONS, CCPS),
         Panel("default_margin_usd", "defaulter's margin", "$ millions", MILLIONS, CCPS),
         Panel("default_uncovered_usd", "uncovered loss", "$ millions", MILLIONS, CCPS),
         Panel("inter_ccp_transfer_usd", "inter-CCP transfer", "$ millions", MILLIONS, ALL),

@@ -43,6 +43,7 @@ def default_rows(events: pd.DataFrame, calls: pd.DataFrame) -> list[Row]:
             ("customer_calls_cancelled", c, float((cancelled["ccp"] == c).sum())),
             ("default_closeout_loss_usd", c, _sum(events, "default_closeout", c)),
             ("default_margin_usd", c, _sum(events, "default_margin", c)),
+            ("default_gains_returned_usd", c, _sum(events, "default_returned", c)),
             ("default_customer_shortfall_usd", c, _sum(events, "default_customer_shortfall", c)),
             ("customer_collateral_held_usd", c, _sum(events, "customer_collateral_held", c)),
             ("default_uncovered_usd", c, _sum(events, "default_uncovered", c)),

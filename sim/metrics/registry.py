@@ -130,14 +130,12 @@ METRICS: dict[str, Metric] = declare(
            " times the house multiplier, and CME's 110% of maintenance for speculative"
            " customers), averaged over run days and over the users of the type (entity type) or"
            " all", basis=PER_USER),
-    Metric("ccp_im_usd", USD, PER_RUN, 0.0, INF,
-           "Initial margin the CCPs hold for end users (CME at maintenance when the 110% is"
-           " collected by the FCM), total of the type (entity type) or all, averaged over run"
-           " days"),
-    Metric("customer_margin_usd", USD, PER_RUN, 0.0, INF,
-           "Margin end users post to their firms against both CCPs' IM (with the FCM's 110% for"
-           " speculative customers), total of the type (entity type) or all, averaged over run"
-           " days"),
+    Metric("ccp_im_usd", USD, PER_RUN, 0.0, INF, "Initial margin the CCPs hold for end users"
+           " (CME at maintenance when the 110% is collected by the FCM), total of the type"
+           " (entity type) or all, averaged over run days"),
+    Metric("customer_margin_usd", USD, PER_RUN, 0.0, INF, "Margin end users post to their firms"
+           " against both CCPs' IM (with the FCM's 110% for speculative customers), total of the"
+           " type (entity type) or all, averaged over run days"),
     Metric("im_by_account_usd", USD, PER_RUN, 0.0, INF, "Total initial margin the CCP holds"
            " for end users per account kind (<ccp>:<account>), averaged over run days"),
     Metric("end_user_im_total_usd", USD, PER_RUN_AND_DAY, 0.0, INF,
@@ -360,6 +358,8 @@ METRICS: dict[str, Metric] = declare(
     Metric("default_margin_usd", USD, PER_RUN, 0.0, INF, "The defaulters' margin at a CCP"
            " usable for their close-out losses: house collateral and each customer's up to its"
            " own loss (at the CCP's haircut), per CCP"),
+    Metric("default_gains_returned_usd", USD, PER_RUN, 0.0, INF, "Owners' close-out gains a"
+           " CCP credited back (not offset against others' losses: LSOC), per CCP"),
     Metric("default_customer_shortfall_usd", USD, PER_RUN, 0.0, INF, "Defaulters' customers'"
            " losses beyond their own collateral (agents.default_margin), per CCP"),
     Metric("customer_collateral_held_usd", USD, PER_RUN, 0.0, INF, "Unported customers'"
