@@ -147,12 +147,13 @@ class ClearingFirm(Agent):
         """Per customer, what its open calls in ``pool`` issued by minute ``by`` still lack
         (cents): the margin deficits residual interest must cover."""
         out: dict[str, int] = {}
+        is_open, received = self.run.calls.is_open, self.received.get  # hot: once per rebalance
         for call in self.issued.values():
-            if call.issued_min > by or not self.run.calls.is_open(call.call_id):
+            if call.issued_min > by or pool_of(call.ccp, call.account) != pool:
                 continue
-            if pool_of(call.ccp, call.account) == pool:
-                lack = max(call.amount_cents - self.received.get(call.call_id, 0), 0)
-                out[call.payer] = out.get(call.payer, 0) + lack
+            if is_open(call.call_id):
+                lack = call.cash_cents + call.im_cents - received(call.call_id, 0)
+                out[call.payer] = out.get(call.payer, 0) + (lack if lack > 0 else 0)
         return out
 
     def on_statement(self, st: CycleStatement) -> None:

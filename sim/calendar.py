@@ -161,6 +161,16 @@ class SimCalendar:
             i += 1
         return max(t, self.at(i, open_clock))
 
+    def in_business_window(self, t: float, open_clock: int, close_clock: int) -> bool:
+        """Whether minute ``t`` lies inside [open, close) ET on a business day: exactly
+        ``next_business_time(t, open_clock, close_clock) == t``, without building the minute
+        (a check made for every payment on a rail)."""
+        starts = self._starts
+        i = max(bisect.bisect_right(starts, t) - 1, 0)
+        while t >= starts[i] + close_clock:
+            i += 1
+        return t >= starts[i] + open_clock
+
     def open_minutes(self, t: np.ndarray, open_clock: int, close_clock: int) -> np.ndarray:
         """Minutes from the run start to each minute ``t`` during which a daily window
         [open, close) ET on business days was open (an opening before midnight is negative:

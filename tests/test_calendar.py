@@ -251,6 +251,19 @@ def test_next_business_time_when_start_is_not_a_business_day():
     assert cal.next_business_time(0.0, OPEN, CLOSE) == 4800.0
 
 
+@pytest.mark.parametrize("window", [(OPEN, CLOSE), (-180, 1140), (510, 915)])
+def test_in_business_window_is_next_business_time_unmoved(window):
+    """Invariant: ``in_business_window(t)`` is ``next_business_time(t) == t`` (its definition),
+    for the test window, Fedwire Funds (21:00 the evening before to 19:00) and Fedwire
+    Securities (08:30-15:15), every 5 minutes from before the start (a Saturday) to after a
+    holiday weekend, window edges included."""
+    cal = SimCalendar(D(2026, 5, 23), 10)
+    for t in np.arange(-600.0, 14 * 1440.0, 5.0):
+        assert cal.in_business_window(t, *window) == (cal.next_business_time(t, *window) == t)
+    assert cal.in_business_window(4320.0 + window[0], *window)  # Tue 26 May opens
+    assert not cal.in_business_window(4320.0 + window[1], *window)  # half-open: closed at close
+
+
 @pytest.mark.parametrize(
     "t, clock, after, expected",
     [

@@ -42,12 +42,18 @@ def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min
     own = balances["account"].str.match(r"firm:[^:]+:cash$")
     first = balances[(balances["date_index"] == 0) & own]
     cash = payments[payments["asset"] == "USD"]
+    # accounts as integer codes, columns as arrays: once, not once per firm (hot at scale 1)
+    codes, names = pd.factorize(pd.concat([cash["dst_account"], cash["src_account"]]))
+    dst, src = codes[: len(cash)], codes[len(cash) :]
+    code_of = {name: code for code, name in enumerate(names)}
+    amount = cash["amount_usd"].to_numpy(dtype=float)
+    settled = cash["settled_min"].to_numpy(dtype=float)
     peak = 0.0
     for account, audited in zip(first["account"], first["cash_usd"], strict=True):
-        flow = np.where(cash["dst_account"] == account, cash["amount_usd"], 0.0)
-        flow = flow - np.where(cash["src_account"] == account, cash["amount_usd"], 0.0)
+        code = code_of.get(account, -2)  # -2: no payment names it (factorize's NaN code is -1)
+        flow = np.where(dst == code, amount, 0.0) - np.where(src == code, amount, 0.0)
         moved = flow != 0
-        flow, times = flow[moved], cash["settled_min"].to_numpy(dtype=float)[moved]
+        flow, times = flow[moved], settled[moved]
         opening = audited - flow[times <= audit_min].sum()
         lowest = min(opening, opening + np.cumsum(flow).min()) if len(flow) else opening
         peak = max(peak, -lowest)

@@ -103,10 +103,10 @@ def gap_rows(
     and business days ``0..n_days`` (the run's ``n_days`` and the morning after)."""
     moves = settlement_moves(calls, payments)
     peaks = np.zeros((len(firms), n_days + 1), dtype=np.int64)
+    rows_of = moves.groupby("firm", sort=False).indices  # each firm's rows, in order
     for i, firm in enumerate(firms):
-        mine = moves[moves["firm"] == firm]
-        if len(mine):
-            peaks[i] = daily_peaks(gap_path(mine), calendar, n_days + 1)
+        if firm in rows_of:
+            peaks[i] = daily_peaks(gap_path(moves.iloc[rows_of[firm]]), calendar, n_days + 1)
     peak = float(peaks.max()) / 100 if peaks.size else 0.0
     mean = float(peaks.mean()) / 100 if peaks.size else 0.0
     return [

@@ -27,7 +27,7 @@ class Window:
         return calendar.next_business_time(t, self.open_min, self.close_min)
 
     def contains(self, calendar: SimCalendar, t: float) -> bool:
-        return self.next_open(calendar, t) == t
+        return calendar.in_business_window(t, self.open_min, self.close_min)
 
 
 def _window(open_clock: str, close_clock: str, opens_evening_before: bool = False) -> Window:
