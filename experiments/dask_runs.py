@@ -4,10 +4,13 @@ run's files (a few compressed tables, its metrics, network and ``info.json``, as
 client writes them into ``runs/<scenario>/<replication>/`` (a temporary folder renamed into
 place, as the local executor does), so the results folder is the same file for file as a local
 run's. A task carries its ``Task`` (scenario, replication, seed and the resolved config, a few
-kB): workers build the market and population themselves."""
+kB): workers build the market and population themselves. The files a config names
+(``market.history_file``, ``market.model_file``) are read by the client and sent to every worker
+once (``input_files``); a worker runs on its own copy, under the same file name."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -23,14 +26,40 @@ if TYPE_CHECKING:
     from distributed import Future as DaskFuture
 
 
-def remote_execute(task: Task) -> dict:
-    """Run ``task`` in a private temporary folder of this (worker) process and return its
-    outcome, with ``files``: each file's path in the run folder and its bytes; the folder is
-    removed whatever happens."""
+INPUT_FIELDS = ("history_file", "model_file")  # files a run reads (``MarketConfig``)
+
+
+def input_files(tasks: list[Task]) -> dict[str, bytes]:
+    """The bytes of every file the tasks' configs name (``INPUT_FIELDS``), by its path."""
+    paths = {getattr(t.config.market, f) for t in tasks for f in INPUT_FIELDS}
+    return {path: Path(path).read_bytes() for path in sorted(paths - {None})}
+
+
+def localized(task: Task, inputs: dict[str, bytes], folder: Path) -> Task:
+    """``task`` reading its own copies of its input files, written into ``folder/<k>/<name>``
+    (the file name kept: a run's market source names it)."""
+    market, update = task.config.market, {}
+    for k, field in enumerate(INPUT_FIELDS):
+        path = getattr(market, field)
+        if path is not None:
+            copy = folder / str(k) / Path(path).name
+            copy.parent.mkdir(parents=True)
+            copy.write_bytes(inputs[path])
+            update[field] = str(copy)
+    if not update:
+        return task
+    config = task.config.model_copy(update={"market": market.model_copy(update=update)})
+    return dataclasses.replace(task, config=config)
+
+
+def remote_execute(task: Task, inputs: dict[str, bytes]) -> dict:
+    """Run ``task`` (on its copies of ``inputs``) in a private temporary folder of this (worker)
+    process and return its outcome, with ``files``: each file's path in the run folder and its
+    bytes; the folder is removed whatever happens."""
     scratch = Path(tempfile.mkdtemp(prefix="crossmargin-run-"))
     try:
         folder = scratch / "run"
-        info = produce(task, folder)
+        info = produce(localized(task, inputs, scratch / "inputs"), folder)
         files = {
             str(p.relative_to(folder)): p.read_bytes()
             for p in sorted(folder.rglob("*"))
@@ -68,7 +97,8 @@ def dask_results(tasks: list[Task], runs: Path, address: str) -> Iterator[tuple[
     from distributed import as_completed as dask_completed
 
     with dask_client(address) as client:
-        futures = [client.submit(remote_execute, t, pure=False) for t in tasks]
+        [inputs] = client.scatter([input_files(tasks)], broadcast=True)
+        futures = [client.submit(remote_execute, t, inputs, pure=False) for t in tasks]
         pending = {f.key: (f, t) for f, t in zip(futures, tasks, strict=True)}
         del futures  # a future is released (its run's files forgotten) once it is written
         try:

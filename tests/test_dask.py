@@ -112,13 +112,12 @@ def test_dask_run_writes_the_local_executors_files_byte_for_byte(both_runs):
     assert_same_run_files(local, dask)
 
 
-def assert_same_run_files(local: Path, other: Path) -> None:
+def assert_same_run_files(local: Path, other: Path, runs: tuple[str, ...] = ALL_RUNS) -> None:
     files = sorted(p.relative_to(local) for p in (local / "runs").rglob("*") if p.is_file())
     assert sorted(p.relative_to(other) for p in (other / "runs").rglob("*") if p.is_file()) == files
     musts = {"calls.parquet", "metrics.parquet", "network.graphml", "info.json"}
-    assert {run: musts for run in ALL_RUNS} == {
-        run: musts & {f.name for f in files if f.parent.as_posix() == f"runs/{run}"}
-        for run in ALL_RUNS
+    assert {run: musts for run in runs} == {
+        run: musts & {f.name for f in files if f.parent.as_posix() == f"runs/{run}"} for run in runs
     }
     for name in files:
         if name.name != "info.json":
@@ -207,3 +206,27 @@ def test_dask_scheduler_and_workers_by_their_tools_match_local_run(both_runs, cl
     private = [folder / w / "tmp" for w in ("w1", "w2")]
     assert all((tmp / "dask-scratch-space").is_dir() for tmp in private)  # TMPDIR is theirs
     assert [list(tmp.glob("crossmargin-run-*")) for tmp in private] == [[], []]
+
+
+def test_a_worker_runs_on_its_own_copy_of_the_history_file(shared_history, tmp_path):
+    """The client reads the history file and sends its bytes; a worker (here this process, the
+    client's copy already gone) runs on its own copy and sends back the files a local run
+    writes, byte for byte (info.json too but for the seconds: its market source names the file)."""
+    from experiments.dask_runs import input_files, land, remote_execute
+    from experiments.runner import make_tasks
+    from experiments.spec import load
+    from experiments.tasks import execute
+
+    client_copy = tmp_path / "client" / shared_history.name
+    client_copy.parent.mkdir()
+    client_copy.write_bytes(shared_history.read_bytes())
+    spec = write_tiny_spec(tmp_path)
+    task = make_tasks(load(str(spec), {"replications": 1}, history=str(client_copy)))[0]
+    local_info = execute(task, tmp_path / "local" / "runs")
+    inputs = input_files([task])
+    client_copy.unlink()
+    outcome = land(task, tmp_path / "worker" / "runs", remote_execute(task, inputs))
+    assert outcome["status"] == "done", outcome.get("error")
+    assert outcome["market_source"] == local_info["market_source"]
+    assert shared_history.name in outcome["market_source"]
+    assert_same_run_files(tmp_path / "local", tmp_path / "worker", (task.run_id,))
