@@ -36,7 +36,11 @@ def _wall_seconds(workers: int) -> float:
         seconds = time.perf_counter() - start
         size = sum(p.stat().st_size for p in runs.rglob("*") if p.is_file())
     assert all(o["status"] == "done" for o in outcomes)
-    print(f"\ndask: {workers} worker(s): {seconds:.1f} s, {size / 1e6:.1f} MB of run files back")
+    busy = sum(o["seconds"] for o in outcomes) / (workers * seconds)  # dask overhead, imbalance
+    print(
+        f"\ndask: {workers} worker(s): {seconds:.1f} s, {size / 1e6:.1f} MB of run files back,"
+        f" workers busy with runs {busy:.0%} of the wall time"
+    )
     return seconds
 
 
