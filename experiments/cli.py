@@ -115,8 +115,8 @@ DaskOption = Annotated[
     str | None,
     typer.Option(
         metavar="ADDRESS",
-        help="run on the dask scheduler at ADDRESS (tcp://host:8786; workers must share the"
-        " results folder's filesystem) or 'local' for a 2-process local cluster",
+        help="run on the dask scheduler at ADDRESS (tcp://host:8786; workers need the package,"
+        " no shared filesystem) or 'local' for a 2-process local cluster",
     ),
 ]
 

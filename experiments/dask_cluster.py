@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sim.errors import ConfigError
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the address is called bad input
 DASK_TIMEOUT_VARIABLE = "CROSSMARGIN_DASK_TIMEOUT"  # overrides it (seconds, > 0)
@@ -61,18 +61,33 @@ def dask_client(address: str) -> Iterator[Client]:
         with connect(address) as client:
             yield client
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
+    with local_cluster(2) as cluster, Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+# one BLAS/OpenMP thread per worker process: the workers themselves fill the cores
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def local_cluster(n_workers: int) -> LocalCluster:
+    """A local cluster of ``n_workers`` worker processes of one thread each, with BLAS pinned
+    to one thread (``ONE_THREAD`` set before a worker process starts, so before numpy loads:
+    dask's ``distributed.nanny.pre-spawn-environ``) and no dashboard."""
+    import dask
+    from distributed import LocalCluster
+
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **ONE_THREAD}
     # the workers' own logs are silenced below CRITICAL: a heartbeat that meets the closing
     # scheduler at shutdown logs a traceback that is not an error of the experiment (a failed
     # run still comes back with its traceback through its future, into manifest.json)
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        preload=["experiments.cancel"],  # workers ignore Ctrl-C: the client cancels their runs
-    )
-    with cluster, Client(cluster, set_as_default=False) as client:
-        yield client
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+            preload=["experiments.cancel"],  # workers ignore Ctrl-C: the client cancels them
+        )

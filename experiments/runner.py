@@ -9,10 +9,10 @@ Ctrl-C cancels the queued runs and stops the running ones (local workers termina
 cancelled), removes their temporary folders and leaves the manifest listing exactly the finished
 runs (``run_tasks``).
 
-Two executors run the unfinished tasks: local processes (``local_results``) or a dask cluster
-(``dask_results``). Either way each worker writes its run folder under ``runs`` itself and only
-the outcome travels back, so with a remote dask scheduler ``runs`` must be on a filesystem that
-every worker sees at the same absolute path (a shared or network drive).
+Two executors run the unfinished tasks: local processes (``local_results``), each writing its
+run folder under ``runs`` itself, or a dask cluster (``experiments.dask_runs.dask_results``),
+whose workers send each run's files back to this process, which writes them: dask workers need
+the package installed but no filesystem shared with the client.
 """
 
 from __future__ import annotations
@@ -20,86 +20,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import os
 import shutil
-import time
-import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from agents.worlds import DEFAULT_WORLD, world_named
+from agents.worlds import DEFAULT_WORLD
 from agents.worlds.clearing import check_position_breaks
 from experiments.cancel import ignore_sigint, sigint_deferred, sigint_ignored, terminate_pool
-from experiments.dask_cluster import dask_client
-from experiments.files import NETWORK_FILE, run_folder, write_atomic, write_graphml
+from experiments.dask_runs import dask_results
+from experiments.files import write_atomic
 from experiments.provenance import provenance
 from experiments.spec import ResolvedSpec
-from sim.config import SimConfig
+from experiments.tasks import Task, is_done, run_dir, safe_execute
 from sim.errors import ConfigError
 from sim.rng import replication_seeds
-from sim.run import run
 
-if TYPE_CHECKING:
-    from distributed import Future as DaskFuture
-
-
-@dataclass(frozen=True)
-class Task:
-    scenario: str
-    replication: int
-    seed: int
-    config: SimConfig
-    world: str = DEFAULT_WORLD
-
-    @property
-    def run_id(self) -> str:
-        return f"{self.scenario}/{self.replication}"
-
-    @property
-    def labels(self) -> dict[str, str | int]:
-        """What leads every row this run writes: run id, scenario, replication, seed."""
-        return {
-            "run_id": self.run_id,
-            "scenario": self.scenario,
-            "replication": self.replication,
-            "seed": self.seed,
-        }
-
-
-def run_dir(runs: Path, task: Task) -> Path:
-    return run_folder(runs.parent, task.scenario, task.replication)
-
-
-def execute(task: Task, runs: Path) -> dict:
-    """Run one replication into a temporary folder and rename it into place when complete."""
-
-    started = time.perf_counter()
-    final = run_dir(runs, task)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    result = run(task.config, task.seed, world_named(task.world), tmp, task.labels)
-    write_graphml(result.network, tmp / NETWORK_FILE)
-    metrics = result.metrics
-    for column, value in reversed(task.labels.items()):
-        metrics.insert(0, column, value)
-    metrics.to_parquet(tmp / "metrics.parquet", index=False)
-    info = {**result.info, "seconds": round(time.perf_counter() - started, 3)}
-    (tmp / "info.json").write_text(json.dumps(info, indent=2, default=str))
-    os.replace(tmp, final)
-    return info
-
-
-def _safe_execute(task: Task, runs: Path) -> dict:
-    try:
-        return {"status": "done", **execute(task, runs)}
-    except Exception:  # recorded in the manifest; the experiment goes on
-        return {"status": "failed", "error": traceback.format_exc()}
+__all__ = ["Task", "is_done", "run_dir"]  # the task primitives, re-exported for callers
 
 
 def remove_stale(runs: Path) -> None:
@@ -112,59 +52,26 @@ def remove_stale(runs: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def is_done(runs: Path, task: Task) -> bool:
-    return (run_dir(runs, task) / "metrics.parquet").is_file()
-
-
 def local_results(tasks: list[Task], runs: Path, workers: int) -> Iterator[tuple[Task, dict]]:
     """Run ``tasks`` in this process (workers=1) or in a pool of local processes. Closed before
     the end (the consumer interrupted), the pool's queued runs are cancelled and its workers
     terminated at once."""
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
-            yield task, _safe_execute(task, runs)
+            yield task, safe_execute(task, runs)
         return
     context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_sigint)
     futures: dict[Future, Task] = {}
     try:
         for task in tasks:
-            futures[pool.submit(_safe_execute, task, runs)] = task
+            futures[pool.submit(safe_execute, task, runs)] = task
         for future in as_completed(futures):
             yield futures[future], future.result()
     except BaseException:  # KeyboardInterrupt, or GeneratorExit when the consumer stops early
         terminate_pool(pool, list(futures))
         raise
     pool.shutdown()
-
-
-def dask_results(tasks: list[Task], runs: Path, address: str) -> Iterator[tuple[Task, dict]]:
-    """Run ``tasks`` on a dask cluster (``address`` or ``"local"``), yielding outcomes as they
-    finish. Workers write the run folders themselves: ``runs`` must be on a filesystem shared by
-    the workers at the same absolute path."""
-    if not tasks:
-        return
-    from distributed import as_completed as dask_completed
-
-    runs = runs.resolve()
-    with dask_client(address) as client:
-        futures = {client.submit(_safe_execute, t, runs, pure=False): t for t in tasks}
-        by_key = {f.key: t for f, t in futures.items()}
-        try:
-            for future in dask_completed(list(futures), loop=client.loop):
-                yield by_key[future.key], _dask_outcome(future)
-        except BaseException:  # KeyboardInterrupt, or GeneratorExit when the consumer stops
-            client.cancel(list(futures), force=True)
-            raise
-
-
-def _dask_outcome(future: DaskFuture) -> dict:
-    """The task's own outcome, or a failure when the cluster lost it (a worker died)."""
-    if future.status == "finished":
-        return future.result()
-    exc = future.exception()
-    error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return {"status": "failed", "error": error}
 
 
 def package_version() -> str:
