@@ -39,7 +39,10 @@ def spec(tmp_path_factory) -> Path:
 
 def start(spec: Path, out: Path, *where: str) -> subprocess.Popen:
     """The CLI running ``spec`` into ``out`` (on 2 local workers unless ``where`` says
-    otherwise), in its own process group; no figures or report (not what is tested here)."""
+    otherwise), in its own process group; no figures or report (not what is tested here).
+    Ctrl-C is restored to its default in the CLI, as in a terminal: a test session started in
+    the background of a non-interactive shell (``pytest &``) ignores SIGINT, and a child would
+    inherit that and never see the Ctrl-C the test sends."""
     return subprocess.Popen(
         [*CLI, "run", str(spec), "--out", str(out), "--no-report", *(where or ("--workers", "2"))],
         cwd=spec.parent,
@@ -47,7 +50,12 @@ def start(spec: Path, out: Path, *where: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
+
+
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def manifest_runs(out: Path) -> dict:
