@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,36 +87,50 @@ def tiny_spec(tmp_path_factory) -> Path:
     return write_tiny_spec(tmp_path_factory.mktemp("spec"))
 
 
-def test_run_twice_same_seed_identical_summary(tiny_spec, tmp_path):
-    first = cli("run", str(tiny_spec), "--out", str(tmp_path / "a"), "--workers", "2", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def first_run(tiny_spec, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One full run of the tiny spec on 2 workers, report included, shared by the tests that
+    need a finished results folder (each works on a copy when it changes it)."""
+    out = tmp_path_factory.mktemp("first") / "a"
+    return out, cli("run", str(tiny_spec), "--out", str(out), "--workers", "2", cwd=out.parent)
+
+
+def finished_copy(first_run, folder: Path) -> Path:
+    """A copy of the shared finished results folder (file times kept) at ``folder``."""
+    out, done = first_run
+    assert done.returncode == 0, done.stderr
+    return Path(shutil.copytree(out, folder))
+
+
+def test_run_twice_same_seed_identical_summary(tiny_spec, first_run, tmp_path):
+    a_dir, first = first_run
     assert first.returncode == 0, first.stderr
     assert "report.html" in first.stdout and "writing summary, figures and" in first.stderr
     b = ["--out", str(tmp_path / "b"), "--workers", "1", "--no-report"]  # only its summary
     second = cli("run", str(tiny_spec), *b, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    a = (tmp_path / "a" / "summary.csv").read_text()
+    a = (a_dir / "summary.csv").read_text()
     assert a == (tmp_path / "b" / "summary.csv").read_text()
     for name in ("spec.yaml", "manifest.json", "metrics.parquet", "report.html"):
-        assert (tmp_path / "a" / name).is_file()
-    provenance = json.loads((tmp_path / "a" / "manifest.json").read_text())["provenance"]
+        assert (a_dir / name).is_file()
+    provenance = json.loads((a_dir / "manifest.json").read_text())["provenance"]
     keys = {"code_version", "dependencies", "python", "platform", "machine", "history_files"}
     assert set(provenance) == keys
     assert set(provenance["code_version"]) == {"package", "git"}
     assert {"numpy", "pandas", "simpy", "pyarrow"} <= set(provenance["dependencies"])
     assert provenance["history_files"] == "synthetic look-back (no history file)"
     for table in ("calls", "payments", "accounts_daily", "events"):
-        assert (tmp_path / "a" / "runs" / "cross_margin" / "1" / f"{table}.parquet").is_file()
-    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+        assert (a_dir / "runs" / "cross_margin" / "1" / f"{table}.parquet").is_file()
+    summary = pd.read_csv(a_dir / "summary.csv")
     im = summary[(summary.metric == "end_user_im_usd") & (summary.entity_type == "all")]
     xm = im[im.scenario == "cross_margin"].iloc[0]
     assert xm.diff_mean <= 0  # XM never raises IM: the reduction is clipped at >= 0
 
 
-def test_rerun_resumes_without_rerunning(tiny_spec, tmp_path):
+def test_rerun_resumes_without_rerunning(tiny_spec, first_run, tmp_path):
     """The rerun re-runs nothing; with --no-report it writes the same summary and removes the
     first run's report and figures, which it did not redraw."""
-    out = tmp_path / "r"
-    assert cli("run", str(tiny_spec), "--out", str(out), cwd=tmp_path).returncode == 0
+    out = finished_copy(first_run, tmp_path / "r")
     assert (out / "report.html").is_file() and (out / "figures").is_dir()
     summary = (out / "summary.csv").read_text()
     stamp = (out / "runs" / "standalone" / "0" / "metrics.parquet").stat().st_mtime_ns
@@ -127,10 +142,8 @@ def test_rerun_resumes_without_rerunning(tiny_spec, tmp_path):
     assert not (out / "report.html").exists() and not (out / "figures").exists()
 
 
-def test_out_dir_of_another_spec_is_refused(tiny_spec, tmp_path):
-    out = tmp_path / "x"
-    first = cli("run", str(tiny_spec), "--out", str(out), "--no-report", cwd=tmp_path)
-    assert first.returncode == 0
+def test_out_dir_of_another_spec_is_refused(tiny_spec, first_run, tmp_path):
+    out = finished_copy(first_run, tmp_path / "x")
     other = cli("run", str(tiny_spec), "--out", str(out), "--seed", "6", cwd=tmp_path)
     assert other.returncode == 2 and "different spec" in other.stderr
 
