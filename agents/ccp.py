@@ -361,7 +361,7 @@ class Ccp(Agent):
         times = (due, due if payout_at is None else payout_at)
         for firm, account, idx in self.settling(rows):
             cols = (tuple(users[i] for i in idx), im_c[idx].tolist(), vm_c[idx].tolist())
-            im_sum = int(to_cents(im[self.groups[(firm, account)]]).sum())
+            im_sum = int(im_c[self.groups[(firm, account)]].sum())
             call, payout, parts = self.accounts.settle_rows(
                 cycle, firm, account, (cols, im_sum), times
             )

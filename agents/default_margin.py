@@ -109,10 +109,11 @@ class DefaultMargin:
                 self.credit(c, g, -g.loss)
                 returned -= g.loss
         loss = np.array([g.loss for g in customers], dtype=np.int64)
+        house_value = self.value(c, house)
         got, short, house_taken, rest = segregated_margin(
-            loss, np.array(taken, dtype=np.int64), house.loss, self.value(c, house)
+            loss, np.array(taken, dtype=np.int64), house.loss, house_value
         )
-        usable = int(got.sum()) + self.value(c, house)
+        usable = int(got.sum()) + house_value
         self.log_shortfalls(c, firm, customers, short)
         self.run.log("default_group", c, firm, counterparty=house.label, mode=HOUSE,
                      amount_cents=house.loss)  # fmt: skip
