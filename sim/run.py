@@ -22,6 +22,7 @@ from sim.calendar import SimCalendar, parse_clock
 from sim.calls import CallBook
 from sim.config import SimConfig
 from sim.errors import CallStateError, LedgerError
+from sim.gc_pacing import paced_collector
 from sim.market.feedback import MarketFeedback
 from sim.market.path import MarketPath, build_market
 from sim.metrics.compute import run_metrics
@@ -219,6 +220,7 @@ def draw_population(config: SimConfig, streams: Streams) -> Population:
     )
 
 
+@paced_collector()
 def run(
     config: SimConfig,
     seed: int,

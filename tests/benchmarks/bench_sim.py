@@ -37,7 +37,7 @@ CHILD = """
 import json, sys, tempfile, time
 from pathlib import Path
 import sim.run
-from experiments.runner import Task, execute
+from experiments.tasks import Task, execute
 from sim.config import build_config
 days, scale, seed = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 runs, init = [], sim.run.Run.__init__

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments.runner import Task, execute
+from experiments.tasks import Task, execute
 from sim.config import build_config
 
 
