@@ -20,7 +20,7 @@ each customer when it closes the defaulter out (``agents.default_margin``).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from agents.segregation import split
 from sim.run import Run
@@ -68,7 +68,7 @@ class Lsoc:
             slot = self.slot(name, user)
             sf = shortfall(slot[0], value_cents(slot[1], price, self.haircut), vm, im)
             if sf.amount > 0:  # VM due in cash: the rest stays, as for a netted account
-                sf = replace(sf, excess=0)
+                sf = sf._replace(excess=0)
             own[user] = sf
             slot[0] += vm + sf.amount
             if sf.amount > 0:

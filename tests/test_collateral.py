@@ -5,7 +5,6 @@ account owes or may release. Money in integer cents; prices per dollar of face."
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -141,6 +140,6 @@ def test_value_cents_rounds_down_exactly():
 )
 def test_shortfall_by_hand(cash, securities, vm, requirement, expected):
     got = shortfall(cash, securities, vm, requirement)
-    assert got == replace(expected, requirement=requirement)  # it carries its requirement
+    assert got == expected._replace(requirement=requirement)  # it carries its requirement
     assert got.amount == expected.cash_due + expected.im_due
     assert got.im_due == 0 or got.excess == 0  # invariant: never both due and in excess

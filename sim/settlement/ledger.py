@@ -111,7 +111,8 @@ class Ledger:
         """Move ``amount_cents`` (a positive int) of ``asset`` from ``src`` to ``dst``, for the
         obligation of customer ``beneficiary`` (required, and equal to the owner, when ``src`` is
         a customer's segregated sub-account)."""
-        self.check_segregation(src, beneficiary)
+        if src in self._owner:
+            self.check_segregation(src, beneficiary)
         if type(amount_cents) is not int or amount_cents <= 0:
             raise LedgerError(f"transfer amount must be positive int cents, got {amount_cents!r}")
         book = self._balance[asset]
