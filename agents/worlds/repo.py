@@ -87,6 +87,7 @@ class RepoRolls:
         self.first = -self.repo.term_business_days - 1  # the earliest close a term uses
         days = np.arange(self.first, run.calendar.n_days)
         self.curves = run.market.par_yields_pct(days)
+        self.weights: dict[str, np.ndarray] = {}  # repo symbol: its note's key-rate weights
 
     def active(self) -> bool:
         """Whether some user finances notes in cleared repo."""
@@ -114,7 +115,9 @@ class RepoRolls:
         """Coupons (percent a year) of the notes of ``faces`` and SOFR (the 3M par yield,
         percent) at the close before a term that starts on run day ``day``."""
         curve = self.curves[day - 1 - self.first]
-        coupons = np.array([curve @ key_rate_weights(CATALOG[s].maturity_years) for s in faces])
+        for s in faces.keys() - self.weights.keys():
+            self.weights[s] = key_rate_weights(CATALOG[s].maturity_years)
+        coupons = np.array([curve @ self.weights[s] for s in faces])
         return coupons, float(curve[0])
 
     def settle_carry(self, user: EndUser, sponsor: str, faces: dict, haircut: float, day: int):
