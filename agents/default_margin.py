@@ -18,7 +18,9 @@ What is left of an unported customer's collateral stays in the defaulter's custo
 attributed to it: the CCP holds it for the customer (for the defaulter's trustee, CFTC Part 190),
 logged ``customer_collateral_held`` per customer (without LSOC per customer account). A ported
 customer's collateral still attributed at the defaulter (a withheld pay-out booked after its
-move) first follows it to its new firm (``agents.porting.Porting.follow``). Every transfer into
+move) first follows it to its new firm (``agents.porting.Porting.follow``), and so does a gain
+credited to it at the close-out (of its part of calls that ended unpaid, or of rows of it the CCP
+took over): nothing is held at the defaulter for a customer that has a new firm. Every transfer into
 the close-out account names its group (``call_id``: ``<firm>:<customer>`` under LSOC,
 ``<firm>:<customer account>`` without, ``<firm>:house``). Money in cents.
 """
@@ -53,13 +55,15 @@ class Group:
 class MarginLayer:
     """The margin layer of one close-out (cents): the loss, margin used, loss left for the
     later layers, margin usable (house collateral plus each customer's up to its own loss)
-    and gains returned to the customers and the house."""
+    and gains returned to the customers and the house; the customer groups (whose leftover
+    collateral ``DefaultMargin.hold`` logs once ported customers' has followed them)."""
 
     loss: int
     used: int
     rest: int
     usable: int
     returned: int
+    customers: tuple[Group, ...] = ()
 
 
 class DefaultMargin:
@@ -122,9 +126,9 @@ class DefaultMargin:
         if house_net < 0:
             self.credit(c, self.gain_account(c, firm, house), -house_net)
             returned -= house_net
-        self.hold(c, firm, customers)
         total = int(loss.sum()) + house.loss
-        return MarginLayer(total, int(got.sum()) + house_taken, rest, usable, returned)
+        layer = (total, int(got.sum()) + house_taken, rest, usable, returned)
+        return MarginLayer(*layer, tuple(customers))
 
     def gain_account(self, c: str, firm: str, house: Group) -> Group:
         """Where the house's gain goes: its first house account (without one, the member's first
@@ -193,8 +197,9 @@ class DefaultMargin:
             slot = self.ccps[c].accounts.lsoc.slot(name, g.user)
             slot[0], slot[1] = slot[0] + change[0], slot[1] + change[1]
 
-    def hold(self, c: str, firm: str, customers: list[Group]) -> None:
-        """Log what is left of each customer's collateral, held for it (module docstring)."""
+    def hold(self, c: str, firm: str, customers: tuple[Group, ...]) -> None:
+        """Log what is left of each customer's collateral, held for it (module docstring; after
+        ``settle``, once what is attributed to ported customers has followed them)."""
         for g in customers:
             left = self.value(c, g)
             if left > 0:

@@ -242,6 +242,9 @@ class MemberDefaults:
         if self.porting is not None:
             self.porting.follow(c, firm)
         m = self.margin.settle(c, firm, self.frozen[(c, firm)], row_loss)
+        if self.porting is not None:
+            self.porting.follow(c, firm)  # the gains just credited to ported customers
+        self.margin.hold(c, firm, m.customers)
         used, uncovered = allocate(np.array([m.used + m.rest]), self.resources(c, firm, m.used))
         run.log("default_closeout", c, firm, amount_cents=m.loss)
         run.log("default_margin", c, firm, amount_cents=m.usable)

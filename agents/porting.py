@@ -192,9 +192,10 @@ class Porting:
         return self.ccps[c].accounts.lsoc
 
     def follow(self, c: str, firm: str) -> None:
-        """At ``firm``'s close-out at ``c``: what is still attributed to a customer ported from
-        it (a withheld pay-out booked after the move) moves to the customer's new account, as
-        far as the old account holds it (``customer_ported`` payments of purpose porting)."""
+        """At ``firm``'s close-out at ``c`` (before the margin layer, and again after it for the
+        gains it credits): what is still attributed to a customer ported from it (a withheld
+        pay-out booked after the move, a close-out gain) moves to the customer's new account, as
+        far as the old account holds it (payments of purpose porting)."""
         for (ccp, src, user), (new, account) in sorted(self.moved.items()):
             if ccp != c or src.split(":")[2] != firm or user not in self.lsoc(c).held[src]:
                 continue

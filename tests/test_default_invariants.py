@@ -24,7 +24,8 @@ from unittest.mock import patch
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from default_examples import PORTED_CUSTOMER_GAINS, PORTED_CUSTOMER_GAINS_SEED
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from world_strategies import user_type
 
@@ -285,6 +286,7 @@ def _check_porting(moves: list, tables: dict, the_run: Run) -> None:
 
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overrides=default_worlds(), seed=st.integers(0, 2**32 - 1))
+@example(overrides=PORTED_CUSTOMER_GAINS, seed=PORTED_CUSTOMER_GAINS_SEED)
 def test_random_worlds_with_defaults_keep_the_invariants(overrides, seed):
     the_run, tables, opened, resources, moves = _run(overrides, seed)
     ledger = the_run.ledger
