@@ -83,17 +83,22 @@ class Segregation:
         self.faces: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # call: delivered
         deadline = run.config.firms.residual_interest_deadline
         self.cutoff = math.inf if deadline == "immediate" else -math.inf
+        self.residuals = {pool: f"firm:{firm.agent_id}:{pool}:residual" for pool in POOLS}
+        self.subs: dict[tuple[str, str], str] = {}  # (pool, user): its open sub-account
         for pool in POOLS:
             self.ledger.open(self.residual(pool))
 
     def residual(self, pool: str) -> str:
-        return f"firm:{self.firm.agent_id}:{pool}:residual"
+        return self.residuals[pool]
 
     def sub(self, pool: str, user: str) -> str:
         """The customer's sub-account in ``pool`` (opened empty on first use)."""
-        name = f"firm:{self.firm.agent_id}:{pool}:{user}"
-        if not self.ledger.is_open(name):
-            self.ledger.open(name, owner=user)
+        name = self.subs.get((pool, user))
+        if name is None:
+            name = f"firm:{self.firm.agent_id}:{pool}:{user}"
+            if not self.ledger.is_open(name):
+                self.ledger.open(name, owner=user)
+            self.subs[(pool, user)] = name
         return name
 
     def open_customers(self, rows: list[tuple[str, str, str, int, int]]) -> None:
@@ -249,9 +254,10 @@ class Segregation:
             held = self.ledger.balance(account)
             if held > target:
                 self.firm.transfer(account, self.cash, held - target, "residual_withdrawal", ref)
-            top = int(min(target - held, max(self.cash_room(), 0)))
-            if top > 0:
-                self.firm.transfer(self.cash, account, top, "residual_interest", ref)
+            elif held < target:
+                top = int(min(target - held, max(self.cash_room(), 0)))
+                if top > 0:
+                    self.firm.transfer(self.cash, account, top, "residual_interest", ref)
 
     def daily_check(self):
         """CFTC Regulation 1.22(c): at 18:00 ET each business day the deficits open at the
