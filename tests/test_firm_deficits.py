@@ -16,7 +16,7 @@ from agents.firm_deficits import OpenDeficits
 from sim.messages import MarginCall
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(world=default_worlds())
 def test_kept_deficits_equal_the_full_sum_at_every_rebalance(world):
     """Invariant: each answer the firms' residual interest is sized on equals the full sum
