@@ -24,9 +24,10 @@ from agents.base import Agent
 from agents.closeout import close_out, leg_book
 from agents.customer_equity import CustomerEquity, Key
 from agents.firm_default import cease_clearing, drop_unissued
+from agents.firm_deficits import OpenDeficits
 from agents.firm_limits import CreditLimits
 from agents.firm_treasury import FirmTreasury
-from agents.segregation import POOLS, pool_of
+from agents.segregation import POOLS
 from agents.xm_cycle import CycleCalls, grown
 from sim.calendar import parse_clock
 from sim.config import FirmsConfig, OperationsConfig
@@ -88,6 +89,7 @@ class ClearingFirm(Agent):
         self.defaulted: set[str] = set()  # customers closed out (liquidation.closeout)
         self.declared_at: set[str] = set()  # CCPs that declared the firm in default
         self.limits = self.credit_limits(cfg.customer_credit_limit_multiple)
+        self.deficits = OpenDeficits(self)  # its customers' deficits per pool
 
     def credit_limits(self, multiple: float | None) -> CreditLimits | None:
         """Per-customer credit limits (``per_customer`` segregation only), checked at every
@@ -139,22 +141,16 @@ class ClearingFirm(Agent):
             self.env.process(self.treasury.substitutions(clock, self.customer_accounts))
         pools = self.treasury.pools
         if pools is not None:
-            pools.deficits = self.open_deficits
+            pools.deficits, self.deficits.on_change = self.deficits.deficits, pools.set_deficit
             if self.cfg.residual_interest_deadline == "cftc_1_22c":
                 self.env.process(pools.daily_check())
 
-    def open_deficits(self, pool: str, by: float) -> dict[str, int]:
-        """Per customer, what its open calls in ``pool`` issued by minute ``by`` still lack
-        (cents): the margin deficits residual interest must cover."""
-        out: dict[str, int] = {}
-        is_open, received = self.run.calls.is_open, self.received.get  # hot: once per rebalance
-        for call in self.issued.values():
-            if call.issued_min > by or pool_of(call.ccp, call.account) != pool:
-                continue
-            if is_open(call.call_id):
-                lack = call.cash_cents + call.im_cents - received(call.call_id, 0)
-                out[call.payer] = out.get(call.payer, 0) + (lack if lack > 0 else 0)
-        return out
+    def rebalance(self, call_id: str) -> None:
+        """Call ``call_id`` changed: count its customer's deficit anew and rebalance residual
+        interest (``agents.segregation``)."""
+        if self.treasury.pools is not None:
+            self.deficits.track(call_id)
+            self.treasury.rebalance(call_id)
 
     def on_statement(self, st: CycleStatement) -> None:
         if st.call is not None:
@@ -196,7 +192,7 @@ class ClearingFirm(Agent):
             amended = grown(self.issued[call_id], position)
             self.issued[call_id] = amended
             self.run.calls.amend(amended)
-            self.treasury.rebalance(call_id)
+            self.rebalance(call_id)
         ref = call_id or st.cycle_id
         self.run.log(f"customer_call_{how}", self.agent_id, ref, counterparty=user,
                      amount_cents=position.amount)  # fmt: skip
@@ -224,7 +220,7 @@ class ClearingFirm(Agent):
             call = grown(call, more)
         paid = self.run.calls.issue(call)
         self.issued[call.call_id] = call
-        self.treasury.rebalance(call.call_id)
+        self.rebalance(call.call_id)
         self.run.send(user, call)
         yield from self.await_customer(call, paid)
 
@@ -297,7 +293,7 @@ class ClearingFirm(Agent):
         self.received[msg.call_id] = self.received.get(msg.call_id, 0) + msg.value_cents
         if self.received[msg.call_id] >= call.amount_cents:
             self.close_paid(call, msg.settled_min)
-        self.treasury.rebalance(msg.call_id)
+        self.rebalance(msg.call_id)
 
     def close_paid(self, call: MarginCall, settled_min: float) -> None:
         """``call`` is covered: it settles (or, already defaulted, the money is a deposit)."""
@@ -323,13 +319,14 @@ class ClearingFirm(Agent):
         self.run.log("call_recomputed", self.agent_id, msg.call_id, amount_cents=cut)
         if self.received.setdefault(msg.call_id, 0) >= amended.amount_cents:
             self.close_paid(amended, self.env.now)
-        self.treasury.rebalance(msg.call_id)
+        self.rebalance(msg.call_id)
 
     def default_customer(self, call: MarginCall) -> None:
         """The customer missed its final deadline: the call defaults and the firm liquidates
         the customer's positions at the CCP of the call (both legs of an XM account)."""
         call = self.issued.get(call.call_id, call)  # as amended
         self.run.calls.default(call.call_id, self.env.now)
+        self.deficits.track(call.call_id)  # before anything the default sets off
         self.customers.call_ended(self.call_key(call), call.amount_cents)
         self.run.log("customer_default", self.agent_id, call.call_id, counterparty=call.payer)
         legs = ("futures", "cash") if call.account.endswith("xm") else (LEG_OF_CCP[call.ccp],)
@@ -337,7 +334,7 @@ class ClearingFirm(Agent):
             legs = self.close_out_customer(call, legs)
         for leg in legs:
             self.on_position(PositionChange(call.payer, leg, 0.0, "liquidation"))
-        self.treasury.rebalance(call.call_id)
+        self.rebalance(call.call_id)
 
     def close_out_customer(self, call: MarginCall, legs: tuple[str, ...]) -> tuple[str, ...]:
         """Close out every leg the firm clears for the defaulted customer (at least ``legs``):

@@ -36,6 +36,7 @@ class CustomerEquity:
         self.called: dict[Key, int] = defaultdict(int)
         self.joint = cfg.xm_customer_equity == "joint"
         self.required: dict[Key, dict[str, int]] = defaultdict(dict)  # latest, per CCP
+        self.multipliers: dict[tuple[str, str], float] = {}  # (customer, CCP): ``multiplier``
 
     def key(self, user: str, ccp: str, account: str) -> Key:
         """The key of ``user``'s equity for its ``account`` at ``ccp``: one key for both CCPs'
@@ -49,11 +50,17 @@ class CustomerEquity:
         return sorted(k for k in self.cash if k[0] == user)
 
     def multiplier(self, user: str, ccp: str) -> float:
-        """What the firm collects from ``user`` per dollar of ``ccp``'s IM (dimensionless)."""
+        """What the firm collects from ``user`` per dollar of ``ccp``'s IM (dimensionless;
+        fixed for the run: the customer's type and the configuration, so worked out once)."""
+        known = self.multipliers.get((user, ccp))
+        if known is not None:
+            return known
         kind, cfg = self.user_types[user], self.run.config
         segment = cfg.population.types.get(kind)
         speculative = segment is not None and segment.cftc_category == "speculative"
-        return customer_multiplier(self.cfg, kind, speculative, getattr(cfg, ccp).multiplier)
+        known = customer_multiplier(self.cfg, kind, speculative, getattr(cfg, ccp).multiplier)
+        self.multipliers[(user, ccp)] = known
+        return known
 
     def open(self, user: str, ccp: str, account: str, im_cents: int) -> int:
         """``user`` has posted in cash the house requirement on ``im_cents`` of IM at ``ccp``
@@ -73,8 +80,12 @@ class CustomerEquity:
 
     def standing(self, key: Key, vm: int = 0) -> Shortfall:
         """The key's equity and calls in flight, with ``vm``, against its requirement."""
-        price, haircut = self.run.collateral_price(), self.cfg.collateral_haircut
-        securities = value_cents(self.securities[key], price, haircut)
+        face = self.securities[key]
+        securities = (
+            value_cents(face, self.run.collateral_price(), self.cfg.collateral_haircut)
+            if face
+            else 0
+        )
         required = sum(self.required[key].values())
         return shortfall(self.cash[key] + self.called[key], securities, vm, required)
 

@@ -30,6 +30,7 @@ def cease_clearing(firm, ccp: str) -> None:
         if call.ccp == ccp and run.calls.is_open(call_id):
             run.calls.cancel(call_id)
             firm.customers.call_ended(firm.call_key(call), call.amount_cents)
+            firm.deficits.track(call_id)
 
 
 def drop_unissued(firm, key: Key, st: CycleStatement, position: Shortfall) -> None:

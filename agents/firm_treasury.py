@@ -280,7 +280,8 @@ class FirmTreasury:
     def pay_excess(self, user: str, key: Key, excess: int, ref: str) -> None:
         """Pay back ``excess``, unless a CCP of ``key`` declared the firm in default meanwhile
         (it then pays nothing for that CCP's legs, ``agents.firm_default``)."""
-        if getattr(self.firm, "declared_at", set()) & self.key_ccps(key):
+        declared = getattr(self.firm, "declared_at", None)
+        if declared and declared & self.key_ccps(key):
             return
         src = self.customer_account(key)
         free = self.customers.still_free(key, excess)

@@ -41,7 +41,7 @@ FOURD, RESERVE = "4d", "15c3"
 POOLS = (FOURD, RESERVE)
 CHECK_CLOCK = "18:00"  # CFTC Regulation 1.22(c): residual interest in place by 6:00 p.m. ET
 
-Deficits = Callable[[str, float], dict[str, int]]  # (pool, issued by minute): open calls per user
+Deficits = Callable[[str, float], dict[str, int]]  # (pool, by minute): deficit per user, kept
 
 
 def pool_of(ccp: str, account: str) -> str:
@@ -76,22 +76,29 @@ class Segregation:
         self.cash_room: Callable[[], float] = lambda: self.ledger.available(cash)  # the firm's
         self.on_advance: Callable[[str], None] = lambda user: None  # a customer's debt changed
         self.owed: dict[tuple[str, str], int] = defaultdict(int)  # (pool, user): advanced
+        self.deficit: dict[tuple[str, str], int] = {}  # (pool, user): deficit (``deficits``)
+        self.uncovered = dict.fromkeys(POOLS, 0)  # per pool: deficits less advances, summed
         self.releases: dict[tuple[str, str], deque] = defaultdict(deque)  # (CCP, account)
         self.last_im: dict[tuple[str, str], int] = {}  # (user, CCP): IM at the last statement
         self.faces: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # call: delivered
         deadline = run.config.firms.residual_interest_deadline
         self.cutoff = math.inf if deadline == "immediate" else -math.inf
+        self.residuals = {pool: f"firm:{firm.agent_id}:{pool}:residual" for pool in POOLS}
+        self.subs: dict[tuple[str, str], str] = {}  # (pool, user): its open sub-account
         for pool in POOLS:
             self.ledger.open(self.residual(pool))
 
     def residual(self, pool: str) -> str:
-        return f"firm:{self.firm.agent_id}:{pool}:residual"
+        return self.residuals[pool]
 
     def sub(self, pool: str, user: str) -> str:
         """The customer's sub-account in ``pool`` (opened empty on first use)."""
-        name = f"firm:{self.firm.agent_id}:{pool}:{user}"
-        if not self.ledger.is_open(name):
-            self.ledger.open(name, owner=user)
+        name = self.subs.get((pool, user))
+        if name is None:
+            name = f"firm:{self.firm.agent_id}:{pool}:{user}"
+            if not self.ledger.is_open(name):
+                self.ledger.open(name, owner=user)
+            self.subs[(pool, user)] = name
         return name
 
     def open_customers(self, rows: list[tuple[str, str, str, int, int]]) -> None:
@@ -154,7 +161,7 @@ class Segregation:
         owed = self.owed[(pool, user)]
         back = min(owed, self.ledger.balance(sub)) if asset == CASH else 0
         if back > 0:
-            self.owed[(pool, user)] = owed - back
+            self.owe(pool, user, -back)
             self.firm.transfer(sub, self.residual(pool), back, "reimburse", ref, beneficiary=user)
             self.on_advance(user)
 
@@ -194,7 +201,7 @@ class Segregation:
             self.firm.transfer(self.cash, residual, short, "residual_interest", call_id)
         self.firm.transfer(residual, dst, cents, "prefund", call_id, rail=FEDWIRE_FUNDS,
                            beneficiary=user)  # fmt: skip
-        self.owed[(pool, user)] += cents
+        self.owe(pool, user, cents)
         self.run.calls.add_prefund(call_id, cents)
         self.on_advance(user)
 
@@ -212,11 +219,32 @@ class Segregation:
                            beneficiary=user)  # fmt: skip
         self.faces[call.call_id].append((user, face, value))
 
+    def gap(self, pool: str, user: str) -> int:
+        """The customer's deficit in ``pool`` less what the firm advanced for it, at least 0."""
+        gap = self.deficit.get((pool, user), 0) - self.owed.get((pool, user), 0)
+        return gap if gap > 0 else 0
+
+    def owe(self, pool: str, user: str, cents: int) -> None:
+        """The firm advanced ``cents`` more for ``user`` in ``pool`` (< 0: taken back)."""
+        before = self.gap(pool, user)
+        self.owed[(pool, user)] += cents
+        self.uncovered[pool] += self.gap(pool, user) - before
+
+    def set_deficit(self, pool: str, user: str, cents: int) -> None:
+        """The customer's deficit in ``pool`` is now ``cents`` (the firm's ``deficits``)."""
+        before = self.gap(pool, user)
+        if cents:
+            self.deficit[(pool, user)] = cents
+        else:
+            self.deficit.pop((pool, user), None)
+        self.uncovered[pool] += self.gap(pool, user) - before
+
     def target(self, pool: str) -> int:
         """Residual interest the pool must hold now: each customer's deficit due for cover less
-        what the firm has already advanced for it (cents)."""
-        due = self.deficits(pool, self.cutoff)
-        return sum(max(cents - self.owed[(pool, user)], 0) for user, cents in due.items())
+        what the firm has already advanced for it (cents); ``deficits`` brings the deficits up
+        to the cutoff, which ``set_deficit`` keeps summed."""
+        self.deficits(pool, self.cutoff)
+        return self.uncovered[pool]
 
     def rebalance(self, ref: str = "") -> None:
         """Bring each pool's residual interest to its target: top up from own cash (as far as
@@ -226,9 +254,10 @@ class Segregation:
             held = self.ledger.balance(account)
             if held > target:
                 self.firm.transfer(account, self.cash, held - target, "residual_withdrawal", ref)
-            top = int(min(target - held, max(self.cash_room(), 0)))
-            if top > 0:
-                self.firm.transfer(self.cash, account, top, "residual_interest", ref)
+            elif held < target:
+                top = int(min(target - held, max(self.cash_room(), 0)))
+                if top > 0:
+                    self.firm.transfer(self.cash, account, top, "residual_interest", ref)
 
     def daily_check(self):
         """CFTC Regulation 1.22(c): at 18:00 ET each business day the deficits open at the
