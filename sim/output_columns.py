@@ -101,7 +101,9 @@ def et_timestamps(minutes: Sequence[float], calendar: SimCalendar | None) -> pa.
     return pa.array(local, type=ET_TIMESTAMP)
 
 
-def business_dates(indices: Sequence[int | None] | pa.Array, calendar: SimCalendar | None) -> pa.Array:
+def business_dates(
+    indices: Sequence[int | None] | pa.Array, calendar: SimCalendar | None
+) -> pa.Array:
     """The dates of business-day indices (null for None, out of range or without a calendar)."""
     if calendar is None:
         return pa.nulls(len(indices), pa.date32())

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 AUDIT_CLOCK = "23:00"  # sim.run.Run.daily_audit's default clock
+OWN_CASH = r"^firm:[^:]+:cash$"  # a firm's own cash account
 Row = tuple[str, str, float]
 
 
@@ -39,7 +40,7 @@ def queue_delays(events: pd.DataFrame) -> np.ndarray:
 def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min: float) -> float:
     """The largest overdraft (dollars, >= 0) of any firm's own cash account over the run,
     ``audit_min`` the minute of the first daily audit in ``balances``."""
-    own = balances["account"].str.match(r"firm:[^:]+:cash$")
+    own = balances["account"].str.match(OWN_CASH)
     first = balances[(balances["date_index"] == 0) & own]
     cash = payments[payments["asset"] == "USD"]
     # accounts as integer codes, columns as arrays: once, not once per firm (hot at scale 1)

@@ -1,0 +1,82 @@
+"""The tables the metrics read, from a run folder's Parquet files, without holding every table
+whole: peak memory stays near the simulation's own however long the run.
+
+- Every table but ``payments`` is read without the columns no metric reads (the run's labels,
+  and the ET timestamps and dates beside ``*_min`` and ``date_index``), its row groups combined
+  into one chunk (sorting and filtering a DataFrame of chunked Arrow strings is slow).
+- ``payments`` (most of a run's rows) is read one row group at a time: only the rows and columns
+  the metrics read (``METRIC_PAYMENT_COLUMNS``; rows of ``METRIC_PURPOSES`` and cash moves in or
+  out of a firm's own cash account, ``sim.metrics.firm_limits``) are kept, in table order, and
+  every payment is counted per handler, rail and clock hour (``payment_hours``, what
+  ``sim.metrics.operations.throughput`` reads of the rest).
+
+The metrics computed from these tables equal those computed from the whole tables: each metric
+filters its payments by purpose or account first, and those rows are all kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.metrics.firm_limits import OWN_CASH
+from sim.metrics.liquidity_gap import CALL_PURPOSES
+from sim.metrics.operations import payment_hours
+from sim.output_columns import Column
+
+METRIC_PURPOSES = (*CALL_PURPOSES, "release", "prefund", "reimburse", "customer_call")
+METRIC_PAYMENT_COLUMNS = [
+    "call_id", "purpose", "payer", "src_account", "dst_account", "asset",
+    "amount_usd", "value_usd", "instructed_min", "settled_min",
+]  # fmt: skip
+HOUR_COLUMNS = ["via", "rail", "settled_min"]
+
+
+def read_columns(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet table (only ``columns``, all if None) as a DataFrame of one chunk per column."""
+    return pq.read_table(path, columns=columns).combine_chunks().to_pandas()
+
+
+def metric_columns(specs: list[Column]) -> list[str]:
+    """The output columns a metric may read: all but the ET timestamps and the dates."""
+    return [c.name for c in specs if c.how not in ("et", "date")]
+
+
+def _kept(batch: pa.RecordBatch) -> pa.Array:
+    """Which payments of ``batch`` a metric reads (see the module docstring)."""
+    own = pc.or_(
+        pc.match_substring_regex(batch["src_account"], OWN_CASH),
+        pc.match_substring_regex(batch["dst_account"], OWN_CASH),
+    )
+    cash = pc.and_(pc.equal(batch["asset"], "USD"), own)
+    return pc.or_(pc.is_in(batch["purpose"], pa.array(METRIC_PURPOSES)), cash)
+
+
+def read_payments(path: Path, batch_rows: int = 200_000) -> tuple[pd.DataFrame, pd.Series]:
+    """The payments the metrics read and ``payment_hours`` of all payments, read by batches."""
+    file = pq.ParquetFile(path)
+    empty = file.schema_arrow.empty_table()
+    kept, hours = [empty.select(METRIC_PAYMENT_COLUMNS)], [empty.select(HOUR_COLUMNS)]
+    columns = list(dict.fromkeys(METRIC_PAYMENT_COLUMNS + HOUR_COLUMNS))  # in a batch
+    for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
+        hours.append(payment_hours(batch.select(HOUR_COLUMNS).to_pandas()))
+        kept.append(pa.Table.from_batches([batch.filter(_kept(batch))]))
+    total = pd.concat([payment_hours(hours[0].to_pandas()), *hours[1:]])
+    table = pa.concat_tables(t.select(METRIC_PAYMENT_COLUMNS) for t in kept).combine_chunks()
+    return table.to_pandas(), total.groupby(level=[0, 1, 2]).sum()
+
+
+def metric_tables(folder: Path, columns: dict[str, list[Column]]) -> dict[str, pd.DataFrame]:
+    """The tables the metrics read from ``folder`` (``<table>.parquet`` for each table of
+    ``columns``, its output columns), payments reduced and counted (``payment_hours``)."""
+    tables = {
+        table: read_columns(folder / f"{table}.parquet", metric_columns(specs))
+        for table, specs in columns.items()
+        if table != "payments"
+    }
+    tables["payments"], tables["payment_hours"] = read_payments(folder / "payments.parquet")
+    return tables
