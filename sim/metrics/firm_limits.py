@@ -37,24 +37,33 @@ def queue_delays(events: pd.DataFrame) -> np.ndarray:
     return (released - queued.reindex(released.index)).to_numpy(dtype=float)
 
 
+def account_flows(cash: pd.DataFrame, accounts: set[str]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each of ``accounts``' cash flows in ``cash`` payments (dollars, + in, - out, zero flows
+    left out) and their settlement minutes, in table order."""
+    n, keep = len(cash), cash["src_account"].to_numpy() != cash["dst_account"].to_numpy()
+    amount = cash["amount_usd"].to_numpy(dtype=float)
+    names = np.concatenate([cash["dst_account"].to_numpy(), cash["src_account"].to_numpy()])
+    flow = np.concatenate([amount, -amount])  # in to dst, out of src
+    row = np.tile(np.arange(n), 2)
+    mine = np.isin(names, list(accounts)) & np.tile(keep, 2) & (flow != 0)
+    names, flow, row = names[mine], flow[mine], row[mine]
+    order = np.lexsort((row, names))  # by account, then table order
+    names, flow, row = names[order], flow[order], row[order]
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else []
+    settled = cash["settled_min"].to_numpy(dtype=float)
+    bounds = zip(starts, [*starts[1:], len(names)], strict=True)
+    return {names[a]: (flow[a:b], settled[row[a:b]]) for a, b in bounds}
+
+
 def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min: float) -> float:
     """The largest overdraft (dollars, >= 0) of any firm's own cash account over the run,
     ``audit_min`` the minute of the first daily audit in ``balances``."""
     own = balances["account"].str.match(OWN_CASH)
     first = balances[(balances["date_index"] == 0) & own]
-    cash = payments[payments["asset"] == "USD"]
-    # accounts as integer codes, columns as arrays: once, not once per firm (hot at scale 1)
-    codes, names = pd.factorize(pd.concat([cash["dst_account"], cash["src_account"]]))
-    dst, src = codes[: len(cash)], codes[len(cash) :]
-    code_of = {name: code for code, name in enumerate(names)}
-    amount = cash["amount_usd"].to_numpy(dtype=float)
-    settled = cash["settled_min"].to_numpy(dtype=float)
-    peak = 0.0
+    flows = account_flows(payments[payments["asset"] == "USD"], set(first["account"]))
+    peak, none = 0.0, (np.zeros(0), np.zeros(0))
     for account, audited in zip(first["account"], first["cash_usd"], strict=True):
-        code = code_of.get(account, -2)  # -2: no payment names it (factorize's NaN code is -1)
-        flow = np.where(dst == code, amount, 0.0) - np.where(src == code, amount, 0.0)
-        moved = flow != 0
-        flow, times = flow[moved], settled[moved]
+        flow, times = flows.get(account, none)
         opening = audited - flow[times <= audit_min].sum()
         lowest = min(opening, opening + np.cumsum(flow).min()) if len(flow) else opening
         peak = max(peak, -lowest)

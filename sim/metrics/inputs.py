@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,7 +26,6 @@ import pyarrow.parquet as pq
 
 from sim.metrics.firm_limits import OWN_CASH
 from sim.metrics.liquidity_gap import CALL_PURPOSES
-from sim.metrics.operations import payment_hours
 from sim.output_columns import Column
 
 METRIC_PURPOSES = (*CALL_PURPOSES, "release", "prefund", "reimburse", "customer_call")
@@ -38,7 +38,20 @@ HOUR_COLUMNS = ["via", "rail", "settled_min"]
 
 def read_columns(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A Parquet table (only ``columns``, all if None) as a DataFrame of one chunk per column."""
-    return pq.read_table(path, columns=columns).combine_chunks().to_pandas()
+    return frame(pq.read_table(path, columns=columns))
+
+
+def frame(table: pa.Table) -> pd.DataFrame:
+    """``table`` as a DataFrame of one chunk per column, holding little more than one copy of
+    it at a time (columns combined one by one, converted destructively; the memory pool's freed
+    blocks given back)."""
+    columns, names = [], table.column_names
+    while table.num_columns:
+        columns.append(table.column(0).combine_chunks())
+        table = table.remove_column(0)
+    out = pa.table(columns, names=names).to_pandas(split_blocks=True, self_destruct=True)
+    pa.default_memory_pool().release_unused()
+    return out
 
 
 def metric_columns(specs: list[Column]) -> list[str]:
@@ -56,18 +69,31 @@ def _kept(batch: pa.RecordBatch) -> pa.Array:
     return pc.or_(pc.is_in(batch["purpose"], pa.array(METRIC_PURPOSES)), cash)
 
 
-def read_payments(path: Path, batch_rows: int = 200_000) -> tuple[pd.DataFrame, pd.Series]:
+def _hour_counts(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    """``payment_hours`` of a batch of payments, as an Arrow table (``via``, ``rail``, ``hour``,
+    ``n``): the hour by NumPy's floor division, as pandas' ``//``; no hour for NaN minutes."""
+    hour = np.floor_divide(batch["settled_min"].to_numpy(zero_copy_only=False), 60.0)
+    keys = pa.table({"via": batch["via"], "rail": batch["rail"], "hour": hour})
+    keys = keys.filter(pa.array(~np.isnan(hour)))
+    return keys.group_by(["via", "rail", "hour"]).aggregate([([], "count_all")])
+
+
+def read_payments(path: Path, batch_rows: int = 50_000) -> tuple[pd.DataFrame, pd.Series]:
     """The payments the metrics read and ``payment_hours`` of all payments, read by batches."""
     file = pq.ParquetFile(path)
     empty = file.schema_arrow.empty_table()
-    kept, hours = [empty.select(METRIC_PAYMENT_COLUMNS)], [empty.select(HOUR_COLUMNS)]
+    kept, hours = [empty.select(METRIC_PAYMENT_COLUMNS)], [_hour_counts(empty)]
     columns = list(dict.fromkeys(METRIC_PAYMENT_COLUMNS + HOUR_COLUMNS))  # in a batch
     for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
-        hours.append(payment_hours(batch.select(HOUR_COLUMNS).to_pandas()))
-        kept.append(pa.Table.from_batches([batch.filter(_kept(batch))]))
-    total = pd.concat([payment_hours(hours[0].to_pandas()), *hours[1:]])
-    table = pa.concat_tables(t.select(METRIC_PAYMENT_COLUMNS) for t in kept).combine_chunks()
-    return table.to_pandas(), total.groupby(level=[0, 1, 2]).sum()
+        hours.append(_hour_counts(batch))
+        kept.append(
+            pa.Table.from_batches([batch.select(METRIC_PAYMENT_COLUMNS).filter(_kept(batch))])
+        )
+    counts = (
+        pa.concat_tables(hours).group_by(["via", "rail", "hour"]).aggregate([("count_all", "sum")])
+    )
+    counts = counts.to_pandas().set_index(["via", "rail", "hour"])["count_all_sum"]
+    return frame(pa.concat_tables(kept)), counts.rename(None)
 
 
 def metric_tables(folder: Path, columns: dict[str, list[Column]]) -> dict[str, pd.DataFrame]:
