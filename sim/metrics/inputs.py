@@ -33,25 +33,26 @@ METRIC_PAYMENT_COLUMNS = [
     "call_id", "purpose", "payer", "src_account", "dst_account", "asset",
     "amount_usd", "value_usd", "instructed_min", "settled_min",
 ]  # fmt: skip
+KEEP_COLUMNS = ["purpose", "asset", "src_account", "dst_account"]  # what _kept reads
 HOUR_COLUMNS = ["via", "rail", "settled_min"]
 
 
-def read_columns(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A Parquet table (only ``columns``, all if None) as a DataFrame of one chunk per column."""
-    return frame(pq.read_table(path, columns=columns))
-
-
-def frame(table: pa.Table) -> pd.DataFrame:
-    """``table`` as a DataFrame of one chunk per column, holding little more than one copy of
-    it at a time (columns combined one by one, converted destructively; the memory pool's freed
-    blocks given back)."""
-    columns, names = [], table.column_names
-    while table.num_columns:
-        columns.append(table.column(0).combine_chunks())
-        table = table.remove_column(0)
-    out = pa.table(columns, names=names).to_pandas(split_blocks=True, self_destruct=True)
+def read_columns(
+    path: Path, columns: list[str] | None = None, keep: pa.Array | None = None
+) -> pd.DataFrame:
+    """A Parquet table (only ``columns``, all if None; only the rows of the mask ``keep``, all
+    if None) as a DataFrame of one chunk per column, read one column at a time: little more
+    than what is kept is held at once, in few blocks (the memory pool's freed ones given back)."""
+    names = pq.read_schema(path).names if columns is None else columns
+    arrays = []
+    for name in names:
+        column = pq.read_table(path, columns=[name]).column(0)
+        arrays.append((column if keep is None else pc.filter(column, keep)).combine_chunks())
+        del column
+        pa.default_memory_pool().release_unused()
+    frame = pa.table(arrays, names=names).to_pandas(split_blocks=True, self_destruct=True)
     pa.default_memory_pool().release_unused()
-    return out
+    return frame
 
 
 def metric_columns(specs: list[Column]) -> list[str]:
@@ -59,7 +60,7 @@ def metric_columns(specs: list[Column]) -> list[str]:
     return [c.name for c in specs if c.how not in ("et", "date")]
 
 
-def _kept(batch: pa.RecordBatch) -> pa.Array:
+def _kept(batch: pa.RecordBatch | pa.Table) -> pa.Array:
     """Which payments of ``batch`` a metric reads (see the module docstring)."""
     own = pc.or_(
         pc.match_substring_regex(batch["src_account"], OWN_CASH),
@@ -78,22 +79,20 @@ def _hour_counts(batch: pa.RecordBatch | pa.Table) -> pa.Table:
     return keys.group_by(["via", "rail", "hour"]).aggregate([([], "count_all")])
 
 
-def read_payments(path: Path, batch_rows: int = 50_000) -> tuple[pd.DataFrame, pd.Series]:
-    """The payments the metrics read and ``payment_hours`` of all payments, read by batches."""
+def read_payments(path: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """The payments the metrics read and ``payment_hours`` of all payments: which to keep and
+    the hour counts from the columns they need, by row groups; then the kept rows by column."""
     file = pq.ParquetFile(path)
     empty = file.schema_arrow.empty_table()
-    kept, hours = [empty.select(METRIC_PAYMENT_COLUMNS)], [_hour_counts(empty)]
-    columns = list(dict.fromkeys(METRIC_PAYMENT_COLUMNS + HOUR_COLUMNS))  # in a batch
-    for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
+    kept, hours = [], [_hour_counts(empty)]
+    for batch in file.iter_batches(columns=list(dict.fromkeys(KEEP_COLUMNS + HOUR_COLUMNS))):
+        kept.append(_kept(batch))
         hours.append(_hour_counts(batch))
-        kept.append(
-            pa.Table.from_batches([batch.select(METRIC_PAYMENT_COLUMNS).filter(_kept(batch))])
-        )
-    counts = (
-        pa.concat_tables(hours).group_by(["via", "rail", "hour"]).aggregate([("count_all", "sum")])
-    )
-    counts = counts.to_pandas().set_index(["via", "rail", "hour"])["count_all_sum"]
-    return frame(pa.concat_tables(kept)), counts.rename(None)
+    keys = ["via", "rail", "hour"]
+    counts = pa.concat_tables(hours).group_by(keys).aggregate([("count_all", "sum")])
+    counts = counts.to_pandas().set_index(keys)["count_all_sum"].rename(None)
+    keep = pa.chunked_array(kept, type=pa.bool_()).combine_chunks()
+    return read_columns(path, METRIC_PAYMENT_COLUMNS, keep), counts
 
 
 def metric_tables(folder: Path, columns: dict[str, list[Column]]) -> dict[str, pd.DataFrame]:
