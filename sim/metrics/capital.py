@@ -44,7 +44,8 @@ def firm_bases(daily: pd.DataFrame, relationships: pd.DataFrame) -> pd.DataFrame
     cust = daily[~daily["account"].str.startswith("house")]
     leg = cust["ccp"].map({"cme": "futures", "ficc": "cash"})
     firm_of = relationships.set_index(["user", "leg"])["firm"]
-    firm = pd.Series(list(zip(cust["entity"], leg, strict=True)), index=cust.index).map(firm_of)
+    legs = pd.MultiIndex.from_arrays([cust["entity"], leg])
+    firm = pd.Series(firm_of.reindex(legs).to_numpy(), index=cust.index)  # NaN: no such leg
     xm, cme = cust["account"] == "customer_xm", cust["ccp"] == "cme"
     frame = pd.DataFrame({
         "firm": firm, "date_index": cust["date_index"],

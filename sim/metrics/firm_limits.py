@@ -42,17 +42,17 @@ def account_flows(cash: pd.DataFrame, accounts: set[str]) -> dict[str, tuple[np.
     left out) and their settlement minutes, in table order."""
     n, keep = len(cash), cash["src_account"].to_numpy() != cash["dst_account"].to_numpy()
     amount = cash["amount_usd"].to_numpy(dtype=float)
-    names = np.concatenate([cash["dst_account"].to_numpy(), cash["src_account"].to_numpy()])
+    names = pd.concat([cash["dst_account"], cash["src_account"]], ignore_index=True)
     flow = np.concatenate([amount, -amount])  # in to dst, out of src
-    row = np.tile(np.arange(n), 2)
-    mine = np.isin(names, list(accounts)) & np.tile(keep, 2) & (flow != 0)
-    names, flow, row = names[mine], flow[mine], row[mine]
-    order = np.lexsort((row, names))  # by account, then table order
-    names, flow, row = names[order], flow[order], row[order]
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else []
+    mine = names.isin(list(accounts)).to_numpy() & np.tile(keep, 2) & (flow != 0)
+    codes, uniques = pd.factorize(names[mine])
+    flow, row = flow[mine], np.tile(np.arange(n), 2)[mine]
+    order = np.lexsort((row, codes))  # by account, then table order
+    codes, flow, row = codes[order], flow[order], row[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
     settled = cash["settled_min"].to_numpy(dtype=float)
-    bounds = zip(starts, [*starts[1:], len(names)], strict=True)
-    return {names[a]: (flow[a:b], settled[row[a:b]]) for a, b in bounds}
+    bounds = zip(starts, [*starts[1:], len(codes)], strict=True)
+    return {uniques[codes[a]]: (flow[a:b], settled[row[a:b]]) for a, b in bounds}
 
 
 def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min: float) -> float:

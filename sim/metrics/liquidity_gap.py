@@ -90,7 +90,9 @@ def _path(key: list, minutes: list, cents: list, paid: list) -> list[tuple[float
 def daily_peaks(path: list[tuple[float, int]], calendar, n_days: int) -> np.ndarray:
     """The largest gap (cents) of each business day ``0..n_days - 1`` of a firm's ``path``
     (later minutes count on the last day), the level carried in from the day before included."""
-    days = np.array([min(max(calendar.day_index(t), 0), n_days - 1) for t, _ in path], int)
+    starts = [calendar.at(i, 0) for i in range(len(calendar.days))]  # as calendar.day_index
+    day = np.searchsorted(starts, np.array([t for t, _ in path], float), side="right") - 1
+    days = np.clip(day, 0, n_days - 1)
     gaps = np.array([g for _, g in path], dtype=np.int64)
     last = np.searchsorted(days, np.arange(n_days), side="right") - 1  # last move by each day
     carried = np.zeros(n_days, dtype=np.int64)  # the level at each day's start
