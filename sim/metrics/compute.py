@@ -247,7 +247,9 @@ def first_declared_day(tables: dict[str, pd.DataFrame], run) -> int:
 
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
-    run, adoption metrics of an adoption study (whichever tables have rows)."""
+    run, adoption metrics of an adoption study (whichever tables have rows). ``tables``: the
+    run's whole tables, or what ``sim.metrics.inputs.metric_tables`` reads of them (the same
+    metrics)."""
     rows: list[dict] = []
     daily = tables["accounts_daily"]
     daily = daily[daily["entity_type"] != "house"]
