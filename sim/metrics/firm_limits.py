@@ -40,13 +40,13 @@ def queue_delays(events: pd.DataFrame) -> np.ndarray:
 def account_flows(cash: pd.DataFrame, accounts: set[str]) -> dict[str, tuple[np.ndarray, ...]]:
     """Each of ``accounts``' cash flows in ``cash`` payments (dollars, + in, - out, zero flows
     left out) and their settlement minutes, in table order."""
-    n, keep = len(cash), cash["src_account"].to_numpy() != cash["dst_account"].to_numpy()
+    dst, src, names = cash["dst_account"], cash["src_account"], list(accounts)
     amount = cash["amount_usd"].to_numpy(dtype=float)
-    names = pd.concat([cash["dst_account"], cash["src_account"]], ignore_index=True)
-    flow = np.concatenate([amount, -amount])  # in to dst, out of src
-    mine = names.isin(list(accounts)).to_numpy() & np.tile(keep, 2) & (flow != 0)
-    codes, uniques = pd.factorize(names[mine])
-    flow, row = flow[mine], np.tile(np.arange(n), 2)[mine]
+    moves = (src != dst).to_numpy(dtype=bool) & (amount != 0)  # a self-transfer moves nothing
+    into, out = dst.isin(names).to_numpy() & moves, src.isin(names).to_numpy() & moves
+    codes, uniques = pd.factorize(pd.concat([dst[into], src[out]], ignore_index=True))
+    flow = np.concatenate([amount[into], -amount[out]])
+    row = np.concatenate([np.flatnonzero(into), np.flatnonzero(out)])
     order = np.lexsort((row, codes))  # by account, then table order
     codes, flow, row = codes[order], flow[order], row[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
@@ -60,7 +60,9 @@ def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min
     ``audit_min`` the minute of the first daily audit in ``balances``."""
     own = balances["account"].str.match(OWN_CASH)
     first = balances[(balances["date_index"] == 0) & own]
-    flows = account_flows(payments[payments["asset"] == "USD"], set(first["account"]))
+    columns = ["src_account", "dst_account", "amount_usd", "settled_min"]
+    cash = payments.loc[payments["asset"] == "USD", columns]
+    flows = account_flows(cash, set(first["account"]))
     peak, none = 0.0, (np.zeros(0), np.zeros(0))
     for account, audited in zip(first["account"], first["cash_usd"], strict=True):
         flow, times = flows.get(account, none)

@@ -45,9 +45,12 @@ def settlement_moves(calls: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFram
     ``issued_min`` (the settlement), ``settled_min``, ``cents`` (value) and ``paid`` (True: the
     firm paid the CCP; False: a payout to the firm)."""
     ccp_calls = calls.loc[calls["level"] == "ccp", ["call_id", "ccp", "issued_min"]]
-    paid = payments[payments["purpose"].isin(CALL_PURPOSES)].merge(ccp_calls, on="call_id")
+    calls_paid = payments["purpose"].isin(CALL_PURPOSES)
+    paid = payments.loc[calls_paid, ["call_id", "payer", "settled_min", "value_usd"]]
+    paid = paid.merge(ccp_calls, on="call_id")
     paid = paid.assign(firm=paid["payer"], paid=True)
-    out = payments[payments["purpose"] == "release"]
+    released = ["dst_account", "payer", "instructed_min", "settled_min", "value_usd"]
+    out = payments.loc[payments["purpose"] == "release", released]
     out = out.assign(
         firm=out["dst_account"].str.split(":").str[1],
         ccp=out["payer"],
