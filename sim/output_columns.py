@@ -101,15 +101,16 @@ def et_timestamps(minutes: Sequence[float], calendar: SimCalendar | None) -> pa.
     return pa.array(local, type=ET_TIMESTAMP)
 
 
-def business_dates(indices: Sequence[int | None], calendar: SimCalendar | None) -> pa.Array:
+def business_dates(
+    indices: Sequence[int | None] | pa.Array, calendar: SimCalendar | None
+) -> pa.Array:
     """The dates of business-day indices (null for None, out of range or without a calendar)."""
     if calendar is None:
         return pa.nulls(len(indices), pa.date32())
-    days = calendar.days
-    return pa.array(
-        [days[i] if i is not None and 0 <= i < len(days) else None for i in indices],
-        type=pa.date32(),
-    )
+    days = pa.array(calendar.days, type=pa.date32())
+    index = pa.array(indices, type=pa.int64())
+    known = pc.and_(pc.greater_equal(index, 0), pc.less(index, len(days)))  # null where None
+    return pc.take(days, pc.if_else(known, index, pa.scalar(None, pa.int64())))
 
 
 def _usd(values: Sequence, spec: Column, calendar) -> pa.Array:
@@ -130,8 +131,24 @@ CONVERTERS = {
 
 
 def convert(columns: Sequence[Sequence], specs: list[Column], calendar) -> list[pa.Array]:
-    """Arrow arrays of the output columns ``specs`` from the record fields' value lists."""
+    """Arrow arrays of the output columns ``specs`` from the record fields' value lists (or
+    Arrow arrays)."""
     return [CONVERTERS[s.how](columns[s.source], s, calendar) for s in specs]
+
+
+def record_struct(record: type) -> pa.StructType:
+    """The Arrow struct of a record type's own fields: a list of its tuples converts to it in
+    one call (``convert_rows``), without transposing them in Python."""
+    return pa.struct(list(record_schema(record)))
+
+
+def convert_rows(
+    rows: list[tuple], struct: pa.StructType, specs: list[Column], calendar
+) -> list[pa.Array]:
+    """Arrow arrays of the output columns ``specs`` from records (plain tuples) of the record
+    type whose ``record_struct`` is ``struct``."""
+    fields = pa.array(rows, type=struct).flatten() if rows else [[] for _ in struct]
+    return convert(fields, specs, calendar)
 
 
 Labels = Mapping[str, str | int]  # e.g. run_id, scenario, replication, seed

@@ -33,10 +33,11 @@ from sim.adoption_records import (
 from sim.output_columns import (
     Column,
     Labels,
-    convert,
+    convert_rows,
     labelled,
     output_columns,
     output_schema,
+    record_struct,
 )
 
 if TYPE_CHECKING:
@@ -298,6 +299,7 @@ TABLES: dict[str, type] = {
 TABLE_OF: dict[type, str] = {record: name for name, record in TABLES.items()}
 SCHEMAS: dict[str, pa.Schema] = {name: output_schema(record) for name, record in TABLES.items()}
 COLUMNS: dict[str, list[Column]] = {name: output_columns(r) for name, r in TABLES.items()}
+STRUCTS: dict[str, pa.StructType] = {name: record_struct(r) for name, r in TABLES.items()}
 
 
 class Recorder:
@@ -350,14 +352,13 @@ class Recorder:
             self._flush(table)
 
     def _arrow(self, table: str) -> pa.Table:
-        rows, n_fields = self._rows[table], len(TABLES[table]._fields)
-        columns = list(zip(*rows, strict=True)) or [[] for _ in range(n_fields)]
+        rows = self._rows[table]
         schema = self.schemas[table]
         constant = [
             pa.array([value] * len(rows), type=f.type)
             for value, f in zip(self.labels.values(), schema, strict=False)
         ]
-        arrays = convert(columns, COLUMNS[table], self.calendar)
+        arrays = convert_rows(rows, STRUCTS[table], COLUMNS[table], self.calendar)
         return pa.Table.from_arrays([*constant, *arrays], schema=schema)
 
     def _writer(self, table: str) -> pq.ParquetWriter:

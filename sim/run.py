@@ -8,7 +8,7 @@ in it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ from sim.gc_pacing import paced_collector
 from sim.market.feedback import MarketFeedback
 from sim.market.path import MarketPath, build_market
 from sim.metrics.compute import run_metrics
+from sim.metrics.inputs import metric_tables
 from sim.population.network import network_from_tables
 from sim.population.population import (
     Population,
@@ -34,11 +35,12 @@ from sim.population.population import (
     relationship_records,
 )
 from sim.population.public_data import make_public_population, sample_scale
-from sim.records import BalanceDayRecord, EventRecord, Labels, Recorder
+from sim.records import COLUMNS, TABLES, BalanceDayRecord, EventRecord, Labels, Recorder
 from sim.rng import Streams
 from sim.settlement.collateral import collateral_prices
 from sim.settlement.ledger import SECURITIES, Ledger
 from sim.settlement.rails import rails
+from sim.table_files import TableFiles
 
 SETTLEMENT_CLOCK = parse_clock("15:00")  # Treasury futures settlement (DESIGN.md section 2)
 
@@ -54,10 +56,11 @@ class Receiver(Protocol):
 
 @dataclass
 class RunResult:
-    """Tables of one run (DataFrames), its long metrics table, its relationship network at the
-    start (end users' mean IM on their nodes) and facts about the run."""
+    """Tables of one run (DataFrames; of a run with a folder, each read from its file when first
+    asked for), its long metrics table, its relationship network at the start (end users' mean
+    IM on their nodes) and facts about the run."""
 
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     metrics: pd.DataFrame
     network: nx.MultiDiGraph
     info: dict[str, Any] = field(default_factory=dict)
@@ -230,7 +233,8 @@ def run(
 ) -> RunResult:
     """Build ``world`` for ``config`` with root ``seed``, run it to the end and return its
     tables. With ``out_dir`` the tables stream to ``out_dir/<table>.parquet`` as the run goes;
-    ``labels`` (e.g. run id, scenario, replication, seed) lead every row of every table."""
+    ``labels`` (e.g. run id, scenario, replication, seed) lead every row of every table (the
+    returned tables are then read from those files when first asked for)."""
     if not isinstance(config, SimConfig):
         raise TypeError(
             f"run() takes a SimConfig, not {type(config).__name__}: build one with"
@@ -240,12 +244,23 @@ def run(
     world(the_run)
     the_run.env.run()
     the_run.check_invariants()
-    tables = the_run.recorder.finish()
     info = {
         "seed": seed,
         "market_source": the_run.market.source,
         "ledger_total_usd": the_run.ledger.total() / 100,
         "sim_end_min": the_run.env.now,
     }
+    tables, inputs = finished_tables(the_run.recorder)
     network = network_from_tables(tables["firms"], tables["relationships"])
-    return RunResult(tables, run_metrics(tables, the_run, network), network, info)
+    return RunResult(tables, run_metrics(inputs, the_run, network), network, info)
+
+
+def finished_tables(recorder: Recorder) -> tuple[Mapping[str, pd.DataFrame], dict]:
+    """A finished run's tables, and those its metrics read: in memory, the same; with a folder,
+    the files (``TableFiles``, read when asked for) and the metrics' projection of them
+    (``sim.metrics.inputs``), so that no table is held whole."""
+    if recorder.out_dir is None:
+        tables = recorder.finish()
+        return tables, tables
+    recorder.close()
+    return TableFiles(recorder.out_dir, TABLES), metric_tables(recorder.out_dir, COLUMNS)

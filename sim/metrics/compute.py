@@ -163,7 +163,8 @@ def population_rows(run) -> list[dict]:
 
 def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str, float]]:
     """Operations metrics (``sim.metrics.operations``) of a run with calls; credit costs at each
-    end-user type's spread, business-minute latencies on the run's calendar."""
+    end-user type's spread, business-minute latencies on the run's calendar. Payments per hour
+    from ``tables["payment_hours"]`` when given (``sim.metrics.inputs``)."""
     config = run.config
     spreads = {k: t.credit_spread_bp for k, t in config.population.types.items()}
     calls, payments = tables["calls"], tables["payments"]
@@ -171,7 +172,7 @@ def operations_rows(tables: dict[str, pd.DataFrame], run) -> list[tuple[str, str
         call_outcomes(calls)
         + prefunding_rows(calls, payments)
         + latency_rows(calls, run.calendar, hop_windows(config))
-        + throughput(calls, payments)
+        + throughput(calls, payments, tables.get("payment_hours"))
         + desk_rows(tables["desk"])
         + liquidity_rows(tables["balances_daily"], payments, tables["events"], spreads)
         + (funding_rows(tables["events"]) if funding_active(config.population.types) else [])
@@ -246,7 +247,9 @@ def first_declared_day(tables: dict[str, pd.DataFrame], run) -> int:
 
 def run_metrics(tables: dict[str, pd.DataFrame], run, graph: nx.MultiDiGraph) -> pd.DataFrame:
     """The long metrics table of a finished run: margin and operations metrics of a clearing
-    run, adoption metrics of an adoption study (whichever tables have rows)."""
+    run, adoption metrics of an adoption study (whichever tables have rows). ``tables``: the
+    run's whole tables, or what ``sim.metrics.inputs.metric_tables`` reads of them (the same
+    metrics)."""
     rows: list[dict] = []
     daily = tables["accounts_daily"]
     daily = daily[daily["entity_type"] != "house"]

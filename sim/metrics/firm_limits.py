@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 AUDIT_CLOCK = "23:00"  # sim.run.Run.daily_audit's default clock
+OWN_CASH = r"^firm:[^:]+:cash$"  # a firm's own cash account
 Row = tuple[str, str, float]
 
 
@@ -36,24 +37,35 @@ def queue_delays(events: pd.DataFrame) -> np.ndarray:
     return (released - queued.reindex(released.index)).to_numpy(dtype=float)
 
 
+def account_flows(cash: pd.DataFrame, accounts: set[str]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each of ``accounts``' cash flows in ``cash`` payments (dollars, + in, - out, zero flows
+    left out) and their settlement minutes, in table order."""
+    dst, src, names = cash["dst_account"], cash["src_account"], list(accounts)
+    amount = cash["amount_usd"].to_numpy(dtype=float)
+    moves = (src != dst).to_numpy(dtype=bool) & (amount != 0)  # a self-transfer moves nothing
+    into, out = dst.isin(names).to_numpy() & moves, src.isin(names).to_numpy() & moves
+    codes, uniques = pd.factorize(pd.concat([dst[into], src[out]], ignore_index=True))
+    flow = np.concatenate([amount[into], -amount[out]])
+    row = np.concatenate([np.flatnonzero(into), np.flatnonzero(out)])
+    order = np.lexsort((row, codes))  # by account, then table order
+    codes, flow, row = codes[order], flow[order], row[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    settled = cash["settled_min"].to_numpy(dtype=float)
+    bounds = zip(starts, [*starts[1:], len(codes)], strict=True)
+    return {uniques[codes[a]]: (flow[a:b], settled[row[a:b]]) for a, b in bounds}
+
+
 def overdraft_peak_usd(payments: pd.DataFrame, balances: pd.DataFrame, audit_min: float) -> float:
     """The largest overdraft (dollars, >= 0) of any firm's own cash account over the run,
     ``audit_min`` the minute of the first daily audit in ``balances``."""
-    own = balances["account"].str.match(r"firm:[^:]+:cash$")
+    own = balances["account"].str.match(OWN_CASH)
     first = balances[(balances["date_index"] == 0) & own]
-    cash = payments[payments["asset"] == "USD"]
-    # accounts as integer codes, columns as arrays: once, not once per firm (hot at scale 1)
-    codes, names = pd.factorize(pd.concat([cash["dst_account"], cash["src_account"]]))
-    dst, src = codes[: len(cash)], codes[len(cash) :]
-    code_of = {name: code for code, name in enumerate(names)}
-    amount = cash["amount_usd"].to_numpy(dtype=float)
-    settled = cash["settled_min"].to_numpy(dtype=float)
-    peak = 0.0
+    columns = ["src_account", "dst_account", "amount_usd", "settled_min"]
+    cash = payments.loc[payments["asset"] == "USD", columns]
+    flows = account_flows(cash, set(first["account"]))
+    peak, none = 0.0, (np.zeros(0), np.zeros(0))
     for account, audited in zip(first["account"], first["cash_usd"], strict=True):
-        code = code_of.get(account, -2)  # -2: no payment names it (factorize's NaN code is -1)
-        flow = np.where(dst == code, amount, 0.0) - np.where(src == code, amount, 0.0)
-        moved = flow != 0
-        flow, times = flow[moved], settled[moved]
+        flow, times = flows.get(account, none)
         opening = audited - flow[times <= audit_min].sum()
         lowest = min(opening, opening + np.cumsum(flow).min()) if len(flow) else opening
         peak = max(peak, -lowest)

@@ -45,9 +45,12 @@ def settlement_moves(calls: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFram
     ``issued_min`` (the settlement), ``settled_min``, ``cents`` (value) and ``paid`` (True: the
     firm paid the CCP; False: a payout to the firm)."""
     ccp_calls = calls.loc[calls["level"] == "ccp", ["call_id", "ccp", "issued_min"]]
-    paid = payments[payments["purpose"].isin(CALL_PURPOSES)].merge(ccp_calls, on="call_id")
+    calls_paid = payments["purpose"].isin(CALL_PURPOSES)
+    paid = payments.loc[calls_paid, ["call_id", "payer", "settled_min", "value_usd"]]
+    paid = paid.merge(ccp_calls, on="call_id")
     paid = paid.assign(firm=paid["payer"], paid=True)
-    out = payments[payments["purpose"] == "release"]
+    released = ["dst_account", "payer", "instructed_min", "settled_min", "value_usd"]
+    out = payments.loc[payments["purpose"] == "release", released]
     out = out.assign(
         firm=out["dst_account"].str.split(":").str[1],
         ccp=out["payer"],
@@ -64,19 +67,24 @@ def settlement_moves(calls: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFram
 def gap_path(moves: pd.DataFrame) -> list[tuple[float, int]]:
     """One firm's ``gap(t)`` (cents) after each of its ``moves`` (``settlement_moves`` rows of
     one firm, in order): (minute, gap)."""
-    key = list(zip(moves["ccp"], moves["issued_min"], strict=True))
-    owed: dict[tuple, int] = defaultdict(int)
-    for k, cents, paid in zip(key, moves["cents"], moves["paid"], strict=True):
-        owed[k] += 0 if paid else int(cents)
-    paid_in: dict[tuple, int] = defaultdict(int)
+    key = moves.groupby(["ccp", "issued_min"], sort=False, dropna=False).ngroup()
+    columns = (key, moves["settled_min"], moves["cents"], moves["paid"])
+    return _path(*(c.to_numpy().tolist() for c in columns))
+
+
+def _path(key: list, minutes: list, cents: list, paid: list) -> list[tuple[float, int]]:
+    """``gap_path`` of one firm's moves as lists: settlement key, minute, cents, paid."""
+    owed: dict = defaultdict(int)
+    for k, c, p in zip(key, cents, paid, strict=True):
+        owed[k] += 0 if p else int(c)
+    paid_in: dict = defaultdict(int)
     gap, path = 0, []
-    for k, t, cents, paid in zip(key, moves["settled_min"], moves["cents"], moves["paid"],
-                                 strict=True):  # fmt: skip
+    for k, t, c, p in zip(key, minutes, cents, paid, strict=True):
         before = min(paid_in[k], owed[k])
-        if paid:
-            paid_in[k] += int(cents)
+        if p:
+            paid_in[k] += int(c)
         else:
-            owed[k] -= int(cents)
+            owed[k] -= int(c)
         gap += min(paid_in[k], owed[k]) - before
         path.append((float(t), gap))
     return path
@@ -85,15 +93,15 @@ def gap_path(moves: pd.DataFrame) -> list[tuple[float, int]]:
 def daily_peaks(path: list[tuple[float, int]], calendar, n_days: int) -> np.ndarray:
     """The largest gap (cents) of each business day ``0..n_days - 1`` of a firm's ``path``
     (later minutes count on the last day), the level carried in from the day before included."""
-    days = [min(max(calendar.day_index(t), 0), n_days - 1) for t, _ in path]
-    peaks, level, k = np.zeros(n_days, dtype=np.int64), 0, 0
-    for day in range(n_days):
-        peaks[day] = level
-        while k < len(path) and days[k] == day:
-            level = path[k][1]
-            peaks[day] = max(peaks[day], level)
-            k += 1
-    return peaks
+    starts = [calendar.at(i, 0) for i in range(len(calendar.days))]  # as calendar.day_index
+    day = np.searchsorted(starts, np.array([t for t, _ in path], float), side="right") - 1
+    days = np.clip(day, 0, n_days - 1)
+    gaps = np.array([g for _, g in path], dtype=np.int64)
+    last = np.searchsorted(days, np.arange(n_days), side="right") - 1  # last move by each day
+    carried = np.zeros(n_days, dtype=np.int64)  # the level at each day's start
+    carried[1:] = np.where(last[:-1] >= 0, gaps[np.maximum(last[:-1], 0)] if len(gaps) else 0, 0)
+    np.maximum.at(carried, days, gaps)
+    return carried
 
 
 def gap_rows(
@@ -102,11 +110,14 @@ def gap_rows(
     """``intraday_liquidity_gap_peak_usd`` and ``_mean_usd`` over the firm-days of ``firms``
     and business days ``0..n_days`` (the run's ``n_days`` and the morning after)."""
     moves = settlement_moves(calls, payments)
+    key = moves.groupby(["ccp", "issued_min"], sort=False, dropna=False).ngroup().to_numpy()
+    columns = [key, *(moves[c].to_numpy() for c in ("settled_min", "cents", "paid"))]
     peaks = np.zeros((len(firms), n_days + 1), dtype=np.int64)
     rows_of = moves.groupby("firm", sort=False).indices  # each firm's rows, in order
     for i, firm in enumerate(firms):
         if firm in rows_of:
-            peaks[i] = daily_peaks(gap_path(moves.iloc[rows_of[firm]]), calendar, n_days + 1)
+            path = _path(*(c[rows_of[firm]].tolist() for c in columns))
+            peaks[i] = daily_peaks(path, calendar, n_days + 1)
     peak = float(peaks.max()) / 100 if peaks.size else 0.0
     mean = float(peaks.mean()) / 100 if peaks.size else 0.0
     return [

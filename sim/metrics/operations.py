@@ -146,11 +146,22 @@ def _peak_per_entity(entity: pd.Series, minutes: pd.Series) -> float:
     return float(pd.DataFrame({"e": entity, "h": minutes // 60}).value_counts().max())
 
 
-def _entity_peaks(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+def payment_hours(payments: pd.DataFrame) -> pd.Series:
+    """How many ``payments`` each handler (``via``) settled on each rail in each clock hour
+    (index levels ``via``, ``rail``, ``hour``): what ``throughput`` reads of the payments."""
+    keys = pd.DataFrame(
+        {"via": payments["via"], "rail": payments["rail"], "hour": payments["settled_min"] // 60}
+    )
+    return keys.groupby(["via", "rail", "hour"]).size()
+
+
+def _entity_peaks(calls: pd.DataFrame, hours: pd.Series) -> list[Row]:
     """The busiest single entity's peak hour: calls issued by each CCP and by each clearing firm
-    (the payees of CCP and of customer calls), payments handled (``via``) by any agent."""
+    (the payees of CCP and of customer calls), payments handled (``via``) by any agent
+    (``hours``: ``payment_hours``)."""
     ccp_calls = calls[calls["level"] == "ccp"]
     firm_calls = calls[calls["level"] == "customer"]
+    per_via = hours.groupby(level=["via", "hour"]).sum()
     return [
         (
             "entity_calls_per_hour_peak",
@@ -162,28 +173,27 @@ def _entity_peaks(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
             "firm",
             _peak_per_entity(firm_calls["payee"], firm_calls["issued_min"]),
         ),
-        (
-            "entity_payments_per_hour_peak",
-            "all",
-            _peak_per_entity(payments["via"], payments["settled_min"]),
-        ),
+        ("entity_payments_per_hour_peak", "all", float(per_via.max()) if len(hours) else 0.0),
     ]
 
 
-def throughput(calls: pd.DataFrame, payments: pd.DataFrame) -> list[Row]:
+def throughput(
+    calls: pd.DataFrame, payments: pd.DataFrame, hours: pd.Series | None = None
+) -> list[Row]:
     """Peak and mean per clock hour (over hours with any activity) of calls issued per level
     and payments settled per rail, across all entities; and the busiest single entity's peak
     hour: calls issued by each CCP and by each clearing firm, payments handled (``via``) by
-    each CCP, firm and custodian."""
-    rows = _entity_peaks(calls, payments)
+    each CCP, firm and custodian. ``hours``: ``payment_hours`` of ``payments`` (counted here if
+    None; given, ``payments`` is not read)."""
+    hours = payment_hours(payments) if hours is None else hours
+    rows = _entity_peaks(calls, hours)
     for level, c in calls.groupby("level"):
         per_hour = (c["issued_min"] // 60).value_counts()
         rows += [
             ("calls_per_hour_peak", str(level), per_hour.max()),
             ("calls_per_hour_mean", str(level), per_hour.mean()),
         ]
-    for rail, p in payments.groupby("rail"):
-        per_hour = (p["settled_min"] // 60).value_counts()
+    for rail, per_hour in hours.groupby(level=["rail", "hour"]).sum().groupby(level="rail"):
         rows += [("payments_per_hour_peak", str(rail), per_hour.max())]
     return rows
 
