@@ -70,11 +70,26 @@ def dask_client(address: str) -> Iterator[Client]:
 # one BLAS/OpenMP thread per worker process: the workers themselves fill the cores
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
+# A worker runs a replication (pure Python, holding the GIL) in a thread beside its event loop,
+# whose periodic callbacks take the GIL from it: the tick monitor every 20 ms, the memory
+# monitor every 100 ms, the system monitor every 500 ms, the statistical profiler every 10 ms.
+# With dask's defaults 8 baseline replications on 2 local workers took 49.0-50.5 s (a run 11-15
+# s), with these 29.4-40.5 s (a run 7-10 s, as in plain processes), alternating on one machine
+# (issue 14). A run needs no dashboard profile, and far less memory than a worker's limit.
+QUIET_WORKERS = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.tick.limit": "30s",
+    "distributed.worker.memory.monitor-interval": "5s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.profile.enabled": False,
+}
+
 
 def local_cluster(n_workers: int) -> LocalCluster:
     """A local cluster of ``n_workers`` worker processes of one thread each, with BLAS pinned
     to one thread (``ONE_THREAD`` set before a worker process starts, so before numpy loads:
-    dask's ``distributed.nanny.pre-spawn-environ``) and no dashboard."""
+    dask's ``distributed.nanny.pre-spawn-environ``), quiet event loops (``QUIET_WORKERS``) and
+    no dashboard."""
     import dask
     from distributed import LocalCluster
 
@@ -82,7 +97,7 @@ def local_cluster(n_workers: int) -> LocalCluster:
     # the workers' own logs are silenced below CRITICAL: a heartbeat that meets the closing
     # scheduler at shutdown logs a traceback that is not an error of the experiment (a failed
     # run still comes back with its traceback through its future, into manifest.json)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **QUIET_WORKERS}):
         return LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
