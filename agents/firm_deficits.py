@@ -32,13 +32,18 @@ class OpenDeficits:
         self.by = -math.inf
         self.on_change: Callable[[str, str, int], None] = lambda pool, user, cents: None
 
+    def unpaid(self, call) -> int:
+        """What ``call`` still lacks: its amount less what the firm received for it, at least
+        0 (cents)."""
+        lack = call.cash_cents + call.im_cents - self.firm.received.get(call.call_id, 0)
+        return lack if lack > 0 else 0
+
     def lack(self, call_id: str) -> int:
         """What call ``call_id`` adds to its payer's deficit now (cents)."""
         call = self.firm.issued.get(call_id)
         if call is None or call.issued_min > self.by or not self.calls.is_open(call_id):
             return 0
-        lack = call.cash_cents + call.im_cents - self.firm.received.get(call_id, 0)
-        return lack if lack > 0 else 0
+        return self.unpaid(call)
 
     def track(self, call_id: str) -> None:
         """Call ``call_id`` was issued or changed: count what it lacks now (a call issued after
@@ -103,6 +108,5 @@ class OpenDeficits:
             if call.issued_min > by or pool_of(call.ccp, call.account) != pool:
                 continue
             if self.calls.is_open(call.call_id):
-                lack = call.cash_cents + call.im_cents - self.firm.received.get(call.call_id, 0)
-                out[call.payer] = out.get(call.payer, 0) + (lack if lack > 0 else 0)
+                out[call.payer] = out.get(call.payer, 0) + self.unpaid(call)
         return out

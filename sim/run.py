@@ -251,7 +251,7 @@ def run(
         "sim_end_min": the_run.env.now,
     }
     tables, inputs = finished_tables(the_run.recorder)
-    network = network_from_tables(tables["firms"], tables["relationships"])
+    network = network_from_tables(inputs["firms"], inputs["relationships"])  # read once
     return RunResult(tables, run_metrics(inputs, the_run, network), network, info)
 
 
